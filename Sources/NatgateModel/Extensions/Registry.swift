@@ -1,0 +1,36 @@
+/// The typed extensions a parser knows by name.
+///
+/// `ExtensionRegistry.standard` holds every extension natgate types; an embedding tool can add its
+/// own with `registering(match:)` and `registering(target:)`. Names not in the registry are kept
+/// verbatim as `UnknownMatch` / `UnknownTarget`.
+public struct ExtensionRegistry: Sendable {
+    public private(set) var matches: [String: any MatchExtension.Type]
+    public private(set) var targets: [String: any TargetExtension.Type]
+
+    public init(matches: [any MatchExtension.Type] = [], targets: [any TargetExtension.Type] = []) {
+        self.matches = Dictionary(matches.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    public func registering(match: any MatchExtension.Type) -> ExtensionRegistry {
+        var copy = self
+        copy.matches[match.name] = match
+        return copy
+    }
+
+    public func registering(target: any TargetExtension.Type) -> ExtensionRegistry {
+        var copy = self
+        copy.targets[target.name] = target
+        return copy
+    }
+
+    /// Every extension natgate has a type for. Keep one entry a line, sorted, to ease merging.
+    public static let standard = ExtensionRegistry(
+        matches: [
+            CommentMatch.self,
+        ],
+        targets: [
+            MasqueradeTarget.self,
+        ]
+    )
+}

@@ -1,0 +1,112 @@
+/// A network interface name or pattern as iptables matches it: `eth0`, or `veth+` for every name
+/// that starts with `veth`.
+///
+/// At most 15 bytes (the kernel's `IFNAMSIZ` less the NUL), no white space, `/` or `:`, and `+`
+/// only as the last character.
+public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(_ text: String) throws {
+        let bytes = text.utf8.count
+        guard bytes > 0 else {
+            throw ModelError(.invalidInterface, input: text, "The interface name is empty: write a name such as eth0, or veth+ for all names starting with veth.")
+        }
+        guard bytes <= 15 else {
+            throw ModelError(
+                .invalidInterface, input: text,
+                "Interface name '\(text)' is \(bytes) bytes long; Linux allows at most 15. Use the name 'ip link' shows.")
+        }
+        if let bad = text.first(where: { $0.isWhitespace || $0 == "/" || $0 == ":" || $0 == "\"" || $0 == "'" }) {
+            throw ModelError(.invalidInterface, input: text, "Interface name '\(text)' contains '\(bad)', which Linux does not allow in interface names.")
+        }
+        if let plus = text.firstIndex(of: "+"), plus != text.index(before: text.endIndex) {
+            throw ModelError(.invalidInterface, input: text, "Interface name '\(text)' has '+' before its end; '+' is a wildcard only as the last character, as in veth+.")
+        }
+        rawValue = text
+    }
+
+    /// A name known to be valid, such as one in natgate's own code; traps on an invalid one.
+    public init(valid text: String) {
+        do { try self.init(text) } catch { preconditionFailure("\(error)") }
+    }
+
+    /// Whether the name ends in `+` and so matches every interface whose name starts with the rest.
+    public var isWildcard: Bool { rawValue.hasSuffix("+") }
+
+    /// The name without a trailing `+`.
+    public var stem: String { isWildcard ? String(rawValue.dropLast()) : rawValue }
+
+    /// Whether a concrete interface called `name` is matched by this name or pattern.
+    public func matches(_ name: String) -> Bool { isWildcard ? name.hasPrefix(stem) : name == rawValue }
+
+    public var description: String { rawValue }
+    public static func < (lhs: InterfaceName, rhs: InterfaceName) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// The name of a chain: a built-in one (`FORWARD`) or a user-defined one (`NATGATE-FWD`).
+///
+/// At most 28 characters: libiptc accepts up to 31 but the kernel truncates longer names, which can
+/// make two chains share a name. No white space, and not starting with `-` or `!`.
+public struct ChainName: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    public static let maximumLength = 28
+    public let rawValue: String
+
+    public init(_ text: String) throws {
+        guard !text.isEmpty else {
+            throw ModelError(.invalidChainName, input: text, "The chain name is empty: give a name of 1 to 28 characters.")
+        }
+        guard text.utf8.count <= ChainName.maximumLength else {
+            throw ModelError(
+                .invalidChainName, input: text,
+                "Chain name '\(text)' is \(text.utf8.count) characters long; the limit is 28 (the kernel truncates longer names). Use a shorter name.")
+        }
+        if let bad = text.first(where: { $0.isWhitespace || !$0.isASCII || $0 == "\"" || $0 == "'" }) {
+            throw ModelError(.invalidChainName, input: text, "Chain name '\(text)' contains '\(bad)'; use printable ASCII without spaces or quotes.")
+        }
+        if text.hasPrefix("-") || text.hasPrefix("!") {
+            throw ModelError(.invalidChainName, input: text, "Chain name '\(text)' starts with '\(text.first!)', which iptables would read as an option; start it with a letter.")
+        }
+        rawValue = text
+    }
+
+    /// A name known to be valid, such as one in natgate's own code; traps on an invalid one.
+    public init(valid text: String) {
+        do { try self.init(text) } catch { preconditionFailure("\(error)") }
+    }
+
+    public static let input = ChainName(valid: "INPUT")
+    public static let forward = ChainName(valid: "FORWARD")
+    public static let output = ChainName(valid: "OUTPUT")
+    public static let prerouting = ChainName(valid: "PREROUTING")
+    public static let postrouting = ChainName(valid: "POSTROUTING")
+
+    public var description: String { rawValue }
+    public static func < (lhs: ChainName, rhs: ChainName) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Packet and byte counters, printed as `[packets:bytes]`.
+public struct Counters: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var packets: UInt64
+    public var bytes: UInt64
+
+    public init(packets: UInt64 = 0, bytes: UInt64 = 0) {
+        self.packets = packets
+        self.bytes = bytes
+    }
+
+    public static let zero = Counters()
+
+    public var description: String { "[\(packets):\(bytes)]" }
+}

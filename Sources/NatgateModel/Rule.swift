@@ -1,0 +1,169 @@
+/// An IP protocol number as `-p` takes it: `tcp`, `udp`, `icmp`, `ipv6-icmp`, or a number.
+public struct IPProtocol: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    public var number: UInt8
+
+    public init(number: UInt8) { self.number = number }
+
+    public static let all = IPProtocol(number: 0)
+    public static let icmp = IPProtocol(number: 1)
+    public static let tcp = IPProtocol(number: 6)
+    public static let udp = IPProtocol(number: 17)
+    public static let esp = IPProtocol(number: 50)
+    public static let ah = IPProtocol(number: 51)
+    public static let icmpv6 = IPProtocol(number: 58)
+    public static let sctp = IPProtocol(number: 132)
+    public static let mh = IPProtocol(number: 135)
+    public static let udplite = IPProtocol(number: 136)
+
+    /// The names libxtables knows without /etc/protocols (`xtables_chain_protos`), in its spelling.
+    public static let knownNames: [(String, UInt8)] = [
+        ("tcp", 6), ("sctp", 132), ("udp", 17), ("udplite", 136), ("icmp", 1), ("ipv6-icmp", 58),
+        ("icmpv6", 58), ("esp", 50), ("ah", 51), ("mh", 135), ("all", 0),
+    ]
+
+    /// Parses a protocol name (case-insensitive, as iptables does) or number from 0 to 255.
+    public init(_ text: String) throws {
+        let lower = text.lowercased()
+        if let known = IPProtocol.knownNames.first(where: { $0.0 == lower }) {
+            number = known.1
+        } else if let value = UInt8(text) {
+            number = value
+        } else {
+            throw ModelError(
+                .invalidValue, input: text,
+                "'\(text)' is not a protocol: use tcp, udp, icmp, ipv6-icmp, sctp, esp, ah, all, or a number from 0 to 255.")
+        }
+    }
+
+    /// The name iptables-save prints, or nil when it prints the number.
+    public var name: String? { IPProtocol.knownNames.first { $0.1 == number }?.0 }
+
+    public var description: String { name ?? String(number) }
+    public static func < (lhs: IPProtocol, rhs: IPProtocol) -> Bool { lhs.number < rhs.number }
+
+    public init(from decoder: any Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// The standard verdicts a rule can jump to.
+public enum Verdict: String, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    case accept = "ACCEPT"
+    case drop = "DROP"
+    case `return` = "RETURN"
+    case queue = "QUEUE"
+
+    public var description: String { rawValue }
+}
+
+/// What a rule does with a matching packet.
+public enum RuleTarget: Hashable, Sendable, CustomStringConvertible {
+    /// `-j ACCEPT`, `-j DROP`, `-j RETURN`, `-j QUEUE`.
+    case verdict(Verdict)
+    /// `-j CHAIN`: continue in a user chain and come back.
+    case jump(ChainName)
+    /// `-g CHAIN`: continue in a user chain and do not come back.
+    case goto(ChainName)
+    /// `-j NAME [options]`: a target extension.
+    case `extension`(Target)
+
+    public static let accept = RuleTarget.verdict(.accept)
+    public static let drop = RuleTarget.verdict(.drop)
+    public static let `return` = RuleTarget.verdict(.return)
+
+    /// The user chain this target continues in, for jumps and gotos.
+    public var chain: ChainName? {
+        switch self {
+        case .jump(let chain), .goto(let chain): chain
+        default: nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .verdict(let verdict): "-j \(verdict)"
+        case .jump(let chain): "-j \(chain)"
+        case .goto(let chain): "-g \(chain)"
+        case .extension(let target): "-j \(target)"
+        }
+    }
+}
+
+/// Whether a rule matches only second and later fragments (`-f`) or only the rest (`! -f`). IPv4 only.
+public enum FragmentMatch: Hashable, Sendable {
+    case fragmentsOnly
+    case nonFragmentsOnly
+}
+
+/// One rule: IP header conditions, an ordered list of matches, and at most one target.
+///
+/// The header fields are the ones `-p`, `-s`, `-d`, `-i`, `-o` and `-f` set; each is nil when the
+/// rule does not test it.
+public struct Rule: Hashable, Sendable, CustomStringConvertible {
+    public var ipProtocol: Negatable<IPProtocol>?
+    public var source: Negatable<IPNetwork>?
+    public var destination: Negatable<IPNetwork>?
+    public var inInterface: Negatable<InterfaceName>?
+    public var outInterface: Negatable<InterfaceName>?
+    public var fragment: FragmentMatch?
+    public var matches: [Match]
+    public var target: RuleTarget?
+    /// The rule's counters, when the text gave them (`[pkts:bytes] -A …`) or the kernel was read.
+    public var counters: Counters?
+
+    public init(
+        ipProtocol: Negatable<IPProtocol>? = nil,
+        source: Negatable<IPNetwork>? = nil,
+        destination: Negatable<IPNetwork>? = nil,
+        inInterface: Negatable<InterfaceName>? = nil,
+        outInterface: Negatable<InterfaceName>? = nil,
+        fragment: FragmentMatch? = nil,
+        matches: [Match] = [],
+        target: RuleTarget? = nil,
+        counters: Counters? = nil
+    ) {
+        self.ipProtocol = ipProtocol
+        self.source = source
+        self.destination = destination
+        self.inInterface = inInterface
+        self.outInterface = outInterface
+        self.fragment = fragment
+        self.matches = matches
+        self.target = target
+        self.counters = counters
+    }
+
+    /// The context extensions of this rule are parsed and printed in.
+    public func extensionContext(family: Family, table: TableName? = nil, chain: ChainName? = nil) -> ExtensionContext {
+        ExtensionContext(
+            family: family,
+            ipProtocol: ipProtocol.flatMap { $0.negated ? nil : $0.value },
+            table: table, chain: chain)
+    }
+
+    /// The same rule without counters, for comparisons that ignore them.
+    public var withoutCounters: Rule {
+        var copy = self
+        copy.counters = nil
+        return copy
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if let ipProtocol { parts.append((ipProtocol.negated ? "! " : "") + "-p \(ipProtocol.value)") }
+        if let source { parts.append((source.negated ? "! " : "") + "-s \(source.value)") }
+        if let destination { parts.append((destination.negated ? "! " : "") + "-d \(destination.value)") }
+        if let inInterface { parts.append((inInterface.negated ? "! " : "") + "-i \(inInterface.value)") }
+        if let outInterface { parts.append((outInterface.negated ? "! " : "") + "-o \(outInterface.value)") }
+        switch fragment {
+        case .fragmentsOnly: parts.append("-f")
+        case .nonFragmentsOnly: parts.append("! -f")
+        case nil: break
+        }
+        for match in matches { parts.append("-m \(match)") }
+        if let target { parts.append(target.description) }
+        return parts.joined(separator: " ")
+    }
+}

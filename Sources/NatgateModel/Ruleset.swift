@@ -1,0 +1,95 @@
+/// A chain of a table: built-in with a policy, or user-defined without one.
+public struct Chain: Hashable, Sendable {
+    public var name: ChainName
+    /// The policy of a built-in chain; nil for a user-defined chain (printed as `-`).
+    public var policy: Policy?
+    /// The chain's counters as printed on its declaration line.
+    public var counters: Counters
+    public var rules: [Rule]
+
+    public init(name: ChainName, policy: Policy? = nil, counters: Counters = .zero, rules: [Rule] = []) {
+        self.name = name
+        self.policy = policy
+        self.counters = counters
+        self.rules = rules
+    }
+
+    public var isBuiltin: Bool { policy != nil }
+}
+
+/// One table of one family: its chains in the order iptables-save prints them (built-in chains in
+/// hook order, then user chains by name).
+public struct Table: Hashable, Sendable {
+    public var name: TableName
+    public var family: Family
+    public var chains: [Chain]
+
+    public init(name: TableName, family: Family, chains: [Chain] = []) {
+        self.name = name
+        self.family = family
+        self.chains = chains
+    }
+
+    /// A table as the kernel creates it: every built-in chain with policy ACCEPT and no rules.
+    public static func empty(_ name: TableName, family: Family) -> Table {
+        Table(name: name, family: family, chains: name.builtinChains.map { Chain(name: $0, policy: .accept) })
+    }
+
+    public func chain(named name: ChainName) -> Chain? { chains.first { $0.name == name } }
+
+    public subscript(chain name: ChainName) -> Chain? {
+        get { chain(named: name) }
+        set {
+            if let index = chains.firstIndex(where: { $0.name == name }) {
+                if let newValue { chains[index] = newValue } else { chains.remove(at: index) }
+            } else if let newValue {
+                chains.append(newValue)
+            }
+        }
+    }
+
+    /// The chains reordered as iptables-save prints them: built-ins in hook order, then user chains
+    /// sorted by name (libiptc keeps them sorted).
+    public var canonicallyOrdered: Table {
+        var copy = self
+        let builtins = name.builtinChains.compactMap { builtin in chains.first { $0.name == builtin } }
+        let user = chains.filter { !name.isBuiltin($0.name) }.sorted { $0.name.rawValue.utf8.lexicographicallyPrecedes($1.name.rawValue.utf8) }
+        copy.chains = builtins + user
+        return copy
+    }
+
+    /// The same table with every counter set to nil or zero, for comparisons that ignore counters.
+    public var withoutCounters: Table {
+        var copy = self
+        copy.chains = chains.map { chain in
+            var chain = chain
+            chain.counters = .zero
+            chain.rules = chain.rules.map(\.withoutCounters)
+            return chain
+        }
+        return copy
+    }
+}
+
+/// Several tables of one family, as one iptables-save file holds them.
+public struct Ruleset: Hashable, Sendable {
+    public var family: Family
+    /// The tables in the order the text gave them.
+    public var tables: [Table]
+
+    public init(family: Family, tables: [Table] = []) {
+        self.family = family
+        self.tables = tables
+    }
+
+    public subscript(table name: TableName) -> Table? {
+        get { tables.first { $0.name == name } }
+        set {
+            if let index = tables.firstIndex(where: { $0.name == name }) {
+                if let newValue { tables[index] = newValue } else { tables.remove(at: index) }
+            } else if let newValue {
+                tables.append(newValue)
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// Builds one line of iptables-save text, word by word, each preceded by a space as iptables
+/// prints them.
+public struct SaveWriter: Sendable {
+    public private(set) var text: String = ""
+
+    public init() {}
+
+    /// Appends ` word` as it is.
+    public mutating func word(_ word: String) {
+        text += " "
+        text += word
+    }
+
+    /// Appends ` ! OPTION ARG…` (the `!` only when negated).
+    public mutating func option(_ name: String, _ arguments: String..., negated: Bool = false) {
+        if negated { word("!") }
+        word(name)
+        for argument in arguments { word(argument) }
+    }
+
+    /// Appends ` ! OPTION "STRING"` with the string quoted as `xtables_save_string` does.
+    public mutating func option(_ name: String, quoting value: String, negated: Bool = false) {
+        if negated { word("!") }
+        word(name)
+        quoted(value)
+    }
+
+    /// Appends a string the way libxtables' `xtables_save_string` prints it: bare when it is
+    /// non-empty and made only of letters, digits, `_` and `-`; otherwise in double quotes with `"`,
+    /// `\` and `'` escaped by a backslash.
+    public mutating func quoted(_ value: String) {
+        word(SaveWriter.quote(value))
+    }
+
+    /// The quoted form of `value`; see `quoted(_:)`.
+    public static func quote(_ value: String) -> String {
+        let plain = !value.isEmpty && value.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+        if plain { return value }
+        var out = "\""
+        for character in value {
+            if character == "\"" || character == "\\" || character == "'" { out.append("\\") }
+            out.append(character)
+        }
+        out.append("\"")
+        return out
+    }
+}

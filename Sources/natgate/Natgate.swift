@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct NatgateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "natgate",
+        abstract: "Give network namespaces Internet access through NAT rules natgate owns.",
+        subcommands: []
+    )
+}
