@@ -1,0 +1,78 @@
+import NatgateModel
+
+/// How a typed match travels to and from the kernel's entry bytes.
+///
+/// A match in an entry is a 32-byte `xt_entry_match` header (size, name, revision) followed by the
+/// extension's struct, padded to 8 bytes. A codec writes and reads only that struct, the payload;
+/// the entry encoder writes the header, the size and the padding.
+public protocol KernelMatchCodec: MatchExtension {
+    /// The name in the kernel entry (`xt_entry_match.u.user.name`); usually `Self.name`.
+    static var kernelName: String { get }
+    /// The revision iptables-legacy 1.8.9 writes for this family.
+    static func revision(for family: Family) -> UInt8
+    /// The size of the payload struct before padding (`sizeof(struct xt_…_info)`).
+    static func payloadSize(for family: Family) -> Int
+    /// The leading bytes userspace sets (`userspacesize`); the rest is the kernel's own state and is
+    /// not compared. Defaults to the whole payload.
+    static func userspaceSize(for family: Family) -> Int
+
+    /// The payload bytes, exactly `payloadSize(for:)` long.
+    func encodePayload(context: ExtensionContext) throws -> [UInt8]
+
+    /// Rebuilds the match from a payload the kernel returned (at least `payloadSize` bytes).
+    /// May return another model type when iptables prints the entry under another name.
+    static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Match
+}
+
+/// How a typed target travels to and from the kernel's entry bytes; see `KernelMatchCodec`.
+public protocol KernelTargetCodec: TargetExtension {
+    static var kernelName: String { get }
+    static func revision(for family: Family) -> UInt8
+    static func payloadSize(for family: Family) -> Int
+    static func userspaceSize(for family: Family) -> Int
+    func encodePayload(context: ExtensionContext) throws -> [UInt8]
+    static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target
+}
+
+extension KernelMatchCodec {
+    public static var kernelName: String { name }
+    public static func revision(for family: Family) -> UInt8 { 0 }
+    public static func userspaceSize(for family: Family) -> Int { payloadSize(for: family) }
+}
+
+extension KernelTargetCodec {
+    public static var kernelName: String { name }
+    public static func revision(for family: Family) -> UInt8 { 0 }
+    public static func userspaceSize(for family: Family) -> Int { payloadSize(for: family) }
+}
+
+/// The codecs the backend knows, looked up by model type for encoding and by kernel name and
+/// revision for decoding.
+public struct KernelCodecRegistry: Sendable {
+    public private(set) var matches: [any KernelMatchCodec.Type]
+    public private(set) var targets: [any KernelTargetCodec.Type]
+
+    public init(matches: [any KernelMatchCodec.Type] = [], targets: [any KernelTargetCodec.Type] = []) {
+        self.matches = matches
+        self.targets = targets
+    }
+
+    /// The codec that decodes kernel match `name` at `revision` for `family`.
+    public func matchCodec(kernelName name: String, revision: UInt8, family: Family) -> (any KernelMatchCodec.Type)? {
+        matches.first { $0.kernelName == name && $0.revision(for: family) == revision && $0.families.contains(family) }
+    }
+
+    public func targetCodec(kernelName name: String, revision: UInt8, family: Family) -> (any KernelTargetCodec.Type)? {
+        targets.first { $0.kernelName == name && $0.revision(for: family) == revision && $0.families.contains(family) }
+    }
+
+    /// Every typed extension the backend can write. Keep one entry a line, sorted, to ease merging.
+    public static let standard = KernelCodecRegistry(
+        matches: [
+            CommentMatch.self,
+        ],
+        targets: [
+            MasqueradeTarget.self,
+        ]
+    )
+}
