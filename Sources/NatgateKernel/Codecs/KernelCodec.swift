@@ -70,6 +70,8 @@ public struct KernelCodecRegistry: Sendable {
     public static let standard = KernelCodecRegistry(
         matches: [
             CommentMatch.self,
+            LimitMatch.self,
+            StatisticMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,

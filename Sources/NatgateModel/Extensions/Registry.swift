@@ -28,6 +28,8 @@ public struct ExtensionRegistry: Sendable {
     public static let standard = ExtensionRegistry(
         matches: [
             CommentMatch.self,
+            LimitMatch.self,
+            StatisticMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,
