@@ -71,7 +71,9 @@ public struct KernelCodecRegistry: Sendable {
         matches: [
             CommentMatch.self,
             ConntrackMatch.self,
+            LimitMatch.self,
             StateMatch.self,
+            StatisticMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,

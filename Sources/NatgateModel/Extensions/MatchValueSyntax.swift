@@ -9,26 +9,7 @@ enum MatchValueSyntax {
     /// Parses an unsigned number as C's `strtoumax(text, &end, 0)` does when the whole text must be
     /// consumed: decimal, `0x` hexadecimal or `0` octal. Returns nil when out of `0...maximum`.
     static func cNumber(_ text: Substring, maximum: UInt64) -> UInt64? {
-        var digits = text
-        if digits.hasPrefix("+") { digits = digits.dropFirst() }
-        var radix: UInt64 = 10
-        if digits.count > 2, digits.hasPrefix("0x") || digits.hasPrefix("0X") {
-            radix = 16
-            digits = digits.dropFirst(2)
-        } else if digits.count > 1, digits.hasPrefix("0") {
-            radix = 8
-            digits = digits.dropFirst()
-        }
-        guard !digits.isEmpty else { return nil }
-        var value: UInt64 = 0
-        for character in digits {
-            guard let digit = character.hexDigitValue.map(UInt64.init), digit < radix else { return nil }
-            let (product, overflow) = value.multipliedReportingOverflow(by: radix)
-            guard !overflow else { return nil }
-            value = product + digit
-            guard value <= maximum else { return nil }
-        }
-        return value
+        XtablesNumber.unsigned(text, in: 0...maximum)
     }
 
     /// Parses a decimal number, as `getaddrinfo` reads a numeric service. Nil when out of range.

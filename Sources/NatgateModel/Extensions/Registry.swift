@@ -29,7 +29,9 @@ public struct ExtensionRegistry: Sendable {
         matches: [
             CommentMatch.self,
             ConntrackMatch.self,
+            LimitMatch.self,
             StateMatch.self,
+            StatisticMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,
