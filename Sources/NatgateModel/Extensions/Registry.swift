@@ -29,9 +29,13 @@ public struct ExtensionRegistry: Sendable {
         matches: [
             CommentMatch.self,
             ConntrackMatch.self,
+            ICMPMatch.self,
+            ICMPv6Match.self,
             LimitMatch.self,
             StateMatch.self,
             StatisticMatch.self,
+            TCPMatch.self,
+            UDPMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,
