@@ -72,7 +72,12 @@ public struct KernelCodecRegistry: Sendable {
             CommentMatch.self,
         ],
         targets: [
+            DNATTarget.self,
+            LogTarget.self,
             MasqueradeTarget.self,
+            RedirectTarget.self,
+            RejectTarget.self,
+            SNATTarget.self,
         ]
     )
 }
