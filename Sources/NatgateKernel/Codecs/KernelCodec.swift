@@ -70,6 +70,10 @@ public struct KernelCodecRegistry: Sendable {
     public static let standard = KernelCodecRegistry(
         matches: [
             CommentMatch.self,
+            ConntrackMatch.self,
+            LimitMatch.self,
+            StateMatch.self,
+            StatisticMatch.self,
         ],
         targets: [
             DNATTarget.self,

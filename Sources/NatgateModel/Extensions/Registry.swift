@@ -28,6 +28,10 @@ public struct ExtensionRegistry: Sendable {
     public static let standard = ExtensionRegistry(
         matches: [
             CommentMatch.self,
+            ConntrackMatch.self,
+            LimitMatch.self,
+            StateMatch.self,
+            StatisticMatch.self,
         ],
         targets: [
             DNATTarget.self,
