@@ -93,6 +93,17 @@ import Testing
         #expect(error?.message.hasPrefix("--to-source \(text):") == true)
     }
 
+    // iptables-legacy -t nat -A POSTROUTING -p tcp -j SNAT --to-source 1.2.3.4:0x50-0120 → --to-source 1.2.3.4:80
+    @Test func portsAreReadAsCNumbers() throws {
+        #expect(saved(try target(SNATTarget.self, "--to-source 1.2.3.4:0x50-0120", protocol: .tcp)) == "--to-source 1.2.3.4:80")
+    }
+
+    // iptables-legacy -t nat -A POSTROUTING ! --random -j MASQUERADE → refused
+    @Test func optionsCannotBeNegated() {
+        #expect(modelError { _ = try target(SNATTarget.self, "--to-source 192.0.2.1 ! --random") }?.kind == .notAllowed)
+        #expect(modelError { _ = try target(MasqueradeTarget.self, "! --random") }?.kind == .notAllowed)
+    }
+
     // iptables-legacy … -j SNAT --to-source 1.2.3.4 --to-source 1.2.3.5 → can only be used once
     @Test func toSourceTwiceIsRefused() {
         #expect(modelError { _ = try target(SNATTarget.self, "--to-source 192.0.2.1 --to-source 192.0.2.2") }?.message.contains("only be used once") == true)

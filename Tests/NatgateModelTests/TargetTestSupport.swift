@@ -39,15 +39,3 @@ func saved<T: TargetExtension>(_ value: T, family: Family = .ipv4, protocol ipPr
     value.save(to: &writer, context: ExtensionContext(family: family, ipProtocol: ipProtocol))
     return String(writer.text.dropFirst())
 }
-
-/// The error `body` throws, for asserting on its message.
-func modelError(_ body: () throws -> Void) -> ModelError? {
-    do {
-        try body()
-        return nil
-    } catch let error as ModelError {
-        return error
-    } catch {
-        return nil
-    }
-}

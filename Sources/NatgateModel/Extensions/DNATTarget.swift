@@ -30,6 +30,7 @@ public struct DNATTarget: TargetExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
         switch option.name {
         case "--to-destination":
             guard destination == nil else { throw option.usedTwice(Self.name) }

@@ -60,11 +60,12 @@ public struct LogTarget: TargetExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
         switch option.name {
         case "--log-level":
             let text = option.argument
-            if let number = UInt8(text), number <= 7, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-                level = number
+            if let number = XtablesNumber.unsigned(text, in: 0...7) {
+                level = UInt8(number)
             } else if let named = LogTarget.levelNames.first(where: { $0.0 == text }) {
                 level = named.1
             } else {

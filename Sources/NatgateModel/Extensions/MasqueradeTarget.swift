@@ -29,6 +29,7 @@ public struct MasqueradeTarget: TargetExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
         switch option.name {
         case "--to-ports":
             guard ports == nil else { throw option.usedTwice(Self.name) }

@@ -125,14 +125,13 @@ public struct NATRange: Hashable, Sendable, CustomStringConvertible {
     /// Parses `PORT[-PORT[/BASE]]` as libxt_NAT's `parse_ports` does, numbers only.
     static func parsePorts(_ text: Substring, in whole: String, allowingPortBase: Bool) throws -> (PortRange, UInt16?) {
         func number(_ part: Substring, minimum: UInt16 = 0) throws -> UInt16 {
-            guard !part.isEmpty, part.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                let value = UInt16(part), value >= minimum
-            else {
+            // xtables_strtoui with base 0, as iptables reads ports: 0x50 and 0120 are 80.
+            guard let value = XtablesNumber.unsigned(part, in: UInt64(minimum)...65535) else {
                 throw ModelError(
                     .invalidValue, input: whole,
                     "'\(part)' is not a port: write a number from \(minimum) to 65535 (service names are not resolved).")
             }
-            return value
+            return UInt16(value)
         }
         if text.contains(":") {
             throw ModelError(.invalidValue, input: whole, "Write a port range with a dash, such as 1024-65535, not a colon.")

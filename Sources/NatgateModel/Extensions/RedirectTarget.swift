@@ -26,6 +26,7 @@ public struct RedirectTarget: TargetExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
         switch option.name {
         case "--to-ports":
             guard ports == nil else { throw option.usedTwice(Self.name) }

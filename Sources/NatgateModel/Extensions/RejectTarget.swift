@@ -128,6 +128,7 @@ public struct RejectTarget: TargetExtension {
     public func effectiveType(for family: Family) -> RejectType { rejectWith ?? .default(for: family) }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
         switch option.name {
         case "--reject-with":
             guard rejectWith == nil else { throw option.usedTwice(Self.name) }

@@ -33,6 +33,7 @@ public struct SNATTarget: TargetExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
         switch option.name {
         case "--to-source":
             guard source == nil else { throw option.usedTwice(Self.name) }
