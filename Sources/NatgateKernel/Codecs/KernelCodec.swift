@@ -70,8 +70,12 @@ public struct KernelCodecRegistry: Sendable {
     public static let standard = KernelCodecRegistry(
         matches: [
             CommentMatch.self,
+            HopLimitMatch.self,
             LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
             StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,

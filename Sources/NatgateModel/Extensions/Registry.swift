@@ -28,8 +28,12 @@ public struct ExtensionRegistry: Sendable {
     public static let standard = ExtensionRegistry(
         matches: [
             CommentMatch.self,
+            HopLimitMatch.self,
             LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
             StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,
