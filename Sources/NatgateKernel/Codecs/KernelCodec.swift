@@ -71,9 +71,13 @@ public struct KernelCodecRegistry: Sendable {
         matches: [
             CommentMatch.self,
             ConntrackMatch.self,
+            HopLimitMatch.self,
             LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
             StateMatch.self,
             StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
             DNATTarget.self,

@@ -29,9 +29,13 @@ public struct ExtensionRegistry: Sendable {
         matches: [
             CommentMatch.self,
             ConntrackMatch.self,
+            HopLimitMatch.self,
             LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
             StateMatch.self,
             StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
             DNATTarget.self,
