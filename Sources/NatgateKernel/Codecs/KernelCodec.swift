@@ -71,16 +71,25 @@ public struct KernelCodecRegistry: Sendable {
         matches: [
             CommentMatch.self,
             ConntrackMatch.self,
+            HopLimitMatch.self,
             ICMPMatch.self,
             ICMPv6Match.self,
             LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
             StateMatch.self,
             StatisticMatch.self,
             TCPMatch.self,
+            TTLMatch.self,
             UDPMatch.self,
         ],
         targets: [
+            DNATTarget.self,
+            LogTarget.self,
             MasqueradeTarget.self,
+            RedirectTarget.self,
+            RejectTarget.self,
+            SNATTarget.self,
         ]
     )
 }
