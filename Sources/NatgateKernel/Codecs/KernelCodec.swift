@@ -70,9 +70,22 @@ public struct KernelCodecRegistry: Sendable {
     public static let standard = KernelCodecRegistry(
         matches: [
             CommentMatch.self,
+            ConntrackMatch.self,
+            HopLimitMatch.self,
+            LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
+            StateMatch.self,
+            StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
+            DNATTarget.self,
+            LogTarget.self,
             MasqueradeTarget.self,
+            RedirectTarget.self,
+            RejectTarget.self,
+            SNATTarget.self,
         ]
     )
 }

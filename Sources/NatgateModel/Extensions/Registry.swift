@@ -28,9 +28,22 @@ public struct ExtensionRegistry: Sendable {
     public static let standard = ExtensionRegistry(
         matches: [
             CommentMatch.self,
+            ConntrackMatch.self,
+            HopLimitMatch.self,
+            LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
+            StateMatch.self,
+            StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
+            DNATTarget.self,
+            LogTarget.self,
             MasqueradeTarget.self,
+            RedirectTarget.self,
+            RejectTarget.self,
+            SNATTarget.self,
         ]
     )
 }
