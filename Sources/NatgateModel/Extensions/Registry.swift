@@ -41,7 +41,12 @@ public struct ExtensionRegistry: Sendable {
             TTLMatch.self,
         ],
         targets: [
+            DNATTarget.self,
+            LogTarget.self,
             MasqueradeTarget.self,
+            RedirectTarget.self,
+            RejectTarget.self,
+            SNATTarget.self,
         ]
     )
 }
