@@ -72,6 +72,8 @@ public struct KernelCodecRegistry: Sendable {
             CommentMatch.self,
             ConntrackMatch.self,
             HopLimitMatch.self,
+            ICMPMatch.self,
+            ICMPv6Match.self,
             IPRangeMatch.self,
             LimitMatch.self,
             MacMatch.self,
@@ -80,7 +82,9 @@ public struct KernelCodecRegistry: Sendable {
             PhysdevMatch.self,
             StateMatch.self,
             StatisticMatch.self,
+            TCPMatch.self,
             TTLMatch.self,
+            UDPMatch.self,
         ],
         targets: [
             DNATTarget.self,

@@ -30,6 +30,8 @@ public struct ExtensionRegistry: Sendable {
             CommentMatch.self,
             ConntrackMatch.self,
             HopLimitMatch.self,
+            ICMPMatch.self,
+            ICMPv6Match.self,
             IPRangeMatch.self,
             LimitMatch.self,
             MacMatch.self,
@@ -38,7 +40,9 @@ public struct ExtensionRegistry: Sendable {
             PhysdevMatch.self,
             StateMatch.self,
             StatisticMatch.self,
+            TCPMatch.self,
             TTLMatch.self,
+            UDPMatch.self,
         ],
         targets: [
             DNATTarget.self,
