@@ -69,7 +69,9 @@ public struct KernelCodecRegistry: Sendable {
     /// Every typed extension the backend can write. Keep one entry a line, sorted, to ease merging.
     public static let standard = KernelCodecRegistry(
         matches: [
+            AddrtypeMatch.self,
             CommentMatch.self,
+            ConnmarkMatch.self,
             ConntrackMatch.self,
             HopLimitMatch.self,
             ICMPMatch.self,
@@ -77,6 +79,8 @@ public struct KernelCodecRegistry: Sendable {
             IPRangeMatch.self,
             LimitMatch.self,
             MacMatch.self,
+            MarkMatch.self,
+            MultiportMatch.self,
             OwnerMatch.self,
             PacketTypeMatch.self,
             PhysdevMatch.self,
