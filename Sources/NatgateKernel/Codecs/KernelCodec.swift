@@ -70,6 +70,14 @@ public struct KernelCodecRegistry: Sendable {
     public static let standard = KernelCodecRegistry(
         matches: [
             CommentMatch.self,
+            ConntrackMatch.self,
+            HopLimitMatch.self,
+            LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
+            StateMatch.self,
+            StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,

@@ -28,6 +28,14 @@ public struct ExtensionRegistry: Sendable {
     public static let standard = ExtensionRegistry(
         matches: [
             CommentMatch.self,
+            ConntrackMatch.self,
+            HopLimitMatch.self,
+            LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
+            StateMatch.self,
+            StatisticMatch.self,
+            TTLMatch.self,
         ],
         targets: [
             MasqueradeTarget.self,
