@@ -154,3 +154,12 @@ import Testing
         #expect(OwnedChains.key(fromTag: "docker rule") == nil)
     }
 }
+
+@Suite struct TypedExtensionTests {
+    @Test func theConntrackMatchIsTypedAndPrintsAsIptablesSaveDoes() throws {
+        let rules = GatewayCompiler().rules(for: try gateway("10.200.1.0/24", "eth0"), table: .filter)
+        let conntrack = try #require(rules[1].matches.last)
+        #expect(conntrack.as(ConntrackMatch.self) != nil)
+        #expect(conntrack.description == "conntrack --ctstate RELATED,ESTABLISHED")
+    }
+}
