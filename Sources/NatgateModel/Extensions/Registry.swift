@@ -27,14 +27,21 @@ public struct ExtensionRegistry: Sendable {
     /// Every extension natgate has a type for. Keep one entry a line, sorted, to ease merging.
     public static let standard = ExtensionRegistry(
         matches: [
+            AddrtypeMatch.self,
             CommentMatch.self,
+            ConnmarkMatch.self,
             ConntrackMatch.self,
             HopLimitMatch.self,
             ICMPMatch.self,
             ICMPv6Match.self,
+            IPRangeMatch.self,
             LimitMatch.self,
             MacMatch.self,
+            MarkMatch.self,
+            MultiportMatch.self,
+            OwnerMatch.self,
             PacketTypeMatch.self,
+            PhysdevMatch.self,
             StateMatch.self,
             StatisticMatch.self,
             TCPMatch.self,
