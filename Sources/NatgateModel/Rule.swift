@@ -1,4 +1,8 @@
 /// An IP protocol number as `-p` takes it: `tcp`, `udp`, `icmp`, `ipv6-icmp`, or a number.
+///
+/// iptables-save prints a protocol by the name `getprotobynumber` gives (Debian's `netbase`
+/// `/etc/protocols`), then by libxtables' own table, and as a number when neither knows it. Both
+/// tables are built in here so that the text form does not depend on the machine.
 public struct IPProtocol: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
     public var number: UInt8
 
@@ -8,6 +12,7 @@ public struct IPProtocol: Hashable, Sendable, Comparable, Codable, CustomStringC
     public static let icmp = IPProtocol(number: 1)
     public static let tcp = IPProtocol(number: 6)
     public static let udp = IPProtocol(number: 17)
+    public static let dccp = IPProtocol(number: 33)
     public static let esp = IPProtocol(number: 50)
     public static let ah = IPProtocol(number: 51)
     public static let icmpv6 = IPProtocol(number: 58)
@@ -21,24 +26,81 @@ public struct IPProtocol: Hashable, Sendable, Comparable, Codable, CustomStringC
         ("icmpv6", 58), ("esp", 50), ("ah", 51), ("mh", 135), ("all", 0),
     ]
 
-    /// Parses a protocol name (case-insensitive, as iptables does) or number from 0 to 255.
+    /// Debian netbase's `/etc/protocols` (names only, aliases are upper case and so never match the
+    /// lower-cased `-p` argument), which iptables consults first.
+    public static let netbaseNames: [(String, UInt8)] = [
+        ("ip", 0), ("hopopt", 0), ("icmp", 1), ("igmp", 2), ("ggp", 3), ("ipencap", 4), ("st", 5), ("tcp", 6),
+        ("egp", 8), ("igp", 9), ("pup", 12), ("udp", 17), ("hmp", 20), ("xns-idp", 22), ("rdp", 27),
+        ("iso-tp4", 29), ("dccp", 33), ("xtp", 36), ("ddp", 37), ("idpr-cmtp", 38), ("ipv6", 41),
+        ("ipv6-route", 43), ("ipv6-frag", 44), ("idrp", 45), ("rsvp", 46), ("gre", 47), ("esp", 50), ("ah", 51),
+        ("skip", 57), ("ipv6-icmp", 58), ("ipv6-nonxt", 59), ("ipv6-opts", 60), ("rspf", 73), ("vmtp", 81),
+        ("eigrp", 88), ("ospf", 89), ("ax.25", 93), ("ipip", 94), ("etherip", 97), ("encap", 98), ("pim", 103),
+        ("ipcomp", 108), ("vrrp", 112), ("l2tp", 115), ("isis", 124), ("sctp", 132), ("fc", 133),
+        ("mobility-header", 135), ("udplite", 136), ("mpls-in-ip", 137), ("manet", 138), ("hip", 139),
+        ("shim6", 140), ("wesp", 141), ("rohc", 142), ("ethernet", 143),
+    ]
+
+    private static let namesByNumber: [String?] = {
+        var names = [String?](repeating: nil, count: 256)
+        for (name, number) in knownNames.reversed() where number != 0 { names[Int(number)] = name }
+        for (name, number) in netbaseNames.reversed() where number != 0 { names[Int(number)] = name }
+        return names
+    }()
+
+    /// Parses a protocol as `iptables -p` does: a number from 0 to 255 (decimal, `0x` hex or
+    /// leading-zero octal), `all`, or a name, case-insensitively.
     public init(_ text: String) throws {
         let lower = text.lowercased()
-        if let known = IPProtocol.knownNames.first(where: { $0.0 == lower }) {
-            number = known.1
-        } else if let value = UInt8(text) {
+        if let value = IPProtocol.parseNumber(lower) {
             number = value
+        } else if lower == "all" {
+            number = 0
+        } else if let known = IPProtocol.netbaseNames.first(where: { $0.0 == lower }) ?? IPProtocol.knownNames.first(where: { $0.0 == lower }) {
+            number = known.1
         } else {
             throw ModelError(
                 .invalidValue, input: text,
-                "'\(text)' is not a protocol: use tcp, udp, icmp, ipv6-icmp, sctp, esp, ah, all, or a number from 0 to 255.")
+                "'\(text)' is not a protocol: use tcp, udp, icmp, ipv6-icmp, sctp, esp, ah, all, a name from /etc/protocols, or a number from 0 to 255.")
         }
     }
 
-    /// The name iptables-save prints, or nil when it prints the number.
-    public var name: String? { IPProtocol.knownNames.first { $0.1 == number }?.0 }
+    /// `strtoul(text, 0)` restricted to 0...255 and to the whole string.
+    private static func parseNumber(_ text: String) -> UInt8? {
+        var digits = Substring(text)
+        var radix = 10
+        if digits.hasPrefix("0x") {
+            radix = 16
+            digits = digits.dropFirst(2)
+        } else if digits.count > 1, digits.hasPrefix("0") {
+            radix = 8
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 < 0x80 }), let value = UInt64(digits, radix: radix), value <= 255 else { return nil }
+        return UInt8(value)
+    }
 
-    public var description: String { name ?? String(number) }
+    /// The name iptables-save prints, or nil when it prints the number (and for 0, which it omits).
+    public var name: String? { IPProtocol.namesByNumber[Int(number)] }
+
+    /// The name of the match `iptables` loads by itself for this protocol's options (`-p tcp --dport
+    /// 22` loads `-m tcp`), if the protocol has one.
+    public func implicitMatchName(family: Family) -> String? {
+        switch number {
+        case 6: "tcp"
+        case 17: "udp"
+        case 1: family == .ipv4 ? "icmp" : nil
+        case 58: family == .ipv6 ? "icmp6" : nil
+        case 132: "sctp"
+        case 33: "dccp"
+        case 50: "esp"
+        case 51: "ah"
+        case 135: family == .ipv6 ? "mh" : nil
+        case 136: "udplite"
+        default: nil
+        }
+    }
+
+    public var description: String { name ?? (number == 0 ? "all" : String(number)) }
     public static func < (lhs: IPProtocol, rhs: IPProtocol) -> Bool { lhs.number < rhs.number }
 
     public init(from decoder: any Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }

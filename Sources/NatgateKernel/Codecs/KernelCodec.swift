@@ -70,9 +70,26 @@ public struct KernelCodecRegistry: Sendable {
     public static let standard = KernelCodecRegistry(
         matches: [
             CommentMatch.self,
+            ConntrackMatch.self,
+            HopLimitMatch.self,
+            ICMPMatch.self,
+            ICMPv6Match.self,
+            LimitMatch.self,
+            MacMatch.self,
+            PacketTypeMatch.self,
+            StateMatch.self,
+            StatisticMatch.self,
+            TCPMatch.self,
+            TTLMatch.self,
+            UDPMatch.self,
         ],
         targets: [
+            DNATTarget.self,
+            LogTarget.self,
             MasqueradeTarget.self,
+            RedirectTarget.self,
+            RejectTarget.self,
+            SNATTarget.self,
         ]
     )
 }

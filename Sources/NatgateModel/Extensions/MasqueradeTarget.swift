@@ -1,6 +1,7 @@
-/// `-j MASQUERADE [--to-ports P[-P]] [--random] [--random-fully]`: source NAT to the outgoing
-/// interface's address. nat table, POSTROUTING only.
+/// `-j MASQUERADE [--to-ports PORT[-PORT]] [--random] [--random-fully]`: source NAT to the address
+/// of the interface the packet leaves by. nat table, POSTROUTING only (the kernel refuses it elsewhere).
 ///
+/// iptables-save prints `--to-ports`, then `--random`, then `--random-fully`.
 /// Kernel, revision 0: IPv4 `nf_nat_ipv4_multi_range_compat` with rangesize 1; IPv6 `nf_nat_range`.
 public struct MasqueradeTarget: TargetExtension {
     public static let name = "MASQUERADE"
@@ -12,9 +13,11 @@ public struct MasqueradeTarget: TargetExtension {
     public static let allowedTables: Set<TableName>? = [.nat]
     public static let allowedChains: Set<ChainName>? = [.postrouting]
 
-    /// The source ports to map to; needs `-p tcp`, `udp`, `sctp` or `dccp`.
+    /// The source ports to map to; needs `-p tcp`, `udp`, `sctp`, `dccp` or `icmp`.
     public var ports: PortRange?
+    /// Randomise the source port (`NF_NAT_RANGE_PROTO_RANDOM`).
     public var random: Bool
+    /// Randomise the source port fully (`NF_NAT_RANGE_PROTO_RANDOM_FULLY`).
     public var randomFully: Bool
 
     public init() { self.init(ports: nil) }
@@ -26,18 +29,26 @@ public struct MasqueradeTarget: TargetExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
         switch option.name {
         case "--to-ports":
-            do { ports = try PortRange(option.argument, separator: "-") } catch { throw option.invalid("write a port or a range such as 1024-65535.") }
+            guard ports == nil else { throw option.usedTwice(Self.name) }
+            do {
+                ports = try NATRange.parsePorts(Substring(option.argument), in: option.argument, allowingPortBase: false).0
+            } catch let error as ModelError {
+                throw option.wrapping(error)
+            }
         case "--random": random = true
         case "--random-fully": randomFully = true
-        default: throw option.invalid("MASQUERADE has no such option.")
+        default: throw ModelError(.unknownOption, input: option.name, "MASQUERADE has no option \(option.name): it takes --to-ports, --random and --random-fully.", at: option.location)
         }
     }
 
     public func validate(context: ExtensionContext) throws {
-        if ports != nil, ![IPProtocol.tcp, .udp, .sctp, IPProtocol(number: 33)].contains(context.ipProtocol) {
-            throw ModelError(.notAllowed, input: "--to-ports", "MASQUERADE --to-ports needs the rule to match -p tcp, udp, sctp or dccp.")
+        if let ports, !NATRange.allowsPorts(context.ipProtocol) {
+            throw ModelError(
+                .notAllowed, input: "--to-ports \(ports)",
+                "MASQUERADE --to-ports \(ports) needs the rule to match -p tcp, udp, sctp, dccp or icmp: add -p, or drop --to-ports.")
         }
     }
 

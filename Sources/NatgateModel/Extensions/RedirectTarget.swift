@@ -1,0 +1,56 @@
+/// `-j REDIRECT [--to-ports PORT[-PORT]] [--random]`: send the packet to the local machine, at the
+/// address of the interface it came in by (127.0.0.1 / ::1 for locally made packets).
+/// nat table; PREROUTING and OUTPUT only (the kernel refuses it elsewhere).
+///
+/// iptables-save prints `--to-ports`, then `--random`.
+/// Kernel, revision 0: IPv4 `nf_nat_ipv4_multi_range_compat` with rangesize 1; IPv6 `nf_nat_range`.
+public struct RedirectTarget: TargetExtension {
+    public static let name = "REDIRECT"
+    public static let options = [
+        ExtensionOption("--to-ports"),
+        ExtensionOption("--random", arguments: 0),
+    ]
+    public static let allowedTables: Set<TableName>? = [.nat]
+    public static let allowedChains: Set<ChainName>? = [.prerouting, .output]
+
+    /// The local ports to redirect to; needs `-p tcp`, `udp`, `sctp`, `dccp` or `icmp`.
+    public var ports: PortRange?
+    /// Randomise the port (`NF_NAT_RANGE_PROTO_RANDOM`).
+    public var random: Bool
+
+    public init() { self.init(ports: nil) }
+
+    public init(ports: PortRange?, random: Bool = false) {
+        self.ports = ports
+        self.random = random
+    }
+
+    public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
+        try option.refuseNegation(Self.name)
+        switch option.name {
+        case "--to-ports":
+            guard ports == nil else { throw option.usedTwice(Self.name) }
+            do {
+                ports = try NATRange.parsePorts(Substring(option.argument), in: option.argument, allowingPortBase: false).0
+            } catch let error as ModelError {
+                throw option.wrapping(error)
+            }
+        case "--random": random = true
+        default:
+            throw ModelError(.unknownOption, input: option.name, "REDIRECT has no option \(option.name): it takes --to-ports and --random.", at: option.location)
+        }
+    }
+
+    public func validate(context: ExtensionContext) throws {
+        if let ports, !NATRange.allowsPorts(context.ipProtocol) {
+            throw ModelError(
+                .notAllowed, input: "--to-ports \(ports)",
+                "REDIRECT --to-ports \(ports) needs the rule to match -p tcp, udp, sctp, dccp or icmp: add -p, or drop --to-ports.")
+        }
+    }
+
+    public func save(to writer: inout SaveWriter, context: ExtensionContext) {
+        if let ports { writer.option("--to-ports", ports.text(separator: "-")) }
+        if random { writer.word("--random") }
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import NatgateModel
+
+/// `natgate fmt [FILE] [--check] [-4|-6]`: prints iptables-save text in its canonical form.
+struct FmtCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fmt",
+        abstract: "Print iptables-save text in the canonical form iptables-legacy-save prints.",
+        discussion: """
+            Reads iptables-save or iptables-restore text and prints exactly what iptables-legacy-save \
+            would print after loading it (without its '#' lines): option order, implicit '-m tcp', \
+            address and mask forms, quoting. Counters are kept as given. Reads nothing from the kernel.
+
+            Exit status: 0 on success (with --check: the input is canonical), 1 with --check when \
+            the input is not canonical, 2 when the input cannot be parsed (the message says \
+            FILE:LINE:COLUMN and what was expected).
+            """
+    )
+
+    @Argument(help: "The file to read. Standard input when omitted or '-'.")
+    var file: String?
+
+    @Flag(help: "Print nothing; exit 1 when the input is not already canonical. '#' comment lines are ignored.")
+    var check = false
+
+    @Flag(name: .customShort("4"), help: "Read IPv4 rules (iptables-save). Default: IPv6 when the text holds an IPv6 address, else IPv4.")
+    var ipv4 = false
+
+    @Flag(name: .customShort("6"), help: "Read IPv6 rules (ip6tables-save).")
+    var ipv6 = false
+
+    func validate() throws {
+        if ipv4 && ipv6 { throw ValidationError("-4 and -6 exclude each other: give at most one.") }
+    }
+
+    func run() throws {
+        let name = (file == nil || file == "-") ? "<stdin>" : file!
+        let data: Data
+        do {
+            if let file, file != "-" {
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } else {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            }
+        } catch {
+            FileHandle.standardError.write(Data("natgate fmt: cannot read \(name): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let family: Family = ipv4 ? .ipv4 : ipv6 ? .ipv6 : SaveTextFamily.guess(text)
+
+        let ruleset: Ruleset
+        do {
+            ruleset = try Ruleset(saveText: text, family: family)
+        } catch let error as ModelError {
+            let place = error.location.map { "\(name):\($0.line):\($0.column)" } ?? name
+            FileHandle.standardError.write(Data("\(place): \(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
+        let canonical = ruleset.saveText()
+        if check {
+            let input = SaveTextFamily.withoutCommentLines(text)
+            if input != canonical {
+                let line = SaveTextFamily.firstDifferentLine(input, canonical)
+                FileHandle.standardError.write(Data("\(name):\(line): not in canonical form (run natgate fmt to see it)\n".utf8))
+                throw ExitCode(1)
+            }
+            return
+        }
+        FileHandle.standardOutput.write(Data(canonical.utf8))
+    }
+}
+
+/// Helpers for reading iptables-save text whose family is not given.
+enum SaveTextFamily {
+    /// IPv6 when any word of the text (or a comma-separated part of one, brackets and a port
+    /// removed) is an IPv6 address or network; IPv4 otherwise.
+    static func guess(_ text: String) -> Family {
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\"" || $0 == "\r" }) where word.contains(":") {
+            for part in word.split(separator: ",") {
+                var candidate = part
+                if candidate.hasPrefix("[") {
+                    candidate = candidate.dropFirst()
+                    if let close = candidate.firstIndex(of: "]") { candidate = candidate[..<close] }
+                }
+                if candidate.hasPrefix("["), candidate.hasSuffix("]") { continue }
+                if (try? IPNetwork(String(candidate), family: .ipv6, strict: false)) != nil { return .ipv6 }
+                if let dash = candidate.firstIndex(of: "-"), (try? IPNetwork(String(candidate[..<dash]), family: .ipv6, strict: false)) != nil {
+                    return .ipv6
+                }
+            }
+        }
+        return .ipv4
+    }
+
+    /// The text without its `#` lines, as iptables-save's output is compared.
+    static func withoutCommentLines(_ text: String) -> String {
+        var out = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) where !line.hasPrefix("#") {
+            out += line
+            out += "\n"
+        }
+        if !out.isEmpty { out.removeLast() }
+        return out
+    }
+
+    /// The 1-based number of the first line where the two texts differ.
+    static func firstDifferentLine(_ a: String, _ b: String) -> Int {
+        let left = a.split(separator: "\n", omittingEmptySubsequences: false)
+        let right = b.split(separator: "\n", omittingEmptySubsequences: false)
+        for index in 0..<min(left.count, right.count) where left[index] != right[index] { return index + 1 }
+        return min(left.count, right.count) + 1
+    }
+}
