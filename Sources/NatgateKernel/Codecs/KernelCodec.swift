@@ -69,13 +69,17 @@ public struct KernelCodecRegistry: Sendable {
     /// Every typed extension the backend can write. Keep one entry a line, sorted, to ease merging.
     public static let standard = KernelCodecRegistry(
         matches: [
+            AddrtypeMatch.self,
             CommentMatch.self,
+            ConnmarkMatch.self,
             ConntrackMatch.self,
             HopLimitMatch.self,
             ICMPMatch.self,
             ICMPv6Match.self,
             LimitMatch.self,
             MacMatch.self,
+            MarkMatch.self,
+            MultiportMatch.self,
             PacketTypeMatch.self,
             StateMatch.self,
             StatisticMatch.self,

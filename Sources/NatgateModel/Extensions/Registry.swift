@@ -27,13 +27,17 @@ public struct ExtensionRegistry: Sendable {
     /// Every extension natgate has a type for. Keep one entry a line, sorted, to ease merging.
     public static let standard = ExtensionRegistry(
         matches: [
+            AddrtypeMatch.self,
             CommentMatch.self,
+            ConnmarkMatch.self,
             ConntrackMatch.self,
             HopLimitMatch.self,
             ICMPMatch.self,
             ICMPv6Match.self,
             LimitMatch.self,
             MacMatch.self,
+            MarkMatch.self,
+            MultiportMatch.self,
             PacketTypeMatch.self,
             StateMatch.self,
             StatisticMatch.self,
