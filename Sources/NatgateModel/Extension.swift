@@ -201,8 +201,10 @@ public struct UnknownMatch: MatchExtension {
         words += option.arguments
     }
 
+    /// Prints the words as they came, quoting only those that would not read back as one word
+    /// (empty, or holding white space or a double quote).
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        for word in words { writer.word(word) }
+        for word in words { writer.verbatim(word) }
     }
 }
 
@@ -229,7 +231,9 @@ public struct UnknownTarget: TargetExtension {
         words += option.arguments
     }
 
+    /// Prints the words as they came, quoting only those that would not read back as one word
+    /// (empty, or holding white space or a double quote).
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        for word in words { writer.word(word) }
+        for word in words { writer.verbatim(word) }
     }
 }

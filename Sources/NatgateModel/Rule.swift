@@ -212,20 +212,10 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// The rule's iptables-save words (see `saveArguments(family:table:chain:)`), for the family
+    /// of its addresses (IPv4 when it has none).
     public var description: String {
-        var parts: [String] = []
-        if let ipProtocol { parts.append((ipProtocol.negated ? "! " : "") + "-p \(ipProtocol.value)") }
-        if let source { parts.append((source.negated ? "! " : "") + "-s \(source.value)") }
-        if let destination { parts.append((destination.negated ? "! " : "") + "-d \(destination.value)") }
-        if let inInterface { parts.append((inInterface.negated ? "! " : "") + "-i \(inInterface.value)") }
-        if let outInterface { parts.append((outInterface.negated ? "! " : "") + "-o \(outInterface.value)") }
-        switch fragment {
-        case .fragmentsOnly: parts.append("-f")
-        case .nonFragmentsOnly: parts.append("! -f")
-        case nil: break
-        }
-        for match in matches { parts.append("-m \(match)") }
-        if let target { parts.append(target.description) }
-        return parts.joined(separator: " ")
+        let family = source?.value.family ?? destination?.value.family ?? .ipv4
+        return saveArguments(family: family)
     }
 }

@@ -11,6 +11,16 @@ public struct SaveWriter: Sendable {
         text += word
     }
 
+    /// Appends a word kept verbatim from input (an unknown extension's), bare when it reads back
+    /// as the same single word and cannot be taken for a core option, otherwise quoted as
+    /// `quoted(_:)` does.
+    public mutating func verbatim(_ value: String) {
+        let needsQuotes = value.isEmpty || value.utf8.contains { byte in
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\"")
+        }
+        word(needsQuotes || RuleParser.isCoreOption(value) ? SaveWriter.quote(value) : value)
+    }
+
     /// Appends ` ! OPTION ARG…` (the `!` only when negated).
     public mutating func option(_ name: String, _ arguments: String..., negated: Bool = false) {
         if negated { word("!") }

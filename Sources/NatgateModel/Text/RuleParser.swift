@@ -52,6 +52,19 @@ struct RuleParser {
         ("--set-counters", .counters), ("--goto", .goto), ("--ipv4", .ipv4), ("--ipv6", .ipv6),
     ]
 
+    /// Whether `word` is spelled like one of iptables' own options (`-s`, `--jump`, …), which would
+    /// end an unknown extension's words.
+    static func isCoreOption(_ word: String) -> Bool { coreExact(word) != nil }
+
+    /// iptables 1.8.9's target extensions, so that `-j NAME` without a table to ask is a jump to a
+    /// chain only when NAME is not one of them.
+    static let knownTargetNames: Set<String> = [
+        "AUDIT", "CHECKSUM", "CLASSIFY", "CLUSTERIP", "CONNMARK", "CONNSECMARK", "CT", "DNAT", "DNPT", "DSCP",
+        "ECN", "HL", "HMARK", "IDLETIMER", "LED", "LOG", "MARK", "MASQUERADE", "NETMAP", "NFLOG", "NFQUEUE",
+        "NOTRACK", "RATEEST", "REDIRECT", "REJECT", "SECMARK", "SET", "SNAT", "SNPT", "SYNPROXY", "TCPMSS",
+        "TCPOPTSTRIP", "TEE", "TOS", "TPROXY", "TRACE", "TTL", "ULOG",
+    ]
+
     private static func coreExact(_ word: String) -> Core? {
         if word.utf8.count == 2 { return coreShort[word] }
         return coreLong.first { $0.0 == word }?.1
@@ -95,6 +108,12 @@ struct RuleParser {
     }
 
     func parse(_ tokens: ArraySlice<SaveToken>, counters: Counters? = nil, end: SourceLocation) throws -> Parsed {
+        // `-4` in an IPv6 file (`-6` in an IPv4 one) makes iptables-restore skip the line before
+        // reading anything else of it.
+        let otherFamily: Set<String> = family == .ipv4 ? ["-6", "--ipv6"] : ["-4", "--ipv4"]
+        if tokens.contains(where: { !$0.quoted && otherFamily.contains($0.text) }) {
+            return Parsed(rules: [], skipped: true)
+        }
         var state = State()
         state.counters = counters
         var index = tokens.startIndex
@@ -569,7 +588,9 @@ struct RuleParser {
             do { try base.validate(context: context) } catch let error as ModelError { throw error.located(at: state.targetLocation ?? end) }
             target = .extension(Target(base))
         case .unknown(let base):
-            if isUserChain == nil, base.words.isEmpty, let chain = try? ChainName(base.extensionName) {
+            if isUserChain == nil, base.words.isEmpty, !RuleParser.knownTargetNames.contains(base.extensionName),
+                let chain = try? ChainName(base.extensionName)
+            {
                 target = .jump(chain)
             } else {
                 target = .extension(Target(base))

@@ -1,0 +1,140 @@
+import NatgateModel
+
+/// One gateway: a namespace subnet given access to the outside through an uplink interface, with
+/// forwarding accepted both ways and the subnet's traffic source-NATed on the way out.
+///
+/// A gateway is identified by its subnet and uplink: that pair is what `natgate disable` takes and
+/// what the comment on each of its rules names (`natgate 10.200.1.0/24 eth0`). Every value is
+/// validated when it is made, so a gateway that exists can always be compiled.
+///
+/// ```swift
+/// let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))
+/// ```
+public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// Which packets coming back from the uplink are forwarded into the subnet.
+    public enum Inbound: String, Hashable, Sendable, Codable, CaseIterable {
+        /// Only replies and related traffic (conntrack RELATED,ESTABLISHED): the outside cannot
+        /// open connections into the namespace. The default.
+        case established
+        /// Everything addressed to the subnet, as the classic namespace script does.
+        case all
+    }
+
+    /// The namespace-side subnet, such as `10.200.1.0/24` or `fd00:200:1::/64`.
+    public let subnet: IPNetwork
+    /// The interface traffic leaves by, such as `eth0` (a `+` wildcard such as `wlan+` is allowed).
+    public let uplink: InterfaceName
+    /// The namespace-side interface (the host end of the veth pair), matched too when given.
+    public let via: InterfaceName?
+    /// Which inbound packets are forwarded to the subnet.
+    public let inbound: Inbound
+    /// Destinations the subnet reaches without source NAT (other local subnets), sorted, no duplicates.
+    public let exclude: [IPNetwork]
+    /// A fixed source address to SNAT to instead of MASQUERADE; of the subnet's family.
+    public let snatTo: IPAddress?
+    /// The source ports NAT may choose from. Applied to TCP and UDP (the protocols with ports); other
+    /// protocols are still NATed, without a port range.
+    public let ports: PortRange?
+    /// Whether NAT picks source ports fully at random (`--random-fully`).
+    public let randomFully: Bool
+
+    /// A gateway, validated.
+    ///
+    /// - Throws: `PolicyError` (`.invalidGateway`) when a field does not fit the subnet: an
+    ///   address of the other family, a catch-all subnet, port 0, the uplink also given as `via`.
+    public init(
+        subnet: IPNetwork,
+        uplink: InterfaceName,
+        via: InterfaceName? = nil,
+        inbound: Inbound = .established,
+        exclude: [IPNetwork] = [],
+        snatTo: IPAddress? = nil,
+        ports: PortRange? = nil,
+        randomFully: Bool = false
+    ) throws {
+        if subnet.isAny {
+            throw PolicyError(
+                .invalidGateway, input: subnet.description,
+                "Subnet \(subnet) is every address: a gateway for it would forward and NAT all traffic. Give the namespace subnet, such as 10.200.1.0/24.")
+        }
+        if let via, via == uplink {
+            throw PolicyError(
+                .invalidGateway, input: via.description,
+                "Gateway \(subnet): the namespace-side interface (via) and the uplink are both \(uplink). Give the host end of the namespace's veth pair as via, and the outside interface as the uplink.")
+        }
+        for network in exclude where network.family != subnet.family {
+            throw PolicyError(
+                .invalidGateway, input: network.description,
+                "Gateway \(subnet): excluded destination \(network) is \(network.family.displayName) but the subnet is \(subnet.family.displayName). Exclude \(subnet.family.displayName) networks only.")
+        }
+        if let snatTo, snatTo.family != subnet.family {
+            throw PolicyError(
+                .invalidGateway, input: snatTo.description,
+                "Gateway \(subnet): SNAT address \(snatTo) is \(snatTo.family.displayName) but subnet \(subnet) is \(subnet.family.displayName). Give an \(subnet.family.displayName) address of the uplink, or leave out --snat-to to masquerade.")
+        }
+        if let ports, ports.lower == 0 {
+            throw PolicyError(
+                .invalidGateway, input: ports.description,
+                "Gateway \(subnet): port range \(ports) includes port 0, which NAT cannot use. Start the range at 1 or above, such as 1024-65535.")
+        }
+        self.subnet = subnet
+        self.uplink = uplink
+        self.via = via
+        self.inbound = inbound
+        self.exclude = Array(Set(exclude)).sorted()
+        self.snatTo = snatTo
+        self.ports = ports
+        self.randomFully = randomFully
+    }
+
+    /// The gateway's address family: that of its subnet.
+    public var family: Family { subnet.family }
+
+    /// The subnet and uplink, which identify the gateway.
+    public var key: Key { Key(subnet: subnet, uplink: uplink) }
+
+    /// What identifies a gateway: its subnet and its uplink.
+    public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
+        public var subnet: IPNetwork
+        public var uplink: InterfaceName
+
+        public init(subnet: IPNetwork, uplink: InterfaceName) {
+            self.subnet = subnet
+            self.uplink = uplink
+        }
+
+        /// `10.200.1.0/24 eth0`.
+        public var description: String { "\(subnet) \(uplink)" }
+
+        public static func < (lhs: Key, rhs: Key) -> Bool {
+            lhs.subnet != rhs.subnet ? lhs.subnet < rhs.subnet : lhs.uplink < rhs.uplink
+        }
+    }
+
+    /// The options that differ from the defaults, as `natgate enable` takes them.
+    public var optionArguments: [String] {
+        var words: [String] = []
+        if let via { words += ["--via", via.rawValue] }
+        if inbound != .established { words += ["--inbound", inbound.rawValue] }
+        for network in exclude { words += ["--exclude", network.description] }
+        if let snatTo { words += ["--snat-to", snatTo.description] }
+        if let ports { words += ["--ports", ports.description] }
+        if randomFully { words.append("--random-fully") }
+        return words
+    }
+
+    /// `10.200.1.0/24 eth0 --via v-eth1`: the gateway as `natgate enable` arguments.
+    public var description: String { ([key.description] + optionArguments).joined(separator: " ") }
+
+    /// Orders by subnet, then uplink (IPv4 before IPv6), then options, so that compiled rules come
+    /// out in the same order whatever order the gateways were given in.
+    public static func < (lhs: Gateway, rhs: Gateway) -> Bool {
+        if lhs.key != rhs.key { return lhs.key < rhs.key }
+        return lhs.description < rhs.description
+    }
+}
+
+extension Family {
+    /// "IPv4" or "IPv6", for messages.
+    var displayName: String { self == .ipv4 ? "IPv4" : "IPv6" }
+}

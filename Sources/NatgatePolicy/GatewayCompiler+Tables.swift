@@ -1,0 +1,78 @@
+import NatgateModel
+
+extension GatewayCompiler {
+    /// Rewrites what natgate owns in `table` so that it holds exactly `set`'s gateways of the
+    /// table's family, and touches nothing else.
+    ///
+    /// With gateways of the family, the owned chain holds their rules (counters of rules that stay
+    /// are kept) and the built-in chain has exactly one jump to it, at its top; a jump that is
+    /// already there alone stays where it is. Without any, the jump and the owned chain are removed,
+    /// so the table is as it was before natgate came. Tables natgate does not write are left as they
+    /// are. Calling it again with the same set changes nothing.
+    ///
+    /// - Throws: `PolicyError` (`.foreignReference`) when the owned chain must go but a rule natgate
+    ///   does not own still jumps to it.
+    public func install(_ set: GatewaySet, into table: inout Table) throws {
+        guard let owned = OwnedChains.owned(in: table.name), let hook = OwnedChains.hook(in: table.name) else { return }
+        let expected = rules(for: set, family: table.family, table: table.name)
+
+        if expected.isEmpty {
+            guard table.chain(named: owned) != nil else { return }
+            table[chain: hook]?.rules.removeAll { $0.target == .jump(owned) || $0.target == .goto(owned) }
+            if let (chain, _) = table.references(to: owned).first {
+                throw PolicyError(
+                    .foreignReference, input: chain.rawValue,
+                    "Chain \(chain) in the \(table.family.displayName) \(table.name) table has a rule that jumps to \(owned), which natgate is removing. Delete that rule (it is not natgate's), then run the command again.")
+            }
+            table[chain: owned] = nil
+            return
+        }
+
+        var chain = table.chain(named: owned) ?? Chain(name: owned)
+        chain.rules = GatewayCompiler.keepingCounters(of: chain.rules, in: expected)
+        let isNew = table.chain(named: owned) == nil
+        table[chain: owned] = chain
+        if isNew { table = table.canonicallyOrdered }
+
+        if var builtin = table.chain(named: hook) {
+            let jump = RuleTarget.jump(owned)
+            let positions = builtin.rules.indices.filter { builtin.rules[$0].target == jump || builtin.rules[$0].target == .goto(owned) }
+            let alreadyRight = positions == [0] && builtin.rules[0].withoutCounters == Rule(target: jump)
+            if !alreadyRight {
+                builtin.rules.removeAll { $0.target == jump || $0.target == .goto(owned) }
+                builtin.rules.insert(Rule(target: jump), at: 0)
+                table[chain: hook] = builtin
+            }
+        }
+    }
+
+    /// `expected`, each rule carrying the counters of an equal rule in `current` when there is one.
+    static func keepingCounters(of current: [Rule], in expected: [Rule]) -> [Rule] {
+        guard current.contains(where: { $0.counters != nil }) else { return expected }
+        var counters: [Rule: [Counters]] = [:]
+        for rule in current {
+            if let value = rule.counters { counters[rule.withoutCounters, default: []].append(value) }
+        }
+        return expected.map { rule in
+            var rule = rule
+            if var queue = counters[rule], !queue.isEmpty {
+                rule.counters = queue.removeFirst()
+                counters[rule.withoutCounters] = queue
+            }
+            return rule
+        }
+    }
+}
+
+extension Table {
+    /// The rules that jump or go to `chain`, as (chain they are in, index).
+    func references(to target: ChainName) -> [(ChainName, Int)] {
+        var found: [(ChainName, Int)] = []
+        for chain in chains {
+            for (index, rule) in chain.rules.enumerated() where rule.target?.chain == target {
+                found.append((chain.name, index))
+            }
+        }
+        return found
+    }
+}

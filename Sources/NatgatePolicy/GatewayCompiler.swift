@@ -1,0 +1,173 @@
+import NatgateModel
+
+/// Compiles gateways into the rules of natgate's owned chains.
+///
+/// The output depends only on the set, never on the order the gateways were given in: a
+/// `GatewaySet` is sorted, and each gateway's rules come out in a fixed order. For the default
+/// gateway `10.200.1.0/24 eth0` the three rules are, as iptables-save prints them:
+///
+/// ```
+/// *filter
+/// -A NATGATE-FORWARD -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j ACCEPT
+/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+/// *nat
+/// -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j MASQUERADE
+/// ```
+///
+/// Options change them as follows. `via` adds `-i VIA` to the outbound and `-o VIA` to the inbound
+/// rule. `inbound: all` drops the conntrack match. Each excluded destination adds a `-d NET -j RETURN`
+/// rule before the NAT rule. `snatTo` replaces MASQUERADE with `SNAT --to-source ADDR`. A port range
+/// can only be given to NAT for protocols with ports, so `ports` makes three NAT rules: `-p tcp`
+/// and `-p udp` with the range, then one without it for every other protocol (ICMP still leaves
+/// NATed). `randomFully` adds `--random-fully` to each NAT rule.
+public struct GatewayCompiler: Sendable {
+    /// The extensions rules are built with: typed where the registry has a type, else kept by name
+    /// and option words.
+    public var registry: ExtensionRegistry
+
+    public init(registry: ExtensionRegistry = .standard) {
+        self.registry = registry
+    }
+
+    /// The rules of the owned chain of `table` for the gateways of `family` in `set`, in order.
+    ///
+    /// Empty for a table natgate does not write.
+    public func rules(for set: GatewaySet, family: Family, table: TableName) -> [Rule] {
+        let parts = Parts(compiler: self, family: family)
+        var rules: [Rule] = []
+        for gateway in set.gateways where gateway.family == family {
+            rules += parts.rules(for: gateway, table: table)
+        }
+        return rules
+    }
+
+    /// The rules of one gateway in `table`, in order.
+    public func rules(for gateway: Gateway, table: TableName) -> [Rule] {
+        Parts(compiler: self, family: gateway.family).rules(for: gateway, table: table)
+    }
+
+    // MARK: Building extensions
+
+    /// A match built as `iptables -m NAME OPTIONS` would build it.
+    func match(_ name: String, _ options: [(String, [String])], context: ExtensionContext) -> Match {
+        if let type = registry.matches[name], var value = Optional(type.init()) {
+            do {
+                for (option, arguments) in options {
+                    try value.parse(ParsedOption(name: option, arguments: arguments), context: context)
+                }
+                try value.validate(context: context)
+                return Match(value)
+            } catch {
+                preconditionFailure("natgate's own \(name) match was refused: \(error)")
+            }
+        }
+        return Match(UnknownMatch(name: name, words: options.flatMap { [$0.0] + $0.1 }))
+    }
+
+    /// A target built as `iptables -j NAME OPTIONS` would build it.
+    func target(_ name: String, _ options: [(String, [String])], context: ExtensionContext) -> Target {
+        if let type = registry.targets[name], var value = Optional(type.init()) {
+            do {
+                for (option, arguments) in options {
+                    try value.parse(ParsedOption(name: option, arguments: arguments), context: context)
+                }
+                try value.validate(context: context)
+                return Target(value)
+            } catch {
+                preconditionFailure("natgate's own \(name) target was refused: \(error)")
+            }
+        }
+        return Target(UnknownTarget(name: name, words: options.flatMap { [$0.0] + $0.1 }))
+    }
+}
+
+/// The pieces shared by every gateway of one family, built once per compile.
+private struct Parts {
+    let compiler: GatewayCompiler
+    let family: Family
+    let established: Match
+
+    init(compiler: GatewayCompiler, family: Family) {
+        self.compiler = compiler
+        self.family = family
+        established = compiler.match(
+            "conntrack", [("--ctstate", ["RELATED,ESTABLISHED"])],
+            context: ExtensionContext(family: family, table: .filter, chain: OwnedChains.forward))
+    }
+
+    func rules(for gateway: Gateway, table: TableName) -> [Rule] {
+        switch table {
+        case .filter: filterRules(gateway)
+        case .nat: natRules(gateway)
+        default: []
+        }
+    }
+
+    func comment(_ gateway: Gateway) -> Match {
+        do {
+            return Match(try CommentMatch(OwnedChains.tag(gateway.key)))
+        } catch {
+            preconditionFailure("natgate's own comment was refused: \(error)")
+        }
+    }
+
+    func filterRules(_ gateway: Gateway) -> [Rule] {
+        let tag = comment(gateway)
+        let out = Rule(
+            source: Negatable(gateway.subnet),
+            inInterface: gateway.via.map { Negatable($0) },
+            outInterface: Negatable(gateway.uplink),
+            matches: [tag],
+            target: .accept)
+        let back = Rule(
+            destination: Negatable(gateway.subnet),
+            inInterface: Negatable(gateway.uplink),
+            outInterface: gateway.via.map { Negatable($0) },
+            matches: gateway.inbound == .established ? [tag, established] : [tag],
+            target: .accept)
+        return [out, back]
+    }
+
+    func natRules(_ gateway: Gateway) -> [Rule] {
+        let tag = comment(gateway)
+        var rules: [Rule] = gateway.exclude.map { network in
+            Rule(
+                source: Negatable(gateway.subnet),
+                destination: Negatable(network),
+                outInterface: Negatable(gateway.uplink),
+                matches: [tag],
+                target: .return)
+        }
+        var protocols: [IPProtocol?] = [nil]
+        if gateway.ports != nil { protocols = [.tcp, .udp, nil] }
+        for ipProtocol in protocols {
+            rules.append(
+                Rule(
+                    ipProtocol: ipProtocol.map { Negatable($0) },
+                    source: Negatable(gateway.subnet),
+                    outInterface: Negatable(gateway.uplink),
+                    matches: [tag],
+                    target: .extension(natTarget(gateway, ports: ipProtocol == nil ? nil : gateway.ports, ipProtocol: ipProtocol))))
+        }
+        return rules
+    }
+
+    func natTarget(_ gateway: Gateway, ports: PortRange?, ipProtocol: IPProtocol?) -> Target {
+        let context = ExtensionContext(family: family, ipProtocol: ipProtocol, table: .nat, chain: OwnedChains.postrouting)
+        var options: [(String, [String])] = []
+        let name: String
+        if let address = gateway.snatTo {
+            name = "SNAT"
+            var text = address.description
+            if let ports {
+                text = (family == .ipv6 ? "[\(text)]" : text) + ":" + ports.text(separator: "-")
+            }
+            options.append(("--to-source", [text]))
+        } else {
+            name = "MASQUERADE"
+            if let ports { options.append(("--to-ports", [ports.text(separator: "-")])) }
+        }
+        if gateway.randomFully { options.append(("--random-fully", [])) }
+        return compiler.target(name, options, context: context)
+    }
+}

@@ -1,0 +1,125 @@
+import NatgateModel
+
+/// A set of gateways that can be enabled together, in canonical order.
+///
+/// Making one checks the gateways against each other: the same gateway given twice is kept once;
+/// the same subnet with two different configurations, the same subnet through two uplinks, and
+/// overlapping subnets are errors naming both gateways.
+public struct GatewaySet: Hashable, Sendable, Sequence {
+    /// The gateways, sorted (IPv4 before IPv6, then by subnet and uplink).
+    public private(set) var gateways: [Gateway]
+
+    /// The empty set.
+    public init() { gateways = [] }
+
+    /// Checks `gateways` against each other and sorts them.
+    ///
+    /// - Throws: `PolicyError` (`.conflict`) naming the two gateways that cannot coexist.
+    public init<S: Sequence>(_ gateways: S) throws where S.Element == Gateway {
+        let sorted = Array(Set(gateways)).sorted()
+        try GatewaySet.checkConflicts(sorted)
+        self.gateways = sorted
+    }
+
+    public func makeIterator() -> IndexingIterator<[Gateway]> { gateways.makeIterator() }
+
+    public var isEmpty: Bool { gateways.isEmpty }
+    public var count: Int { gateways.count }
+
+    /// The gateways of one family, in order.
+    public func gateways(of family: Family) -> [Gateway] { gateways.filter { $0.family == family } }
+
+    /// The gateway with this subnet and uplink, if the set has it.
+    public func gateway(_ key: Gateway.Key) -> Gateway? { gateways.first { $0.key == key } }
+
+    /// The set with `gateway` added, or replacing the gateway of the same subnet and uplink.
+    ///
+    /// - Throws: `PolicyError` when it conflicts with another gateway of the set.
+    public func adding(_ gateway: Gateway) throws -> GatewaySet {
+        try GatewaySet(gateways.filter { $0.key != gateway.key } + [gateway])
+    }
+
+    /// The set without the gateway of this subnet and uplink (unchanged when it has none).
+    public func removing(_ key: Gateway.Key) -> GatewaySet {
+        var copy = self
+        copy.gateways.removeAll { $0.key == key }
+        return copy
+    }
+
+    // MARK: Conflicts
+
+    private static func checkConflicts(_ sorted: [Gateway]) throws {
+        // Sorted by subnet, then uplink: equal subnets are neighbours.
+        for (previous, current) in zip(sorted, sorted.dropFirst()) where previous.subnet == current.subnet {
+            if previous.uplink == current.uplink {
+                throw PolicyError(
+                    .conflict, input: current.key.description,
+                    "Gateway \(current.key) is given twice with different options: '\(previous)' and '\(current)'. Keep one of them.")
+            }
+            throw PolicyError(
+                .conflict, input: current.subnet.description,
+                "Subnet \(current.subnet) is given through two uplinks, \(previous.uplink) and \(current.uplink): a subnet leaves by one uplink. Keep one (to move it, `natgate disable \(previous.key)` first).")
+        }
+        for family in Family.allCases {
+            let networks = sorted.filter { $0.family == family }
+            try checkOverlaps(networks)
+        }
+    }
+
+    /// Finds two overlapping subnets in `sorted` (one family, sorted by subnet, distinct subnets).
+    ///
+    /// Prefix networks are nested or disjoint, so among networks sorted by first address one
+    /// overlaps an earlier one exactly when it starts before the furthest end seen so far; that
+    /// makes the check linear. Networks with non-contiguous masks are checked pairwise.
+    private static func checkOverlaps(_ sorted: [Gateway]) throws {
+        var widest: (gateway: Gateway, end: AddressBound)?
+        var irregular: [Gateway] = []
+        for gateway in sorted {
+            guard let range = gateway.subnet.addressRange else {
+                irregular.append(gateway)
+                continue
+            }
+            if let current = widest, range.start <= current.end {
+                throw overlap(current.gateway, gateway)
+            }
+            if widest == nil || range.end > widest!.end { widest = (gateway, range.end) }
+        }
+        for gateway in irregular {
+            if let other = sorted.first(where: { $0.subnet != gateway.subnet && $0.subnet.overlaps(gateway.subnet) }) {
+                throw overlap(other, gateway)
+            }
+        }
+    }
+
+    private static func overlap(_ a: Gateway, _ b: Gateway) -> PolicyError {
+        PolicyError(
+            .conflict, input: "\(a.subnet) \(b.subnet)",
+            "Subnets \(a.subnet) (uplink \(a.uplink)) and \(b.subnet) (uplink \(b.uplink)) overlap: each gateway needs a subnet of its own. Give the namespaces non-overlapping subnets, or disable one gateway first (`natgate disable \(a.key)`).")
+    }
+}
+
+/// A position in the address space of either family, for range comparisons.
+struct AddressBound: Comparable {
+    var high: UInt64
+    var low: UInt64
+    static func < (lhs: AddressBound, rhs: AddressBound) -> Bool {
+        lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
+    }
+}
+
+extension IPNetwork {
+    /// The first and last address of a prefix network; nil when the mask is not contiguous.
+    var addressRange: (start: AddressBound, end: AddressBound)? {
+        switch self {
+        case .v4(let network):
+            guard network.prefixLength != nil else { return nil }
+            let start = UInt64(network.address.rawValue)
+            return (AddressBound(high: 0, low: start), AddressBound(high: 0, low: start | UInt64(~network.mask)))
+        case .v6(let network):
+            guard network.prefixLength != nil else { return nil }
+            let start = AddressBound(high: network.address.high, low: network.address.low)
+            let end = AddressBound(high: network.address.high | ~network.mask.high, low: network.address.low | ~network.mask.low)
+            return (start, end)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one public error of the sysctl module: what natgate tried, on which key or file, the errno,
+/// and what to do.
+public struct SysctlError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        /// The key is not one natgate reads or writes.
+        case unknownKey
+        /// The value is not one the key takes.
+        case invalidValue
+        /// A read or write of /proc/sys failed.
+        case procSys
+        /// The state file under /run/natgate could not be read or written.
+        case stateFile
+    }
+
+    public var kind: Kind
+    /// The key or path concerned.
+    public var input: String
+    /// The errno of the failing call, when there was one.
+    public var errno: Int32?
+    public var message: String
+
+    public init(_ kind: Kind, input: String, errno: Int32? = nil, _ message: String) {
+        self.kind = kind
+        self.input = input
+        self.errno = errno
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// An error for a failed system call on `path`, with advice for the usual errnos.
+    static func system(_ kind: Kind, _ operation: String, path: String, errno code: Int32, key: String? = nil) -> SysctlError {
+        let reason = String(cString: strerror(code))
+        let advice: String
+        switch code {
+        case EACCES, EPERM:
+            advice = "Run natgate as root (it needs CAP_NET_ADMIN and write access to \(path))."
+        case ENOENT where kind == .procSys:
+            advice = key.map { "The kernel has no \($0) here: for an interface key, check the interface exists in this namespace ('ip link'); for IPv6, check IPv6 is not disabled." }
+                ?? "Check the path."
+        case EROFS:
+            advice = "\(path) is read-only here (a container with /proc/sys mounted read-only?): run natgate where it may change sysctls, or pass --no-sysctl."
+        default:
+            advice = "Check \(path)."
+        }
+        return SysctlError(kind, input: key ?? path, errno: code, "\(operation) \(path) failed: \(reason) (errno \(code)). \(advice)")
+    }
+}
