@@ -5,6 +5,6 @@ struct NatgateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "natgate",
         abstract: "Give network namespaces Internet access through NAT rules natgate owns.",
-        subcommands: [FmtCommand.self]
+        subcommands: [FmtCommand.self, DemoCommand.self]
     )
 }

@@ -18,6 +18,8 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
 
     private static let created = LockedBox(Set<String>())
     private static let counter = LockedBox(0)
+    private static let lifecycle = NSLock()
+    nonisolated(unsafe) private static var closed = false
 
     /// A fresh name for a namespace of this process playing `role` (`host`, `outside`, `ns1`).
     public static func uniqueName(role: String) -> String {
@@ -32,8 +34,15 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
     ///
     /// Equivalent to `ip netns add NAME && ip -n NAME link set lo up`.
     public static func create(_ name: String) throws -> LabNamespace {
-        try LabCommand.run(["ip", "netns", "add", name])
-        created.withValue { _ = $0.insert(name) }
+        // Creation and the last-resort removal exclude each other, so a signal arriving while
+        // `ip netns add` runs cannot remove the name first and leave the namespace behind.
+        try lifecycle.withLock {
+            guard !closed else {
+                throw LabError(operation: "ip netns add \(name)", "the lab is shutting down (interrupted); no namespace is created any more")
+            }
+            try LabCommand.run(["ip", "netns", "add", name])
+            created.withValue { _ = $0.insert(name) }
+        }
         let namespace = LabNamespace(name: name)
         do {
             try namespace.ip("link", "set", "lo", "up")
@@ -105,9 +114,14 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
 
     /// Removes every namespace this process created and has not removed yet: for signal handlers
     /// and other last-resort paths.
+    ///
+    /// Waits for a creation under way to finish, and refuses any later one.
     public static func removeAllCreated() {
-        for name in created.value.sorted() {
-            LabNamespace(name: name).remove()
+        lifecycle.withLock {
+            closed = true
+            for name in created.value.sorted() {
+                LabNamespace(name: name).remove()
+            }
         }
     }
 
