@@ -84,17 +84,27 @@ private struct Demo {
 
     func indented(_ text: String) {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
-            print("    " + line)
+            print("       " + line)
         }
     }
 
     mutating func check(_ passed: Bool, _ expectation: String) {
         if passed {
-            print("  ok: \(expectation)")
+            print("   [ok] \(expectation)")
         } else {
-            print("  NOT AS EXPECTED: \(expectation)")
+            print("   [NOT AS EXPECTED] \(expectation)")
             failures.append(expectation)
         }
+    }
+
+    /// Connects from ns1 to the responder and pings the outside; prints both and returns them.
+    func reach(_ lab: LabTopology, _ responder: TCPResponder) throws -> (tcp: TCPProbe.Outcome, ping: Bool) {
+        let from = lab.inner[0].namespace
+        let tcp = try TCPProbe.connect(from: from, to: LabTopology.outsideAddress, port: responder.port, timeout: timeout)
+        print("     TCP to \(LabTopology.outsideAddress):\(responder.port): \(tcp)")
+        let ping = try from.ping(LabTopology.outsideAddress, timeout: .seconds(1))
+        print("     ping \(LabTopology.outsideAddress): \(ping ? "reply" : "no reply")")
+        return (tcp, ping)
     }
 
     /// Runs every step; true when each behaved as described. Throws when the lab itself fails.
@@ -111,47 +121,46 @@ private struct Demo {
         let target = "\(LabTopology.outsideAddress):\(responder.port)"
 
         print("1. The topology (namespaces are removed at the end)")
-        print("    outside  \(lab.outside.name): \(LabTopology.outsideInterface) \(LabTopology.outsideAddress)/24, a TCP responder on \(target)")
-        print("    host     \(lab.host.name): \(uplink) \(LabTopology.uplinkAddress)/24, \(ns1.hostInterface) \(ns1.gateway)/24")
-        print("    ns1      \(ns1.namespace.name): \(ns1.interface) \(ns1.address)/24, default via \(ns1.gateway)")
-        print("    The outside has no route to \(subnet): only NAT on the host can get ns1 an answer.")
+        print("     outside  \(lab.outside.name): \(LabTopology.outsideInterface) \(LabTopology.outsideAddress)/24, a TCP responder on \(target)")
+        print("     host     \(lab.host.name): \(uplink) \(LabTopology.uplinkAddress)/24, \(ns1.hostInterface) \(ns1.gateway)/24")
+        print("     ns1      \(ns1.namespace.name): \(ns1.interface) \(ns1.address)/24, default via \(ns1.gateway)")
+        print("     The outside has no route to \(subnet): only NAT on the host can get ns1 an answer.")
         print("")
 
-        print("2. Before natgate: connect from ns1 to \(target)")
-        let before = try TCPProbe.connect(from: ns1.namespace, to: LabTopology.outsideAddress, port: responder.port, timeout: timeout)
-        print("    \(before)")
-        check(before.answer == nil, "no connection without natgate (forwarding off, no NAT)")
+        print("2. Before natgate, from ns1:")
+        let before = try reach(lab, responder)
+        check(before.tcp.answer == nil && !before.ping, "ns1 cannot reach the outside without natgate (forwarding is off, nothing is NATed)")
         print("")
 
         print("3. natgate enable \(subnet) \(uplink) --netns \(lab.host.name)")
         let gateway = DemoGateway(host: lab.host, subnet: subnet, uplink: uplink)
         indented(try gateway.enable())
-        print("    The rules in the host namespace now (natgate save):")
+        print("     The rules in the host namespace now (natgate save):")
         let rules = try gateway.rules()
         indented(rules)
-        print("    net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
+        print("     net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
         check(rules.contains("-j MASQUERADE"), "a MASQUERADE rule for \(subnet) out of \(uplink) is committed")
         print("")
 
-        print("4. With natgate: connect from ns1 to \(target)")
-        let through = try TCPProbe.connect(from: ns1.namespace, to: LabTopology.outsideAddress, port: responder.port, timeout: timeout)
-        print("    \(through)")
+        print("4. With natgate, from ns1:")
+        let through = try reach(lab, responder)
         check(
-            through.answer == LabTopology.uplinkAddress,
+            through.tcp.answer == LabTopology.uplinkAddress,
             "the responder saw \(LabTopology.uplinkAddress), the host's uplink address, not ns1's \(ns1.address): masqueraded")
+        check(through.ping, "ping gets a reply through the gateway")
         let packets = try gateway.masqueradePackets()
-        print("    MASQUERADE rule counter: \(packets) packet(s) (conntrack NATs the first packet of each connection)")
+        print("     MASQUERADE rule counter: \(packets) packets (conntrack sends only the first packet of each connection through it)")
         check(packets >= 1, "the MASQUERADE rule counted the connection")
         print("")
 
         print("5. natgate disable \(subnet) \(uplink) --netns \(lab.host.name)")
         indented(try gateway.disable())
         let after = try gateway.rules()
-        print("    net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
+        print("     net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
         check(!after.contains("MASQUERADE"), "no natgate rule is left in the host namespace")
-        let cutOff = try TCPProbe.connect(from: ns1.namespace, to: LabTopology.outsideAddress, port: responder.port, timeout: timeout)
-        print("    connect from ns1 to \(target): \(cutOff)")
-        check(cutOff.answer == nil, "the connection no longer gets through")
+        print("   From ns1:")
+        let cutOff = try reach(lab, responder)
+        check(cutOff.tcp.answer == nil && !cutOff.ping, "ns1's traffic no longer gets through")
         print("")
 
         let namespaces = lab.allNamespaces.count

@@ -67,6 +67,23 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
         try LabCommand.run(["ip", "netns", "exec", name] + command)
     }
 
+    /// Sends one ICMP echo request from this namespace to `address` with `ping` (iputils) and
+    /// returns whether a reply came within `timeout`.
+    ///
+    /// Equivalent to `ip netns exec NAME ping -c 1 -W SECONDS ADDRESS`.
+    public func ping(_ address: String, timeout: Duration = .seconds(2)) throws -> Bool {
+        let seconds = max(1, timeout.components.seconds + (timeout.components.attoseconds > 0 ? 1 : 0))
+        let result = try LabCommand.execute(["ip", "netns", "exec", name, "ping", "-n", "-q", "-c", "1", "-W", "\(seconds)", address])
+        switch result.status {
+        case 0: return true
+        case 1: return false  // ping ran, no reply came
+        default:
+            throw LabError(
+                operation: "ip netns exec \(name) ping \(address)",
+                "exited with status \(result.status): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)) (is iputils-ping installed? Scripts/install-deps installs it)")
+        }
+    }
+
     /// Sets a sysctl of this namespace, such as `net/ipv6/conf/all/accept_dad`, by writing its
     /// `/proc/sys` file from a thread inside the namespace.
     public func setSysctl(_ key: String, to value: String) throws {
