@@ -5,6 +5,10 @@ struct NatgateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "natgate",
         abstract: "Give network namespaces Internet access through NAT rules natgate owns.",
-        subcommands: [FmtCommand.self, DemoCommand.self]
+        subcommands: [
+            DebugEntriesCommand.self,
+            DemoCommand.self,
+            FmtCommand.self,
+        ]
     )
 }
