@@ -1,4 +1,5 @@
 import Foundation
+import NatgateKernel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -117,7 +118,7 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
     /// result. The rest of the process stays where it is. Sockets `body` opens belong to this
     /// namespace for their whole life, whichever thread uses them later.
     public func perform<Result>(_ body: () throws -> Result) throws -> Result {
-        try NamespaceThread.run(inNamespaceAt: "/run/netns/\(name)", body)
+        try NetworkNamespace.named(name).run(body)
     }
 
     /// Removes the namespace (`ip netns delete NAME`); its interfaces go with it. Removing one that
@@ -153,61 +154,5 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
                 LabNamespace(name: name).remove()
             }
         }
-    }
-}
-
-/// Runs a body of work on a dedicated thread that has joined a network namespace with `setns`.
-///
-/// `setns(CLONE_NEWNET)` changes only the calling thread, and the thread ends with the work, so no
-/// other code ever runs in the namespace by accident.
-enum NamespaceThread {
-    private final class Job {
-        let path: String
-        var work: (() -> Void)?
-        var failure: LabError?
-        init(path: String) { self.path = path }
-    }
-
-    /// `CLONE_NEWNET` from `<sched.h>`, which Glibc's Swift overlay does not export.
-    static let cloneNewNet: Int32 = 0x4000_0000
-
-    /// glibc's `setns`, which its Swift overlay hides behind `_GNU_SOURCE`; looked up once.
-    static let setns: @convention(c) (Int32, Int32) -> Int32 = {
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "setns") else {
-            return { _, _ in errno = ENOSYS; return -1 }
-        }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-    }()
-
-    static func run<Result>(inNamespaceAt path: String, _ body: () throws -> Result) throws -> Result {
-        var outcome: Swift.Result<Result, any Error>?
-        try withoutActuallyEscaping(body) { body in
-            let job = Job(path: path)
-            job.work = { outcome = Swift.Result { try body() } }
-            let context = Unmanaged.passRetained(job).toOpaque()
-            var thread = pthread_t()
-            let created = pthread_create(&thread, nil, { context in
-                let job = Unmanaged<Job>.fromOpaque(context!).takeRetainedValue()
-                let fd = open(job.path, O_RDONLY | O_CLOEXEC)
-                if fd < 0 {
-                    job.failure = LabError(operation: "open \(job.path)", "\(String(cString: strerror(errno))): the namespace does not exist")
-                } else if NamespaceThread.setns(fd, NamespaceThread.cloneNewNet) != 0 {
-                    job.failure = LabError(operation: "setns \(job.path)", "\(String(cString: strerror(errno))): joining a network namespace needs root (CAP_SYS_ADMIN)")
-                } else {
-                    job.work?()
-                }
-                if fd >= 0 { close(fd) }
-                job.work = nil
-                return nil
-            }, context)
-            guard created == 0 else {
-                Unmanaged<Job>.fromOpaque(context).release()
-                throw LabError(operation: "pthread_create", String(cString: strerror(created)))
-            }
-            pthread_join(thread, nil)
-            if let failure = job.failure { throw failure }
-        }
-        guard let outcome else { throw LabError(operation: "run in \(path)", "the work did not run") }
-        return try outcome.get()
     }
 }
