@@ -132,6 +132,11 @@ struct SaveTextParser {
 
     private mutating func declareChain(_ line: ArraySlice<UInt8>, line number: Int) throws {
         guard var table = current else { return }
+        // Edit the only copy: while `current` still holds the table, each change would copy its
+        // chains (quadratic in the table's size). A throw ends the parse, so `current` is not
+        // read again after one.
+        current = nil
+        defer { current = table }
         let fields = splitFields(line.dropFirst(), firstColumn: 2)
         guard let nameField = fields.first, line.dropFirst().first.map({ $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == true else {
             throw ModelError(.syntax, input: ":", "expected a chain name right after ':', such as :INPUT ACCEPT [0:0]", at: SourceLocation(line: number, column: 2))
@@ -175,7 +180,6 @@ struct SaveTextParser {
             // The kernel keeps no counters for user chains.
             table.chains.append(Chain(name: name, policy: nil))
         }
-        current = table
     }
 
     private struct Field {
@@ -212,6 +216,10 @@ struct SaveTextParser {
 
     private mutating func command(_ line: ArraySlice<UInt8>, line number: Int) throws {
         guard var table = current else { return }
+        // Edit the only copy (see `declareChain`): appending a rule then costs O(1), not a copy
+        // of the chain's rules.
+        current = nil
+        defer { current = table }
         var rest = line
         var counters: Counters?
         var firstColumn = 1
@@ -424,7 +432,6 @@ struct SaveTextParser {
                 "expected a command such as -A CHAIN, -I CHAIN, -N CHAIN or -P CHAIN POLICY, or a line *table, :CHAIN POLICY [0:0] or COMMIT, found '\(command.text)'",
                 at: command.location)
         }
-        current = table
     }
 }
 
