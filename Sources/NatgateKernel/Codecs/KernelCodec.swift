@@ -91,12 +91,18 @@ public struct KernelCodecRegistry: Sendable {
             UDPMatch.self,
         ],
         targets: [
+            ChecksumTarget.self,
+            ConnmarkTarget.self,
+            CTTarget.self,
             DNATTarget.self,
             LogTarget.self,
+            MarkTarget.self,
             MasqueradeTarget.self,
+            NotrackTarget.self,
             RedirectTarget.self,
             RejectTarget.self,
             SNATTarget.self,
+            TCPMSSTarget.self,
         ]
     )
 }
