@@ -84,6 +84,8 @@ public struct KernelCodecRegistry: Sendable {
             OwnerMatch.self,
             PacketTypeMatch.self,
             PhysdevMatch.self,
+            RecentMatch.self,
+            RoutingHeaderMatch.self,
             StateMatch.self,
             StatisticMatch.self,
             TCPMatch.self,

@@ -42,6 +42,8 @@ public struct ExtensionRegistry: Sendable {
             OwnerMatch.self,
             PacketTypeMatch.self,
             PhysdevMatch.self,
+            RecentMatch.self,
+            RoutingHeaderMatch.self,
             StateMatch.self,
             StatisticMatch.self,
             TCPMatch.self,
