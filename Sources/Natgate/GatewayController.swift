@@ -111,7 +111,10 @@ public struct GatewayController: Sendable {
                 let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: current.gateways))
                 var after = tables
                 for name in OwnedChains.tables { try compiler.install(target, into: &after[name]!) }
-                for name in order(adding: true) {
+                // Listed in the order the change commits them: filter first when gateways only go.
+                let currentSet = Set(current.gateways)
+                let onlyRemoved = target.gateways.allSatisfy(currentSet.contains) && target.count < current.gateways.count
+                for name in order(adding: !onlyRemoved) {
                     plan.tables.append(Plan.diff(from: tables[name]!, to: after[name]!))
                 }
             }
@@ -210,9 +213,10 @@ public struct GatewayController: Sendable {
             finalTables = tables
             after = target
         }
-        _ = removalAfter
+        // Report the tables in the order they were committed.
+        let onlyRemoved = removalAfter != firstTables && finalTables == removalAfter
         var changes: [Plan.TableChange] = []
-        for name in order(adding: true) {
+        for name in order(adding: !onlyRemoved) {
             if let before = firstTables[name], let final = finalTables[name] { changes.append(Plan.diff(from: before, to: final)) }
         }
         return (previous, changes, after, absent)
@@ -261,7 +265,9 @@ public struct GatewayController: Sendable {
             gateways.isEmpty ? try forwarding.restore(key) : try forwarding.enable(key)
         }
         switch outcome {
-        case .nothingRecorded where gateways.isEmpty: return []
+        case .nothingRecorded, .alreadySet:
+            logger.debug("\(outcome)")
+            return []
         default:
             logger.info("\(outcome)")
             return [outcome.description]

@@ -42,8 +42,8 @@ public struct NatgateError: Error, CustomStringConvertible, Sendable {
             self.init(.invalidInput, error.description, underlying: error)
         case let error as SysctlError:
             self.init(error.kind == .unknownKey || error.kind == .invalidValue ? .invalidInput : .system, error.message, underlying: error)
-        // KERNEL-PENDING case let error as KernelError:
-        // KERNEL-PENDING     self.init(.system, error.description, underlying: error)
+        case let error as KernelError:
+            self.init(.system, error.description, underlying: error)
         default:
             self.init(.system, "\(error)")
         }

@@ -9,6 +9,7 @@ struct NatgateCommand: ParsableCommand {
             DebugEntriesCommand.self,
             DemoCommand.self,
             FmtCommand.self,
+            EnableCommand.self, DisableCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, FlushCommand.self,
         ]
     )
 }
