@@ -4,3 +4,14 @@
 #include <libiptc/libiptc.h>
 #include <libiptc/libip6tc.h>
 #include <linux/netfilter/x_tables.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+// CLONE_NEWNET, for setns(2).
+#include <linux/sched.h>
+
+// Swift's Glibc module is built without _GNU_SOURCE, so it does not export setns(2). This is
+// glibc's own prototype of it (sched.h), declared here so that NetworkNamespace can call it.
+extern int setns(int fd, int nstype);
+// Likewise pipe2(2) (unistd.h, _GNU_SOURCE), for the test-support process runner: pipes created
+// close-on-exec at once, so that a process another thread starts cannot inherit them.
+extern int pipe2(int pipefd[2], int flags);

@@ -5,6 +5,9 @@ struct NatgateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "natgate",
         abstract: "Give network namespaces Internet access through NAT rules natgate owns.",
-        subcommands: [FmtCommand.self]
+        subcommands: [
+            DebugEntriesCommand.self,
+            FmtCommand.self,
+        ]
     )
 }

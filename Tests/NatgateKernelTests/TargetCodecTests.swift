@@ -172,3 +172,89 @@ private func check<T: KernelTargetCodec>(
             expect: "072f6865 6c6c6f00 00000000 00000000 00000000 00000000 00000000 00000000")
     }
 }
+
+@Suite struct MarkingTargetCodecTests {
+    @Test func mark() throws {
+        // iptables-legacy -t mangle -A PREROUTING -j MARK --set-mark 1
+        try check(MarkTarget.self, "--set-mark 1", revision: 2, expect: "01000000 ffffffff")
+        // iptables-legacy -t mangle -A PREROUTING -j MARK --set-mark 0x10/0xf0
+        try check(MarkTarget.self, "--set-mark 0x10/0xf0", revision: 2, expect: "10000000 f0000000")
+        // iptables-legacy -t mangle -A PREROUTING -j MARK --and-mark 0xff
+        try check(MarkTarget.self, "--and-mark 0xff", revision: 2, expect: "00000000 00ffffff")
+        // iptables-legacy -t mangle -A PREROUTING -j MARK --or-mark 0x4
+        try check(MarkTarget.self, "--or-mark 0x4", revision: 2, expect: "04000000 04000000")
+        // iptables-legacy -t mangle -A PREROUTING -j MARK --xor-mark 0x4
+        try check(MarkTarget.self, "--xor-mark 0x4", revision: 2, expect: "04000000 00000000")
+        // ip6tables-legacy -t mangle -A PREROUTING -j MARK --set-mark 4294967295
+        try check(MarkTarget.self, "--set-mark 4294967295", family: .ipv6, revision: 2, expect: "ffffffff ffffffff")
+    }
+
+    @Test func connmark() throws {
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --set-mark 1
+        try check(ConnmarkTarget.self, "--set-mark 1", revision: 2, expect: "01000000 ffffffff ffffffff 00000000")
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --save-mark
+        try check(ConnmarkTarget.self, "--save-mark", revision: 2, expect: "00000000 ffffffff ffffffff 00000100")
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --restore-mark --mask 0xff
+        try check(ConnmarkTarget.self, "--restore-mark --mask 0xff", revision: 2, expect: "00000000 ff000000 ff000000 00000200")
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xf0
+        try check(ConnmarkTarget.self, "--restore-mark --nfmask 0xf --ctmask 0xf0", revision: 2, expect: "00000000 f0000000 0f000000 00000200")
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --set-mark 1 --mask 0xff (nfmask kept, not printed)
+        try check(ConnmarkTarget.self, "--set-mark 1 --mask 0xff", revision: 2, expect: "01000000 ff000000 ff000000 00000000")
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --save-mark --left-shift-mark 8
+        try check(ConnmarkTarget.self, "--save-mark --left-shift-mark 8", revision: 2, expect: "00000000 ffffffff ffffffff 00080100")
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --save-mark --right-shift-mark 0 (direction kept, not printed)
+        try check(ConnmarkTarget.self, "--save-mark --right-shift-mark 0", revision: 2, expect: "00000000 ffffffff ffffffff 01000100")
+        // iptables-legacy -t mangle -A PREROUTING -j CONNMARK --and-mark 0xf
+        try check(ConnmarkTarget.self, "--and-mark 0xf", revision: 2, expect: "00000000 f0ffffff ffffffff 00000000")
+    }
+
+    @Test func checksumAndTCPMSS() throws {
+        // iptables-legacy -t mangle -A POSTROUTING -p udp -j CHECKSUM --checksum-fill
+        try check(ChecksumTarget.self, "--checksum-fill", protocol: .udp, expect: "01000000 00000000")
+        // iptables-legacy -t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
+        try check(TCPMSSTarget.self, "--clamp-mss-to-pmtu", protocol: .tcp, expect: "ffff0000 00000000")
+        // iptables-legacy -t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1400
+        try check(TCPMSSTarget.self, "--set-mss 1400", protocol: .tcp, expect: "78050000 00000000")
+        // ip6tables-legacy -t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 0x500
+        try check(TCPMSSTarget.self, "--set-mss 0x500", family: .ipv6, protocol: .tcp, expect: "00050000 00000000")
+        // … -j TCPMSS --set-mss 1400 --clamp-mss-to-pmtu → the last one wins
+        try check(TCPMSSTarget.self, "--set-mss 1400 --clamp-mss-to-pmtu", protocol: .tcp, expect: "ffff0000 00000000")
+    }
+
+    private static let zeros = String(repeating: " 00000000", count: 16)
+
+    @Test func ct() throws {
+        #expect(CTTarget.userspaceSize(for: .ipv4) == 64)
+        // iptables-legacy -t raw -A PREROUTING -j CT --notrack
+        try check(CTTarget.self, "--notrack", revision: 2, expect: "01000000 00000000" + Self.zeros)
+        // iptables-legacy -t raw -A PREROUTING -j CT --zone 5
+        try check(CTTarget.self, "--zone 5", revision: 2, expect: "00000500 00000000" + Self.zeros)
+        // iptables-legacy -t raw -A PREROUTING -j CT --zone-orig mark
+        try check(CTTarget.self, "--zone-orig mark", revision: 2, expect: "14000000 00000000" + Self.zeros)
+        // iptables-legacy -t raw -A PREROUTING -j CT --zone-reply 7
+        try check(CTTarget.self, "--zone-reply 7", revision: 2, expect: "08000700 00000000" + Self.zeros)
+        // iptables-legacy -t raw -A OUTPUT -j CT --ctevents related,new,mark --expevents new
+        try check(CTTarget.self, "--ctevents related,new,mark --expevents new", revision: 2, expect: "00000000 83000000 01000000" + Self.zeros)
+        // iptables-legacy -t raw -A OUTPUT -j CT --ctevents natseqinfo,secmark
+        try check(CTTarget.self, "--ctevents natseqinfo,secmark", revision: 2, expect: "00000000 00030000 00000000" + Self.zeros)
+        // iptables-legacy -t raw -A OUTPUT -p tcp -j CT --helper ftp
+        try check(CTTarget.self, "--helper ftp", protocol: .tcp, revision: 2, expect: "00000000 00000000 00000000 66747000" + Self.zeros)
+        // iptables-legacy -t raw -A OUTPUT -j CT --notrack --zone 0x10
+        try check(CTTarget.self, "--notrack --zone 0x10", revision: 2, expect: "01001000 00000000" + Self.zeros)
+        // iptables-legacy -t raw -A OUTPUT -j CT
+        try check(CTTarget.self, "", revision: 2, expect: "00000000 00000000" + Self.zeros)
+    }
+
+    // iptables-legacy -t raw -A PREROUTING -j NOTRACK; ip6tables-legacy -t raw -A OUTPUT -j NOTRACK
+    // Both wrote CT revision 2 with flags 0x0003, which iptables-save prints as -j NOTRACK.
+    @Test func notrackIsCTWithTheAliasFlag() throws {
+        let bytes = hex("03000000 00000000" + Self.zeros)
+        for family in Family.allCases {
+            let context = ExtensionContext(family: family)
+            #expect(try NotrackTarget().encodePayload(context: context) == Array(bytes.prefix(72)))
+            #expect(NotrackTarget.kernelName == "CT")
+            let codec = try #require(KernelCodecRegistry.standard.targetCodec(kernelName: "CT", revision: 2, family: family))
+            #expect(try codec.decode(payload: ByteReader(bytes), revision: 2, context: context) == Target(NotrackTarget()))
+        }
+    }
+}

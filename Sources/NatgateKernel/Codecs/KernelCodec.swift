@@ -84,6 +84,8 @@ public struct KernelCodecRegistry: Sendable {
             OwnerMatch.self,
             PacketTypeMatch.self,
             PhysdevMatch.self,
+            RecentMatch.self,
+            RoutingHeaderMatch.self,
             StateMatch.self,
             StatisticMatch.self,
             TCPMatch.self,
@@ -91,12 +93,18 @@ public struct KernelCodecRegistry: Sendable {
             UDPMatch.self,
         ],
         targets: [
+            ChecksumTarget.self,
+            ConnmarkTarget.self,
+            CTTarget.self,
             DNATTarget.self,
             LogTarget.self,
+            MarkTarget.self,
             MasqueradeTarget.self,
+            NotrackTarget.self,
             RedirectTarget.self,
             RejectTarget.self,
             SNATTarget.self,
+            TCPMSSTarget.self,
         ]
     )
 }

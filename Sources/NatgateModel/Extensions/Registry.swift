@@ -42,6 +42,8 @@ public struct ExtensionRegistry: Sendable {
             OwnerMatch.self,
             PacketTypeMatch.self,
             PhysdevMatch.self,
+            RecentMatch.self,
+            RoutingHeaderMatch.self,
             StateMatch.self,
             StatisticMatch.self,
             TCPMatch.self,
@@ -49,12 +51,18 @@ public struct ExtensionRegistry: Sendable {
             UDPMatch.self,
         ],
         targets: [
+            ChecksumTarget.self,
+            ConnmarkTarget.self,
+            CTTarget.self,
             DNATTarget.self,
             LogTarget.self,
+            MarkTarget.self,
             MasqueradeTarget.self,
+            NotrackTarget.self,
             RedirectTarget.self,
             RejectTarget.self,
             SNATTarget.self,
+            TCPMSSTarget.self,
         ]
     )
 }

@@ -1,0 +1,219 @@
+import Foundation
+import Glibc
+import NatgateModel
+
+/// The one public error of the kernel backend.
+///
+/// It carries what was being done (`operation`: the libiptc call, family, table, chain and rule
+/// position), the `errno` and libiptc's own message when a libiptc call failed, and a `message`
+/// that says what went wrong in words a person can act on. `description` joins them.
+public struct KernelError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is, for code that wants to react to some of them.
+    public enum Kind: String, Sendable, Hashable {
+        /// Not root, or no CAP_NET_ADMIN in the namespace (EPERM/EACCES).
+        case permissionDenied
+        /// The kernel has no legacy x_tables for the family (`/proc/net/ip_tables_names` missing).
+        case noLegacyTables
+        /// The table does not exist in this kernel.
+        case unknownTable
+        /// A chain named by a change does not exist (or already exists, when creating it).
+        case unknownChain
+        /// The kernel does not know a match or target, or not at the revision natgate writes.
+        case unsupportedExtension
+        /// The kernel refused the table as invalid (EINVAL: a target in a table or chain it is not
+        /// allowed in, a bad size, a loop).
+        case invalidTable
+        /// Another program kept changing the table while natgate was applying its change.
+        case tableChanged
+        /// The xtables lock was held by another program for longer than the configured wait.
+        case lockTimeout
+        /// The xtables lock file could not be opened or locked.
+        case lockFailed
+        /// natgate refused a rule or change before sending anything to the kernel.
+        case refused
+        /// Entering a network namespace failed.
+        case namespace
+        /// A table the kernel returned could not be read back into the model.
+        case malformedEntry
+        /// A later table of a multi-table change failed and the earlier ones were restored.
+        case rolledBack
+        /// A later table failed and restoring an earlier one failed too: the kernel holds a mix.
+        case rollbackFailed
+        /// Any other failure of a system call.
+        case system
+    }
+
+    /// What natgate was doing when the error happened.
+    public struct Operation: Sendable, Hashable, CustomStringConvertible {
+        /// The libiptc function or system call, such as `iptc_commit` or `flock`; empty when none.
+        public var call: String
+        public var family: Family?
+        public var table: TableName?
+        public var chain: String?
+        /// The 1-based position of the rule in its chain, as `iptables -L --line-numbers` counts.
+        public var rulePosition: Int?
+
+        public init(call: String = "", family: Family? = nil, table: TableName? = nil, chain: String? = nil, rulePosition: Int? = nil) {
+            self.call = call
+            self.family = family
+            self.table = table
+            self.chain = chain
+            self.rulePosition = rulePosition
+        }
+
+        public var description: String {
+            var parts: [String] = []
+            if let family, let table { parts.append("\(family == .ipv4 ? "iptables" : "ip6tables") table \(table)") }
+            else if let family { parts.append(family == .ipv4 ? "iptables" : "ip6tables") }
+            if let chain { parts.append("chain \(chain)") }
+            if let rulePosition { parts.append("rule \(rulePosition)") }
+            var text = parts.joined(separator: ", ")
+            if !call.isEmpty { text += text.isEmpty ? call : " (\(call))" }
+            return text
+        }
+    }
+
+    public var kind: Kind
+    public var operation: Operation
+    /// The errno the failing call left, when a call failed.
+    public var errno: Int32?
+    /// libiptc's own explanation of the errno (`iptc_strerror`), when a libiptc call failed.
+    public var libiptcMessage: String?
+    /// What went wrong and what to do, in a sentence or two.
+    public var message: String
+    /// Further errors this one reports together with: the failure that caused a rollback, and the
+    /// rollback's own failure.
+    public var related: [KernelError]
+
+    public init(
+        _ kind: Kind, _ message: String, operation: Operation = Operation(), errno: Int32? = nil,
+        libiptcMessage: String? = nil, related: [KernelError] = []
+    ) {
+        self.kind = kind
+        self.message = message
+        self.operation = operation
+        self.errno = errno
+        self.libiptcMessage = libiptcMessage
+        self.related = related
+    }
+
+    public var description: String {
+        var text = ""
+        let where_ = operation.description
+        if !where_.isEmpty { text += "\(where_): " }
+        text += message
+        var details: [String] = []
+        if let libiptcMessage, !libiptcMessage.isEmpty { details.append("libiptc: \(libiptcMessage)") }
+        if let errno { details.append("errno \(errno) \(KernelError.errnoName(errno))") }
+        if !details.isEmpty { text += " [\(details.joined(separator: "; "))]" }
+        for other in related { text += "\n  - " + other.description.replacingOccurrences(of: "\n", with: "\n    ") }
+        return text
+    }
+
+    /// The symbolic name of an errno value, such as `EPERM`.
+    static func errnoName(_ code: Int32) -> String {
+        switch code {
+        case EPERM: "EPERM"
+        case ENOENT: "ENOENT"
+        case EACCES: "EACCES"
+        case EAGAIN: "EAGAIN"
+        case EINVAL: "EINVAL"
+        case EEXIST: "EEXIST"
+        case ENOMEM: "ENOMEM"
+        case EBUSY: "EBUSY"
+        case ENOTEMPTY: "ENOTEMPTY"
+        case EMLINK: "EMLINK"
+        case ELOOP: "ELOOP"
+        case EPROTOTYPE: "EPROTOTYPE"
+        case ENOPROTOOPT: "ENOPROTOOPT"
+        case E2BIG: "E2BIG"
+        case ERANGE: "ERANGE"
+        case EWOULDBLOCK: "EWOULDBLOCK"
+        case EBADF: "EBADF"
+        default: "errno \(code)"
+        }
+    }
+}
+
+extension KernelError {
+    /// Turns a failed libiptc call into an error whose message says what to do.
+    static func libiptc(_ failure: LibiptcFailure, _ operation: Operation) -> KernelError {
+        let code = failure.errno
+        var operation = operation
+        operation.call = failure.function
+        let family = operation.family ?? .ipv4
+        let tool = family == .ipv4 ? "iptables" : "ip6tables"
+        let table = operation.table?.rawValue ?? "?"
+        let chain = operation.chain ?? "?"
+        let isInit = failure.function.hasSuffix("_init")
+        let isCommit = failure.function.hasSuffix("_commit")
+        func make(_ kind: Kind, _ message: String) -> KernelError {
+            KernelError(kind, message, operation: operation, errno: code, libiptcMessage: failure.message)
+        }
+        switch code {
+        case EPERM, EACCES:
+            return make(.permissionDenied,
+                "Permission denied: changing or reading \(tool) tables needs root or CAP_NET_ADMIN in the network namespace. Run natgate as root (sudo), or grant the capability.")
+        case ENOENT where isInit, ENOPROTOOPT where isInit, EINVAL where isInit:
+            if !LegacyTables.isAvailable(family) {
+                return make(.noLegacyTables, LegacyTables.missingMessage(family))
+            }
+            return make(.unknownTable,
+                "The kernel has no \(tool) table '\(table)' (legacy x_tables). Load its module (modprobe \(family == .ipv4 ? "iptable" : "ip6table")_\(table)) or choose another table.")
+        case ENOENT where isCommit:
+            return make(.unsupportedExtension,
+                "The kernel refused the \(table) table: a match or target it holds is not known to this kernel, or a jump names a missing chain. Load the extension's module (modprobe xt_NAME), or remove the rule; the kernel log (dmesg) names it.")
+        case EPROTOTYPE:
+            return make(.unsupportedExtension,
+                "The kernel does not support the revision natgate writes for a match or target in the \(table) table. Use a newer kernel or leave the extension out; dmesg names it.")
+        case EINVAL where isCommit:
+            return make(.invalidTable,
+                "The kernel refused the \(table) table as invalid: a target is used in a table or chain it is not allowed in, an extension's size does not match this kernel, or there is a loop. dmesg says which.")
+        case ELOOP:
+            return make(.invalidTable, "The change would create a loop of jumps between chains in the \(table) table; remove one of the jumps.")
+        case EAGAIN where isCommit:
+            return make(.tableChanged,
+                "Another program changed the \(table) table while natgate was applying its change. Run the command again.")
+        case ENOENT:
+            return make(.unknownChain, "Chain '\(chain)' does not exist in the \(table) table. Create it first, or check its name with `\(tool)-legacy-save -t \(table)`.")
+        case EEXIST:
+            return make(.unknownChain, "Chain '\(chain)' already exists in the \(table) table.")
+        case EMLINK, EBUSY:
+            return make(.refused, "Chain '\(chain)' is still the target of a jump; remove the jumps to it before deleting it.")
+        case ENOTEMPTY:
+            return make(.refused, "Chain '\(chain)' still holds rules; flush it before deleting it.")
+        case E2BIG:
+            return make(.refused, "Rule position \(operation.rulePosition.map(String.init) ?? "?") is past the end of chain '\(chain)'.")
+        case EINVAL:
+            return make(.refused, "libiptc refused the request as invalid (\(failure.message)); this is a bug in natgate's encoding, please report it.")
+        default:
+            return make(.system, "\(failure.function) failed: \(failure.message).")
+        }
+    }
+}
+
+/// Whether this kernel has the legacy x_tables interface natgate (through libiptc) writes to.
+public enum LegacyTables {
+    /// The `/proc` file listing the legacy tables of `family` in the calling thread's namespace.
+    public static func namesFile(_ family: Family) -> String {
+        family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
+    }
+
+    /// Whether the kernel has legacy x_tables for `family`, seen from the calling thread's network namespace.
+    public static func isAvailable(_ family: Family) -> Bool {
+        access(namesFile(family), F_OK) == 0
+    }
+
+    /// The tables of `family` in use in the calling thread's network namespace.
+    public static func tablesInUse(_ family: Family) -> [String] {
+        guard let text = try? String(contentsOfFile: namesFile(family), encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    static func missingMessage(_ family: Family) -> String {
+        let proc = family == .ipv4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names"
+        let module = family == .ipv4 ? "ip_tables" : "ip6_tables"
+        return "This kernel has no legacy x_tables for \(family == .ipv4 ? "IPv4" : "IPv6") (\(proc) is missing). natgate writes legacy iptables tables through libiptc, the world `\(family == .ipv4 ? "iptables" : "ip6tables")-legacy` shows, not nftables. Load the module (modprobe \(module)) or use a kernel built with it."
+    }
+}
+
