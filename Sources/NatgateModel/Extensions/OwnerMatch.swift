@@ -83,17 +83,20 @@ public struct OwnerMatch: MatchExtension {
     }
 
     /// Reads `ID`, `ID-ID`, `ID:ID` (ids as C numbers) or a user or group name.
+    ///
+    /// iptables asks for a name first and reads numbers only when no user or group has that name;
+    /// natgate reads numbers first, so that formatting a large ruleset does not read the account
+    /// files for every rule. They differ only for an account whose name is a number.
     static func idRange(_ option: ParsedOption, database: String) throws -> IDRange {
         let text = option.argument
-        if let id = lookUpName(text, in: database) { return IDRange(id) }
-        let bad = option.invalid(
-            "write a numeric id from 0 to \(maximumID), a range such as 1000-1999, or a name listed in \(database).")
-        guard let (lower, rest) = XtablesNumber.prefix(text), lower <= UInt64(maximumID) else { throw bad }
-        if rest.isEmpty { return IDRange(UInt32(lower)) }
-        guard rest.first == "-" || rest.first == ":", let upper = XtablesNumber.unsigned(rest.dropFirst(), in: 0...UInt64(maximumID)) else {
-            throw bad
+        if let (lower, rest) = XtablesNumber.prefix(text), lower <= UInt64(maximumID) {
+            if rest.isEmpty { return IDRange(UInt32(lower)) }
+            if rest.first == "-" || rest.first == ":", let upper = XtablesNumber.unsigned(rest.dropFirst(), in: 0...UInt64(maximumID)) {
+                return IDRange(lower: UInt32(lower), upper: UInt32(upper))
+            }
         }
-        return IDRange(lower: UInt32(lower), upper: UInt32(upper))
+        if let id = lookUpName(text, in: database) { return IDRange(id) }
+        throw option.invalid("write a numeric id from 0 to \(maximumID), a range such as 1000-1999, or a name listed in \(database).")
     }
 
     /// The id of `name` in a `name:password:id:…` file, or nil.
