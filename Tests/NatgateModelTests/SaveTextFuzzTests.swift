@@ -20,7 +20,7 @@ import Testing
         String(repeating: "A", count: 40), String(repeating: "9", count: 25), "\"\"",
     ]
 
-    static func mutate(_ line: String, using random: inout SeededGenerator) -> String {
+    static func mutate(_ line: String, using random: inout SaveTextRandom) -> String {
         var bytes = Array(line.utf8)
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             let position = bytes.isEmpty ? 0 : Int.random(in: 0...bytes.count, using: &random)
@@ -68,7 +68,7 @@ import Testing
     func mutatedFixtureLinesNeverCrashTheParser(name: String) throws {
         let family = HostFixtures.family(name)
         let lines = try HostFixtures.text(name, "rules").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var random = SeededGenerator(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }))
+        var random = SaveTextRandom(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }))
         for _ in 0..<500 {
             var mutated = lines
             let index = Int.random(in: 0..<mutated.count, using: &random)
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrashTheParser() {
-        var random = SeededGenerator(seed: 0xF022)
+        var random = SaveTextRandom(seed: 0xF022)
         for _ in 0..<2_000 {
             let count = Int.random(in: 0...120, using: &random)
             var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }

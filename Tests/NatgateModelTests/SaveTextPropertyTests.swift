@@ -2,7 +2,7 @@ import Testing
 @testable import NatgateModel
 
 /// A small seeded generator (SplitMix64), so every property run is reproducible from its seed.
-struct SeededGenerator: RandomNumberGenerator {
+struct SaveTextRandom: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -74,7 +74,7 @@ struct ExtensionSample {
         "REDIRECT": [.init("--to-ports 8080", proto: "tcp"), .init("")],
         "MASQUERADE": [.init(""), .init("--random-fully"), .init("--to-ports 1024-65535", proto: "udp")],
         "CHECKSUM": [.init("--checksum-fill")],
-        "TCPMSS": [.init("--clamp-mss-to-pmtu", proto: "tcp"), .init("--set-mss 1400", proto: "tcp")],
+        "TCPMSS": [.init("--clamp-mss-to-pmtu", proto: "tcp", chains: ["FORWARD", "OUTPUT", "POSTROUTING"]), .init("--set-mss 1400", proto: "tcp")],
         "CT": [.init("--notrack"), .init("--zone 1")],
         "NOTRACK": [.init("")],
     ]
@@ -82,10 +82,10 @@ struct ExtensionSample {
 
 /// Random rules in iptables-save words, over the extensions the standard registry types.
 struct RuleGenerator {
-    var random: SeededGenerator
+    var random: SaveTextRandom
     let registry = ExtensionRegistry.standard
 
-    init(seed: UInt64) { random = SeededGenerator(seed: seed) }
+    init(seed: UInt64) { random = SaveTextRandom(seed: seed) }
 
     mutating func network(_ family: Family) -> String {
         if family == .ipv4 {
