@@ -7,6 +7,7 @@ struct NatgateCommand: ParsableCommand {
         abstract: "Give network namespaces Internet access through NAT rules natgate owns.",
         subcommands: [
             DebugEntriesCommand.self,
+            DemoCommand.self,
             FmtCommand.self,
         ]
     )

@@ -1,4 +1,5 @@
 import Foundation
+import NatgateKernel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,8 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
 
     private static let created = LockedBox(Set<String>())
     private static let counter = LockedBox(0)
+    private static let lifecycle = NSLock()
+    nonisolated(unsafe) private static var closed = false
 
     /// A fresh name for a namespace of this process playing `role` (`host`, `outside`, `ns1`).
     public static func uniqueName(role: String) -> String {
@@ -32,8 +35,15 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
     ///
     /// Equivalent to `ip netns add NAME && ip -n NAME link set lo up`.
     public static func create(_ name: String) throws -> LabNamespace {
-        try LabCommand.run(["ip", "netns", "add", name])
-        created.withValue { _ = $0.insert(name) }
+        // Creation and the last-resort removal exclude each other, so a signal arriving while
+        // `ip netns add` runs cannot remove the name first and leave the namespace behind.
+        try lifecycle.withLock {
+            guard !closed else {
+                throw LabError(operation: "ip netns add \(name)", "the lab is shutting down (interrupted); no namespace is created any more")
+            }
+            try LabCommand.run(["ip", "netns", "add", name])
+            created.withValue { _ = $0.insert(name) }
+        }
         let namespace = LabNamespace(name: name)
         do {
             try namespace.ip("link", "set", "lo", "up")
@@ -56,6 +66,23 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
     @discardableResult
     public func exec(_ command: [String]) throws -> String {
         try LabCommand.run(["ip", "netns", "exec", name] + command)
+    }
+
+    /// Sends one ICMP echo request from this namespace to `address` with `ping` (iputils) and
+    /// returns whether a reply came within `timeout`.
+    ///
+    /// Equivalent to `ip netns exec NAME ping -c 1 -W SECONDS ADDRESS`.
+    public func ping(_ address: String, timeout: Duration = .seconds(2)) throws -> Bool {
+        let seconds = max(1, timeout.components.seconds + (timeout.components.attoseconds > 0 ? 1 : 0))
+        let result = try LabCommand.execute(["ip", "netns", "exec", name, "ping", "-n", "-q", "-c", "1", "-W", "\(seconds)", address])
+        switch result.status {
+        case 0: return true
+        case 1: return false  // ping ran, no reply came
+        default:
+            throw LabError(
+                operation: "ip netns exec \(name) ping \(address)",
+                "exited with status \(result.status): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)) (is iputils-ping installed? Scripts/install-deps installs it)")
+        }
     }
 
     /// Sets a sysctl of this namespace, such as `net/ipv6/conf/all/accept_dad`, by writing its
@@ -91,7 +118,7 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
     /// result. The rest of the process stays where it is. Sockets `body` opens belong to this
     /// namespace for their whole life, whichever thread uses them later.
     public func perform<Result>(_ body: () throws -> Result) throws -> Result {
-        try NamespaceThread.run(inNamespaceAt: "/run/netns/\(name)", body)
+        try NetworkNamespace.named(name).run(body)
     }
 
     /// Removes the namespace (`ip netns delete NAME`); its interfaces go with it. Removing one that
@@ -105,9 +132,14 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
 
     /// Removes every namespace this process created and has not removed yet: for signal handlers
     /// and other last-resort paths.
+    ///
+    /// Waits for a creation under way to finish, and refuses any later one.
     public static func removeAllCreated() {
-        for name in created.value.sorted() {
-            LabNamespace(name: name).remove()
+        lifecycle.withLock {
+            closed = true
+            for name in created.value.sorted() {
+                LabNamespace(name: name).remove()
+            }
         }
     }
 
@@ -122,61 +154,5 @@ public struct LabNamespace: Hashable, Sendable, CustomStringConvertible {
                 LabNamespace(name: name).remove()
             }
         }
-    }
-}
-
-/// Runs a body of work on a dedicated thread that has joined a network namespace with `setns`.
-///
-/// `setns(CLONE_NEWNET)` changes only the calling thread, and the thread ends with the work, so no
-/// other code ever runs in the namespace by accident.
-enum NamespaceThread {
-    private final class Job {
-        let path: String
-        var work: (() -> Void)?
-        var failure: LabError?
-        init(path: String) { self.path = path }
-    }
-
-    /// `CLONE_NEWNET` from `<sched.h>`, which Glibc's Swift overlay does not export.
-    static let cloneNewNet: Int32 = 0x4000_0000
-
-    /// glibc's `setns`, which its Swift overlay hides behind `_GNU_SOURCE`; looked up once.
-    static let setns: @convention(c) (Int32, Int32) -> Int32 = {
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "setns") else {
-            return { _, _ in errno = ENOSYS; return -1 }
-        }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-    }()
-
-    static func run<Result>(inNamespaceAt path: String, _ body: () throws -> Result) throws -> Result {
-        var outcome: Swift.Result<Result, any Error>?
-        try withoutActuallyEscaping(body) { body in
-            let job = Job(path: path)
-            job.work = { outcome = Swift.Result { try body() } }
-            let context = Unmanaged.passRetained(job).toOpaque()
-            var thread = pthread_t()
-            let created = pthread_create(&thread, nil, { context in
-                let job = Unmanaged<Job>.fromOpaque(context!).takeRetainedValue()
-                let fd = open(job.path, O_RDONLY | O_CLOEXEC)
-                if fd < 0 {
-                    job.failure = LabError(operation: "open \(job.path)", "\(String(cString: strerror(errno))): the namespace does not exist")
-                } else if NamespaceThread.setns(fd, NamespaceThread.cloneNewNet) != 0 {
-                    job.failure = LabError(operation: "setns \(job.path)", "\(String(cString: strerror(errno))): joining a network namespace needs root (CAP_SYS_ADMIN)")
-                } else {
-                    job.work?()
-                }
-                if fd >= 0 { close(fd) }
-                job.work = nil
-                return nil
-            }, context)
-            guard created == 0 else {
-                Unmanaged<Job>.fromOpaque(context).release()
-                throw LabError(operation: "pthread_create", String(cString: strerror(created)))
-            }
-            pthread_join(thread, nil)
-            if let failure = job.failure { throw failure }
-        }
-        guard let outcome else { throw LabError(operation: "run in \(path)", "the work did not run") }
-        return try outcome.get()
     }
 }

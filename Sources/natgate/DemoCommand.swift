@@ -1,0 +1,214 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Natgate
+
+/// `natgate demo`: the article's scenario, end to end, in throwaway network namespaces.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Show natgate masquerading a namespace, with real traffic, in throwaway namespaces.",
+        discussion: """
+            Builds the article's topology in network namespaces of its own: an 'outside' namespace \
+            with a TCP responder on 203.0.113.1 (a documentation address), a 'host' namespace whose \
+            eth0 is a veth to it, and ns1 (10.200.1.2/24) behind v-eth1 (10.200.1.1/24). The outside \
+            has no route back to 10.200.1.0/24, so ns1 gets an answer only if the host masquerades it.
+
+            It shows that ns1 cannot connect without natgate, runs `enable 10.200.1.0/24 eth0` in \
+            the host namespace, prints the rules committed there, connects from ns1 and prints the \
+            source address the responder saw (the host's 203.0.113.2: masqueraded), then runs \
+            `disable` and shows the connection no longer gets through. It removes every namespace \
+            it made, also on failure, Ctrl-C or SIGTERM. Your own network namespace is never touched.
+
+            Needs root. Exit status: 0 when every step behaved as described, 1 when one did not, \
+            2 when the lab could not be built (the message says which command failed).
+            """
+    )
+
+    @Option(help: "How long to wait for a connection before calling it blocked, in seconds.")
+    var timeout: Double = 2
+
+    func validate() throws {
+        guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds; got \(timeout).") }
+    }
+
+    func run() throws {
+        guard getuid() == 0 else {
+            FileHandle.standardError.write(Data("natgate demo: needs root, to create network namespaces. Run it with sudo, or Scripts/demo as root.\n".utf8))
+            throw ExitCode(2)
+        }
+        let interrupts = Self.removeNamespacesOnSignals()
+        defer { interrupts.forEach { $0.cancel() } }
+        var demo = Demo(timeout: .milliseconds(Int(timeout * 1000)))
+        let passed: Bool
+        do {
+            passed = try demo.run()
+        } catch {
+            demo.print("")
+            demo.print("natgate demo: \(error)")
+            demo.print("Removed every namespace the demo made. Nothing outside them was changed.")
+            throw ExitCode(2)
+        }
+        if !passed { throw ExitCode(1) }
+    }
+
+    /// On SIGINT or SIGTERM, removes the lab's namespaces and exits (130 or 143, as a shell would).
+    static func removeNamespacesOnSignals() -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\nnatgate demo: interrupted; removing its namespaces.\n".utf8))
+                LabNamespace.removeAllCreated()
+                Glibc.exit(128 + number)
+            }
+            source.resume()
+            return source
+        }
+    }
+}
+
+/// The scenario's steps and what they print.
+private struct Demo {
+    let timeout: Duration
+    var failures: [String] = []
+
+    init(timeout: Duration) { self.timeout = timeout }
+
+    func print(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    func indented(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
+            print("       " + line)
+        }
+    }
+
+    mutating func check(_ passed: Bool, _ expectation: String) {
+        if passed {
+            print("   [ok] \(expectation)")
+        } else {
+            print("   [NOT AS EXPECTED] \(expectation)")
+            failures.append(expectation)
+        }
+    }
+
+    /// Connects from ns1 to the responder and pings the outside; prints both and returns them.
+    func reach(_ lab: LabTopology, _ responder: TCPResponder) throws -> (tcp: TCPProbe.Outcome, ping: Bool) {
+        let from = lab.inner[0].namespace
+        let tcp = try TCPProbe.connect(from: from, to: LabTopology.outsideAddress, port: responder.port, timeout: timeout)
+        print("     TCP to \(LabTopology.outsideAddress):\(responder.port): \(tcp)")
+        let ping = try from.ping(LabTopology.outsideAddress, timeout: .seconds(1))
+        print("     ping \(LabTopology.outsideAddress): \(ping ? "reply" : "no reply")")
+        return (tcp, ping)
+    }
+
+    /// Runs every step; true when each behaved as described. Throws when the lab itself fails.
+    mutating func run() throws -> Bool {
+        let started = ContinuousClock.now
+        let subnet = "10.200.1.0/24"
+        let uplink = LabTopology.uplink
+        print("natgate demo: the article's namespace scenario, with real traffic, in throwaway namespaces")
+        print("")
+        let lab = try LabTopology()
+        defer { lab.remove() }
+        let ns1 = lab.inner[0]
+        let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
+        let target = "\(LabTopology.outsideAddress):\(responder.port)"
+
+        print("1. The topology (namespaces are removed at the end)")
+        print("     outside  \(lab.outside.name): \(LabTopology.outsideInterface) \(LabTopology.outsideAddress)/24, a TCP responder on \(target)")
+        print("     host     \(lab.host.name): \(uplink) \(LabTopology.uplinkAddress)/24, \(ns1.hostInterface) \(ns1.gateway)/24")
+        print("     ns1      \(ns1.namespace.name): \(ns1.interface) \(ns1.address)/24, default via \(ns1.gateway)")
+        print("     The outside has no route to \(subnet): only NAT on the host can get ns1 an answer.")
+        print("")
+
+        print("2. Before natgate, from ns1:")
+        let before = try reach(lab, responder)
+        check(before.tcp.answer == nil && !before.ping, "ns1 cannot reach the outside without natgate (forwarding is off, nothing is NATed)")
+        print("")
+
+        print("3. natgate enable \(subnet) \(uplink) --netns \(lab.host.name)")
+        let gateway = DemoGateway(host: lab.host, subnet: subnet, uplink: uplink)
+        indented(try gateway.enable())
+        print("     The rules in the host namespace now (natgate save):")
+        let rules = try gateway.rules()
+        indented(rules)
+        print("     net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
+        check(rules.contains("-j MASQUERADE"), "a MASQUERADE rule for \(subnet) out of \(uplink) is committed")
+        print("")
+
+        print("4. With natgate, from ns1:")
+        let through = try reach(lab, responder)
+        check(
+            through.tcp.answer == LabTopology.uplinkAddress,
+            "the responder saw \(LabTopology.uplinkAddress), the host's uplink address, not ns1's \(ns1.address): masqueraded")
+        check(through.ping, "ping gets a reply through the gateway")
+        let packets = try gateway.masqueradePackets()
+        print("     MASQUERADE rule counter: \(packets) packets (conntrack sends only the first packet of each connection through it)")
+        check(packets >= 1, "the MASQUERADE rule counted the connection")
+        print("")
+
+        print("5. natgate disable \(subnet) \(uplink) --netns \(lab.host.name)")
+        indented(try gateway.disable())
+        let after = try gateway.rules()
+        print("     net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
+        check(!after.contains("MASQUERADE"), "no natgate rule is left in the host namespace")
+        print("   From ns1:")
+        let cutOff = try reach(lab, responder)
+        check(cutOff.tcp.answer == nil && !cutOff.ping, "ns1's traffic no longer gets through")
+        print("")
+
+        let namespaces = lab.allNamespaces.count
+        lab.remove()
+        let left = lab.allNamespaces.filter { FileManager.default.fileExists(atPath: "/run/netns/\($0.name)") }
+        print("6. Removed the demo's \(namespaces) namespaces")
+        check(left.isEmpty, "no namespace of the demo is left")
+        print("")
+
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if failures.isEmpty {
+            print("The traffic was masqueraded (ns1's \(ns1.address) reached the outside as \(LabTopology.uplinkAddress)) and cut off again after disable. (\(String(format: "%.1f", seconds)) s)")
+            return true
+        }
+        print("natgate demo: \(failures.count) step(s) did not behave as described:")
+        for failure in failures { print("  - \(failure)") }
+        return false
+    }
+}
+
+/// The gateway steps of the demo. For now the classic iptables-legacy commands, in the lab's host
+/// namespace only; switched to natgate's façade when it lands.
+private struct DemoGateway {
+    let host: LabNamespace
+    let subnet: String
+    let uplink: String
+
+    func enable() throws -> String {
+        try host.setSysctl("net.ipv4.ip_forward", to: "1")
+        try host.exec(["iptables-legacy", "-w", "-t", "nat", "-A", "POSTROUTING", "-s", subnet, "-o", uplink, "-j", "MASQUERADE"])
+        return "enabled"
+    }
+
+    func disable() throws -> String {
+        try host.exec(["iptables-legacy", "-w", "-t", "nat", "-D", "POSTROUTING", "-s", subnet, "-o", uplink, "-j", "MASQUERADE"])
+        try host.setSysctl("net.ipv4.ip_forward", to: "0")
+        return "disabled"
+    }
+
+    func rules() throws -> String {
+        try host.exec(["iptables-legacy-save"]).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+    }
+
+    func masqueradePackets() throws -> UInt64 {
+        let text = try host.exec(["iptables-legacy-save", "-c", "-t", "nat"])
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("MASQUERADE") }),
+              line.hasPrefix("["), let colon = line.firstIndex(of: ":") else { return 0 }
+        return UInt64(line[line.index(after: line.startIndex)..<colon]) ?? 0
+    }
+}

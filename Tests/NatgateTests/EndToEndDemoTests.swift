@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+@testable import Natgate
+
+/// `natgate demo`, run as the README runs it: the built binary, whole, as a child process.
+@Suite(.enabled(if: isRoot, rootReason))
+struct EndToEndDemoTests {
+    /// The `natgate` binary next to this test bundle (`swift build --build-tests` builds both).
+    static var binary: String {
+        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("natgate").path
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "the natgate binary is not built next to the tests; run swift build --build-tests"))
+    func demoSucceedsAndLeavesNothingBehind() throws {
+        let result = try LabCommand.execute([Self.binary, "demo"])
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(result.status == 0, "natgate demo printed:\n\(result.standardOutput)\(result.standardError)")
+        #expect(!result.standardOutput.contains("NOT AS EXPECTED"))
+        #expect(lines.last?.hasPrefix("The traffic was masqueraded (ns1's 10.200.1.2 reached the outside as 203.0.113.2) and cut off again after disable.") == true)
+        #expect(lines.contains { $0.contains("the responder saw the connection come from 203.0.113.2") })
+        // Every namespace the demo named is gone.
+        let named = Set(lines.flatMap { $0.split(separator: " ") }.filter { $0.hasPrefix(LabNamespace.namePrefix) }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ":,")) })
+        #expect(named.count == 3)
+        for name in named { #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(name)"), "\(name) was left behind") }
+    }
+}
