@@ -63,3 +63,17 @@ extension KernelBackend {
         return Table(name: handle.table, family: C.family, chains: chains).canonicallyOrdered
     }
 }
+
+extension KernelBackend {
+    /// The tables of this family the kernel has set up in the namespace, in the order
+    /// `iptables-legacy-save` prints them (that of `/proc/net/ip_tables_names`).
+    /// - Throws: `KernelError` of kind `.noLegacyTables` when the kernel has no legacy x_tables.
+    public func tablesInUse() throws -> [TableName] {
+        try namespace.run { () throws -> [TableName] in
+            guard LegacyTables.isAvailable(family) else {
+                throw KernelError(.noLegacyTables, LegacyTables.missingMessage(family), operation: .init(family: family))
+            }
+            return LegacyTables.tablesInUse(family).compactMap(TableName.init(rawValue:))
+        }
+    }
+}

@@ -9,6 +9,8 @@ struct NatgateCommand: ParsableCommand {
             DebugEntriesCommand.self,
             DemoCommand.self,
             FmtCommand.self,
+            RestoreCommand.self,
+            SaveCommand.self,
             EnableCommand.self, DisableCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, FlushCommand.self,
         ]
     )
