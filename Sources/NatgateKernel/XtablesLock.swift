@@ -33,6 +33,8 @@ public struct XtablesLock: Sendable, Hashable {
     struct Held: ~Copyable {
         let descriptor: Int32
         deinit { close(descriptor) }
+        /// Marks a use, so the lock is held at least until here.
+        func keepAlive() {}
     }
 
     /// Takes the lock, waiting up to `timeout` for another holder to let go.

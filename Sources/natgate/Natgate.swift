@@ -9,6 +9,8 @@ struct NatgateCommand: ParsableCommand {
             DebugEntriesCommand.self,
             DemoCommand.self,
             FmtCommand.self,
+            RestoreCommand.self,
+            SaveCommand.self,
         ]
     )
 }

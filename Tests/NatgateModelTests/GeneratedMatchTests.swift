@@ -241,3 +241,39 @@ import Glibc
     }
 }
 #endif
+
+/// Arbitrary option arguments never crash a typed match: they parse or throw `ModelError`.
+@Suite struct MatchArgumentFuzzTests {
+    static let types: [any MatchExtension.Type] = [
+        ConntrackMatch.self, StateMatch.self, CommentMatch.self, TCPMatch.self, UDPMatch.self, ICMPMatch.self,
+        ICMPv6Match.self, MultiportMatch.self, AddrtypeMatch.self, MarkMatch.self, ConnmarkMatch.self,
+    ]
+
+    @Test func arbitraryArgumentsThrowModelErrorsOnly() {
+        var random = SeededGenerator(seed: 42)
+        let pieces = ["0", "1", "9", "65535", "65536", "4294967296", "0x", "0xff", "ff", ":", "/", ",", "-", "!", "", " ",
+                      "::", "10.0.0.1", "fd00::", "NEW", "LOCAL", "ALL", "any", "echo", "255", "256", "é", "\u{0}", "+", "08"]
+        for type in Self.types {
+            for option in type.options {
+                for _ in 0..<300 {
+                    let arguments = (0..<option.argumentCount).map { _ in
+                        (0..<Int.random(in: 0...5, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+                    }
+                    for family in type.families {
+                        let context = ExtensionContext(family: family, ipProtocol: [.tcp, .udp, .icmp, .icmpv6].randomElement(using: &random))
+                        do {
+                            var match = type.init()
+                            try match.parse(ParsedOption(name: option.names.randomElement(using: &random)!, negated: Bool.random(using: &random), arguments: arguments), context: context)
+                            try match.validate(context: context)
+                            var writer = SaveWriter()
+                            match.save(to: &writer, context: context)
+                        } catch is ModelError {
+                        } catch {
+                            Issue.record("\(type.name) \(option.names[0]) \(arguments): \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

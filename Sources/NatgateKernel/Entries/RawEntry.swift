@@ -35,7 +35,7 @@ public struct RawEntry: Sendable, Hashable {
     }
 
     /// The bytes that say what the rule does: the entry with its counters, `comefrom` (kernel
-    /// bookkeeping) and, for extensions with a codec, the payload past the codec's
+    /// bookkeeping), the bytes after the NUL of each match and target name and, for extensions with a codec, the payload past the codec's
     /// `userspaceSize` (kernel-private state) set to zero. Two rules that are the same rule have
     /// the same comparable bytes, whoever wrote them.
     public func comparableBytes(codecs: KernelCodecRegistry = .standard) -> [UInt8] {
@@ -47,6 +47,12 @@ public struct RawEntry: Sendable, Hashable {
             guard let userspaceSize else { return }
             let start = part.payloadRange.lowerBound + userspaceSize
             if start < part.range.upperBound { for i in start..<part.range.upperBound { copy[i] = 0 } }
+        }
+        // The name fields: only the bytes up to the NUL mean anything (iptables leaves whatever was
+        // in its buffer after the NUL of a standard target's empty name).
+        for part in matches + [target] {
+            let name = (part.range.lowerBound + 2)..<(part.range.lowerBound + 2 + EntryLayout.extensionNameSize)
+            if let end = copy[name].firstIndex(of: 0) { for i in end..<name.upperBound { copy[i] = 0 } }
         }
         for match in matches {
             clear(match, userspaceSize: codecs.matchCodec(kernelName: match.name, revision: match.revision, family: family)?.userspaceSize(for: family))

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import NatgateKernel
+import NatgateModel
+
+/// `natgate restore`: commits iptables-save text to the kernel, each table atomically.
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Load iptables-save text into the kernel's legacy tables, each table atomically.",
+        discussion: """
+            Parses the text (as natgate fmt does), checks every rule, then commits each table it \
+            holds with one atomic replace, under the xtables lock, like iptables-legacy-restore. \
+            Only rules that differ from the kernel's are rewritten: rules that stay keep their \
+            counters. When a later table fails, the tables already committed are restored, so the \
+            kernel ends as it was or as asked. Equivalent to: iptables-legacy-restore [--noflush] [--test].
+
+            Exit status: 0 on success, 1 when the kernel refused the change (nothing changed; the \
+            message says why), 2 when the text cannot be parsed (FILE:LINE:COLUMN: message).
+            """)
+
+    @Argument(help: "The file to read. Standard input when omitted or '-'.")
+    var file: String?
+
+    @Flag(name: [.short, .long], help: "Do not flush: keep the tables' other chains and rules, append to built-in chains, replace the user chains the text declares.")
+    var noflush = false
+
+    @Flag(name: [.short, .long], help: "Check and prepare everything, but commit nothing.")
+    var test = false
+
+    @Flag(name: [.short, .long], help: "Set the packet and byte counters the text gives.")
+    var counters = false
+
+    @Option(name: [.customShort("T"), .long], help: "Restore only this table of the text.")
+    var table: String?
+
+    @OptionGroup var familyOptions: FamilyOptions
+    @OptionGroup var namespaceOptions: NamespaceOptions
+
+    func run() throws {
+        let name = (file == nil || file == "-") ? "<stdin>" : file!
+        let data: Data
+        do {
+            if let file, file != "-" {
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } else {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            }
+        } catch {
+            FileHandle.standardError.write(Data("natgate restore: cannot read \(name): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        let family = familyOptions.family
+        var ruleset: Ruleset
+        do {
+            ruleset = try Ruleset(saveText: String(decoding: data, as: UTF8.self), family: family)
+            if let table {
+                let only = try TableName(table)
+                ruleset.tables = ruleset.tables.filter { $0.name == only }
+            }
+        } catch let error as ModelError {
+            let place = error.location.map { "\(name):\($0.line):\($0.column)" } ?? name
+            FileHandle.standardError.write(Data("\(place): \(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
+        let backend = KernelBackend(family: family, namespace: try namespaceOptions.namespace())
+        do {
+            let report = try backend.restore(ruleset.tables, options: .init(flush: !noflush, counters: counters, test: test))
+            if test { FileHandle.standardError.write(Data("natgate restore: test run, nothing committed: \(report)\n".utf8)) }
+        } catch let error as KernelError {
+            FileHandle.standardError.write(Data("natgate restore: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
