@@ -5,6 +5,8 @@ import Foundation
 import Glibc
 #endif
 import Natgate
+import NatgateKernel
+import NatgateModel
 
 /// `natgate demo`: the article's scenario, end to end, in throwaway network namespaces.
 struct DemoCommand: ParsableCommand {
@@ -201,8 +203,20 @@ private struct DemoGateway {
         return "disabled"
     }
 
+    /// The host namespace's tables as `natgate save` prints them: read through libiptc, rendered
+    /// in canonical iptables-save form, without counters.
     func rules() throws -> String {
-        try host.exec(["iptables-legacy-save"]).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        let backend = KernelBackend(family: .ipv4, namespace: try NetworkNamespace.named(host.name))
+        let tables = try backend.read(try backend.tablesInUse()).map { table in
+            var table = table
+            table.chains = table.chains.map { chain in
+                var chain = chain
+                chain.rules = chain.rules.map(\.withoutCounters)
+                return chain
+            }
+            return table
+        }
+        return Ruleset(family: .ipv4, tables: tables).saveText()
     }
 
     func masqueradePackets() throws -> UInt64 {
