@@ -4,9 +4,11 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import Natgate
 import NatgateKernel
 import NatgateModel
+import NatgatePolicy
 
 /// `natgate demo`: the article's scenario, end to end, in throwaway network namespaces.
 struct DemoCommand: ParsableCommand {
@@ -135,7 +137,7 @@ private struct Demo {
         print("")
 
         print("3. natgate enable \(subnet) \(uplink) --netns \(lab.host.name)")
-        let gateway = DemoGateway(host: lab.host, subnet: subnet, uplink: uplink)
+        let gateway = try DemoGateway(host: lab.host, subnet: subnet, uplink: uplink)
         indented(try gateway.enable())
         print("     The rules in the host namespace now (natgate save):")
         let rules = try gateway.rules()
@@ -159,7 +161,7 @@ private struct Demo {
         indented(try gateway.disable())
         let after = try gateway.rules()
         print("     net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
-        check(!after.contains("MASQUERADE"), "no natgate rule is left in the host namespace")
+        check(!after.contains("NATGATE") && !after.contains("MASQUERADE"), "no natgate chain or rule is left in the host namespace")
         print("   From ns1:")
         let cutOff = try reach(lab, responder)
         check(cutOff.tcp.answer == nil && !cutOff.ping, "ns1's traffic no longer gets through")
@@ -184,23 +186,31 @@ private struct Demo {
     }
 }
 
-/// The gateway steps of the demo. For now the classic iptables-legacy commands, in the lab's host
-/// namespace only; switched to natgate's façade when it lands.
+/// The gateway steps of the demo: natgate's façade (the library `natgate enable` and `disable`
+/// use), working in the lab's host namespace only.
 private struct DemoGateway {
     let host: LabNamespace
-    let subnet: String
-    let uplink: String
+    let natgate: GatewayController
+    let gateway: Gateway
 
-    func enable() throws -> String {
-        try host.setSysctl("net.ipv4.ip_forward", to: "1")
-        try host.exec(["iptables-legacy", "-w", "-t", "nat", "-A", "POSTROUTING", "-s", subnet, "-o", uplink, "-j", "MASQUERADE"])
-        return "enabled"
+    init(host: LabNamespace, subnet: String, uplink: String) throws {
+        var logger = Logger(label: "natgate.demo")
+        logger.logLevel = .warning
+        self.host = host
+        natgate = try GatewayController.kernel(namespace: host.name, logger: logger)
+        gateway = try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink))
     }
 
+    /// `natgate enable`; returns what it reported.
+    func enable() throws -> String {
+        let report = try natgate.enable(gateway)
+        return ([report.message] + report.forwarding).joined(separator: "\n")
+    }
+
+    /// `natgate disable`; returns what it reported.
     func disable() throws -> String {
-        try host.exec(["iptables-legacy", "-w", "-t", "nat", "-D", "POSTROUTING", "-s", subnet, "-o", uplink, "-j", "MASQUERADE"])
-        try host.setSysctl("net.ipv4.ip_forward", to: "0")
-        return "disabled"
+        let report = try natgate.disable(gateway.key)
+        return ([report.message] + report.forwarding).joined(separator: "\n")
     }
 
     /// The host namespace's tables as `natgate save` prints them: read through libiptc, rendered
@@ -219,10 +229,9 @@ private struct DemoGateway {
         return Ruleset(family: .ipv4, tables: tables).saveText()
     }
 
+    /// The packets the gateway's MASQUERADE rule has matched, as `natgate status` reports them.
     func masqueradePackets() throws -> UInt64 {
-        let text = try host.exec(["iptables-legacy-save", "-c", "-t", "nat"])
-        guard let line = text.split(separator: "\n").first(where: { $0.contains("MASQUERADE") }),
-              line.hasPrefix("["), let colon = line.firstIndex(of: ":") else { return 0 }
-        return UInt64(line[line.index(after: line.startIndex)..<colon]) ?? 0
+        let gateways = try natgate.status().families.flatMap(\.gateways)
+        return gateways.first { $0.gateway.key == gateway.key }?.natPackets ?? 0
     }
 }
