@@ -36,6 +36,7 @@ import Testing
                 try encoded(CTTarget(notrack: true, helper: "ftp", events: [.new, .mark], zone: 5, zoneDirections: .reply), family),
                 try encoded(NotrackTarget(), family),
             ]
+            seeds.append(family == .ipv4 ? try encoded(TTLTarget(.decrement(3)), family) : try encoded(HLTarget(.set(64)), family))
         }
         return seeds
     }
