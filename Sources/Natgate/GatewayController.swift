@@ -196,7 +196,7 @@ public struct GatewayController: Sendable {
         // all there is to do, or adding is, this step does it all.
         try store.update(family, tables: order(adding: addsFirst)) { tables in
             firstTables = tables
-            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
+            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
             let current = GatewaySet(lenient: readback.gateways)
             previous = current
             if case .disable(let key) = operation, key.subnet.family == family { absent = current.gateway(key) == nil }
@@ -208,12 +208,12 @@ public struct GatewayController: Sendable {
             onlyRemoved = false
             if addsFirst || addsNothing {
                 onlyRemoved = !addsFirst
-                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!) }
+                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
             } else {
                 let targetKeys = Set(target.gateways.map(\.key))
                 let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
                 if kept != current {
-                    for name in OwnedChains.tables { try compiler.install(kept, into: &tables[name]!) }
+                    for name in OwnedChains.tables { try compiler.install(kept, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
                 }
                 needsSecondStep = true
             }
@@ -223,9 +223,9 @@ public struct GatewayController: Sendable {
         // Step 2: gateways that come or change, nat first; also repairs drift.
         if needsSecondStep {
             try store.update(family, tables: order(adding: true)) { tables in
-                let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
+                let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
                 let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: readback.gateways))
-                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!) }
+                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
                 finalTables = tables
                 after = target
             }

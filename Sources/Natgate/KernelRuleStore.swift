@@ -57,6 +57,9 @@ public struct KernelRuleStore: RuleStore {
         logger.debug("\(family) \(report)")
     }
 
+    /// `KernelBackend.update` leaves rules that did not change in place, counters and all.
+    public var keepsCountersOfUnchangedRules: Bool { true }
+
     public func mayHoldTables(_ family: Family) -> Bool {
         guard let tables = (try? namespace.run { tableNames(family) }) ?? nil else { return false }
         return tables.contains(.filter) || tables.contains(.nat)

@@ -10,9 +10,11 @@ extension GatewayCompiler {
     /// so the table is as it was before natgate came. Tables natgate does not write are left as they
     /// are. Calling it again with the same set changes nothing.
     ///
+    /// - Parameter keepingCounters: false leaves counters off the new rules, for a kernel backend
+    ///   that keeps the counters of rules that did not change by itself.
     /// - Throws: `PolicyError` (`.foreignReference`) when the owned chain must go but a rule natgate
     ///   does not own still jumps to it.
-    public func install(_ set: GatewaySet, into table: inout Table) throws {
+    public func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool = true) throws {
         guard let owned = OwnedChains.owned(in: table.name), let hook = OwnedChains.hook(in: table.name) else { return }
         let expected = rules(for: set, family: table.family, table: table.name)
 
@@ -29,7 +31,7 @@ extension GatewayCompiler {
         }
 
         var chain = table.chain(named: owned) ?? Chain(name: owned)
-        chain.rules = GatewayCompiler.keepingCounters(of: chain.rules, in: expected)
+        chain.rules = keepingCounters ? GatewayCompiler.keepingCounters(of: chain.rules, in: expected) : expected
         let isNew = table.chain(named: owned) == nil
         table[chain: owned] = chain
         if isNew { table = table.canonicallyOrdered }

@@ -68,7 +68,9 @@ extension GatewayCompiler {
     /// - Parameters:
     ///   - filter: the family's filter table, or nil when it could not be read or does not exist.
     ///   - nat: the family's nat table, likewise.
-    public func read(family: Family, filter: Table?, nat: Table?) -> GatewayReadback {
+    ///   - comparingChains: false skips the rule-by-rule comparison behind `Drift.chainDiffers`,
+    ///     for callers that rewrite the chains anyway and need only the gateways.
+    public func read(family: Family, filter: Table?, nat: Table?, comparingChains: Bool = true) -> GatewayReadback {
         var drift: [Drift] = []
         var grouped: [Gateway.Key: [TableName: [Rule]]] = [:]
         var order: [Gateway.Key] = []
@@ -132,7 +134,7 @@ extension GatewayCompiler {
                 drift.append(.missingChain(family, name, OwnedChains.owned(in: name)!))
             }
         }
-        for case let (name, table?) in tables {
+        for case let (name, table?) in tables where comparingChains {
             let owned = OwnedChains.owned(in: name)!
             guard let chain = table.chain(named: owned) else { continue }
             let expected = rules(for: set, family: family, table: name)

@@ -151,7 +151,23 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test func applyReplacesGatewaysAndKeepsMasqueradeCounters() throws {
+    @Test func countersOfRulesThatStaySurviveAnotherEnable() throws {
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
+        let withCounters = golden.replacingOccurrences(of: "-A NATGATE-POSTROUTING -s", with: "[5:300] -A NATGATE-POSTROUTING -s")
+        try Scratch.with { scratch in
+            let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: withCounters)
+            try #require(result.status == 0, "\(result.standardError)")
+            let natgate = scratch.controller
+            #expect(try natgate.status().families[0].gateways.first?.natPackets == 5)
+            try natgate.enable(Gateway(subnet: IPNetwork("10.250.9.0/24"), uplink: InterfaceName("eth0")))
+            let status = try natgate.status()
+            #expect(status.families[0].gateways.map(\.natPackets) == [5, 0])
+            #expect(status.families[0].gateways.map(\.natBytes) == [300, 0])
+            #expect(try scratch.namespace.shell("iptables-legacy-save -c -t nat").contains("[5:300] -A NATGATE-POSTROUTING -s 10.200.1.0/24"))
+        }
+    }
+
+    @Test func applyReplacesGateways() throws {
         try Scratch.with { scratch in
             let natgate = scratch.controller
             let a = try Gateway(subnet: IPNetwork("10.250.1.0/24"), uplink: InterfaceName("eth0"))
