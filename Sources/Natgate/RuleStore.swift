@@ -17,6 +17,14 @@ public protocol RuleStore: Sendable {
 
     /// Runs `body` on a thread in the store's network namespace (sysctls resolve per thread).
     func inNamespace<T>(_ body: () throws -> T) throws -> T
+
+    /// Whether `family` may have a filter or nat table at all; false lets `apply` and `flush` skip
+    /// a family cheaply (no IPv6 legacy tables here, say).
+    func mayHoldTables(_ family: Family) -> Bool
+}
+
+extension RuleStore {
+    public func mayHoldTables(_ family: Family) -> Bool { true }
 }
 
 /// Tables held in memory, for tests and for embedding tools that want to see what natgate would

@@ -49,18 +49,35 @@ extension GatewayCompiler {
     /// `expected`, each rule carrying the counters of an equal rule in `current` when there is one.
     static func keepingCounters(of current: [Rule], in expected: [Rule]) -> [Rule] {
         guard current.contains(where: { $0.counters != nil }) else { return expected }
+        // Rules that stay mostly stay in place: pair equal rules at both ends by position, and only
+        // the rest through a dictionary.
+        var result = expected
+        var head = 0
+        while head < current.count, head < expected.count, current[head].withoutCounters == expected[head] {
+            result[head].counters = current[head].counters
+            head += 1
+        }
+        var tail = 0
+        while tail < current.count - head, tail < expected.count - head,
+            current[current.count - 1 - tail].withoutCounters == expected[expected.count - 1 - tail]
+        {
+            result[expected.count - 1 - tail].counters = current[current.count - 1 - tail].counters
+            tail += 1
+        }
+        let middle = current[head..<(current.count - tail)]
+        guard !middle.isEmpty, head + tail < expected.count else { return result }
         var counters: [Rule: [Counters]] = [:]
-        for rule in current {
+        for rule in middle {
             if let value = rule.counters { counters[rule.withoutCounters, default: []].append(value) }
         }
-        return expected.map { rule in
-            var rule = rule
+        for index in head..<(expected.count - tail) {
+            let rule = expected[index]
             if var queue = counters[rule], !queue.isEmpty {
-                rule.counters = queue.removeFirst()
-                counters[rule.withoutCounters] = queue
+                result[index].counters = queue.removeFirst()
+                counters[rule] = queue
             }
-            return rule
         }
+        return result
     }
 }
 

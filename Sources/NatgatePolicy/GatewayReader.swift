@@ -83,8 +83,17 @@ extension GatewayCompiler {
                 continue
             }
             present[name] = true
+            var keys: [String: Gateway.Key?] = [:]  // a gateway's rules share their comment
             for rule in chain.rules {
-                guard let key = GatewayCompiler.tagKey(rule), key.subnet.family == family else {
+                let comment = GatewayCompiler.comment(rule)
+                let key: Gateway.Key?
+                if let comment, let known = keys[comment] {
+                    key = known
+                } else {
+                    key = comment.flatMap(OwnedChains.key(fromTag:))
+                    if let comment { keys[comment] = key }
+                }
+                guard let key, key.subnet.family == family else {
                     drift.append(.foreignRule(family, name, owned, rule: rule.description))
                     continue
                 }
@@ -136,9 +145,12 @@ extension GatewayCompiler {
     }
 
     /// The gateway a rule's natgate comment names.
-    static func tagKey(_ rule: Rule) -> Gateway.Key? {
+    static func tagKey(_ rule: Rule) -> Gateway.Key? { comment(rule).flatMap(OwnedChains.key(fromTag:)) }
+
+    /// The text of a rule's first comment match.
+    static func comment(_ rule: Rule) -> String? {
         for match in rule.matches {
-            if let comment = match.as(CommentMatch.self) { return OwnedChains.key(fromTag: comment.comment) }
+            if let comment = match.as(CommentMatch.self) { return comment.comment }
         }
         return nil
     }
