@@ -34,6 +34,9 @@ struct RestoreCommand: ParsableCommand {
     @Option(name: [.customShort("T"), .long], help: "Restore only this table of the text.")
     var table: String?
 
+    @Option(name: [.short, .long], help: ArgumentHelp("Wait at most this many seconds for the xtables lock another program holds (default 10).", valueName: "SECONDS"))
+    var wait: Double = 10
+
     @Flag(name: [.short, .long], help: "Print what changed in each table and how long its commit took.")
     var verbose = false
 
@@ -66,7 +69,9 @@ struct RestoreCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(place): \(error.message)\n".utf8))
             throw ExitCode(2)
         }
-        let backend = KernelBackend(family: family, namespace: try namespaceOptions.namespace())
+        let backend = KernelBackend(
+            family: family, namespace: try namespaceOptions.namespace(),
+            lock: XtablesLock(timeout: .milliseconds(Int64(max(0, wait) * 1000))))
         do {
             let report = try backend.restore(ruleset.tables, options: .init(flush: !noflush, counters: counters, test: test))
             if test { FileHandle.standardError.write(Data("natgate restore: test run, nothing committed: \(report)\n".utf8)) }

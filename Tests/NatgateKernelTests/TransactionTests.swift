@@ -36,6 +36,41 @@ struct TransactionTests {
         }
     }
 
+    @Test("EAGAIN on the second table re-reads only it: the first table's change is not applied twice", kernelTests)
+    func eagainOnSecondTable() throws {
+        try ThrowawayNamespace.with { scratch in
+            var backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: privateLockPath()))
+            backend.testHooks.beforeCommit = { table, attempt in
+                if table == .filter && attempt == 1 { try scratch.shell("iptables-legacy -w -A FORWARD -s 192.0.2.0/24 -j DROP") }
+            }
+            let runs = Counter()
+            let report = try backend.update(tables: [.nat, .filter]) { tables in
+                runs.increment()
+                // Appends: a closure that ran twice on the committed nat table would add two rules.
+                tables[.nat]![chain: .postrouting]!.rules.append(masqueradeRule)
+                tables[.filter]![chain: .forward]!.rules.append(Rule(outInterface: Negatable(InterfaceName(valid: "eth0")), target: .accept))
+            }
+            #expect(runs.value == 2)
+            #expect(report.attempts == 2)
+            #expect(report.tables.map(\.committed) == [true, true])
+            let nat = try scratch.shell("iptables-legacy-save -t nat")
+            #expect(nat.components(separatedBy: "-j MASQUERADE").count - 1 == 1)
+            let filter = try scratch.shell("iptables-legacy-save -t filter")
+            #expect(filter.contains("-A FORWARD -s 192.0.2.0/24 -j DROP\n-A FORWARD -o eth0 -j ACCEPT\n"))
+        }
+    }
+
+    @Test("a closure that adds a table it did not ask for is refused", kernelTests)
+    func extraTableRefused() throws {
+        try ThrowawayNamespace.with { scratch in
+            let backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: privateLockPath()))
+            let error = #expect(throws: KernelError.self) {
+                try backend.update(tables: [.filter]) { tables in tables[.nat] = Table.empty(.nat, family: .ipv4) }
+            }
+            #expect(error?.kind == .refused)
+        }
+    }
+
     @Test("when the table keeps changing, natgate gives up after maximumAttempts and commits nothing", kernelTests)
     func eagainGivesUp() throws {
         try ThrowawayNamespace.with { scratch in
