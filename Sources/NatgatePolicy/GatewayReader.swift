@@ -91,6 +91,10 @@ extension GatewayCompiler {
                 let key: Gateway.Key?
                 if let comment, let known = keys[comment] {
                     key = known
+                } else if let comment, let guess = GatewayCompiler.likelyKey(rule, table: name), OwnedChains.tag(guess) == comment {
+                    // Printing the key the rule's own fields suggest is cheaper than parsing the comment.
+                    key = guess
+                    keys[comment] = key
                 } else {
                     key = comment.flatMap(OwnedChains.key(fromTag:))
                     if let comment { keys[comment] = key }
@@ -148,6 +152,17 @@ extension GatewayCompiler {
 
     /// The gateway a rule's natgate comment names.
     static func tagKey(_ rule: Rule) -> Gateway.Key? { comment(rule).flatMap(OwnedChains.key(fromTag:)) }
+
+    /// The gateway a natgate rule in `table` belongs to, judging by its addresses and interfaces.
+    static func likelyKey(_ rule: Rule, table: TableName) -> Gateway.Key? {
+        if let source = rule.source, !source.negated, let out = rule.outInterface, !out.negated {
+            return Gateway.Key(subnet: source.value, uplink: out.value)
+        }
+        if table == .filter, let destination = rule.destination, !destination.negated, let inbound = rule.inInterface, !inbound.negated {
+            return Gateway.Key(subnet: destination.value, uplink: inbound.value)
+        }
+        return nil
+    }
 
     /// The text of a rule's first comment match.
     static func comment(_ rule: Rule) -> String? {
