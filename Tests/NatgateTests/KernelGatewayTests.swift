@@ -207,6 +207,19 @@ struct CLIGatewayTests {
         }
     }
 
+    @Test func renderPrintsTheGoldenRulesOfEachPolicyFixture() throws {
+        for name in Paths.policyNames {
+            let path = Paths.policies.appendingPathComponent("\(name).json").path
+            let expected = try String(contentsOf: Paths.policies.appendingPathComponent("\(name).rules"), encoding: .utf8)
+            let v6 = expected.contains("fd00")
+            let result = try ThrowawayNamespace.execute([Paths.binary, "render", path] + (v6 ? ["-6"] : []))
+            #expect(result.status == 0)
+            #expect(result.standardOutput == expected, "natgate render \(name).json")
+        }
+        let bad = try ThrowawayNamespace.execute([Paths.binary, "render", "/nonexistent.json"])
+        #expect(bad.status == 2)
+    }
+
     @Test func aMalformedPolicyFileExits2NamingTheProblem() throws {
         try Scratch.with { scratch in
             let path = scratch.state + "-policy.json"
