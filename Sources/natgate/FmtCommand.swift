@@ -77,7 +77,7 @@ enum SaveTextFamily {
     /// IPv6 when any word of the text (or a comma-separated part of one, brackets and a port
     /// removed) is an IPv6 address or network; IPv4 otherwise.
     static func guess(_ text: String) -> Family {
-        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\"" || $0 == "\r" }) where word.contains(":") {
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\"" || $0 == "\r" }) where word.utf8.contains(UInt8(ascii: ":")) {
             for part in word.split(separator: ",") {
                 var candidate = part
                 if candidate.hasPrefix("[") {

@@ -96,16 +96,16 @@ import Glibc
 /// by `iptables-legacy-restore` (or the kernel) too. Root only; nothing touches the test's own namespace.
 @Suite(.serialized) struct TargetOracleTests {
     /// Runs `script` with `sh -c` under `unshare --net`, `input` on its standard input; returns its
-    /// standard output. Files, not pipes, carry the data: a pipe end inherited by a process that
-    /// another test spawned at the same moment would keep a reader waiting for end of file.
+    /// standard output. Files, not pipes, carry the data: nothing to drain while the child runs, and
+    /// no pipe end for a child that another test spawns at the same moment to inherit.
     static func inThrowawayNamespace(_ script: String, input: String) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("natgate-oracle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = ["in", "out", "err"].map { directory.appendingPathComponent($0) }
         try Data(input.utf8).write(to: files[0])
-        FileManager.default.createFile(atPath: files[1].path, contents: nil)
-        FileManager.default.createFile(atPath: files[2].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: files[1].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: files[2].path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         process.arguments = ["--net", "/bin/sh", "-c", script]

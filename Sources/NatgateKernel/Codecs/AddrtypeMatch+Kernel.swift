@@ -28,6 +28,7 @@ extension AddrtypeMatch: KernelMatchCodec {
         let source = try reader.u16()
         let destination = try reader.u16()
         let flags = try reader.u32()
+        guard flags & ~0x0F == 0 else { throw unknownBits("addrtype", "flags", flags) }
         return Match(AddrtypeMatch(
             sourceTypes: source != 0 || flags & 0x1 != 0 ? Negatable(AddressTypes(rawValue: source), negated: flags & 0x1 != 0) : nil,
             destinationTypes: destination != 0 || flags & 0x2 != 0 ? Negatable(AddressTypes(rawValue: destination), negated: flags & 0x2 != 0) : nil,

@@ -130,6 +130,9 @@ extension ConntrackMatch: KernelMatchCodec {
         func negated(_ flag: UInt16) -> Bool { invertFlags & flag != 0 }
         func has(_ flag: UInt16) -> Bool { matchFlags & flag != 0 }
 
+        guard matchFlags & ~0x3FFF == 0, invertFlags & ~matchFlags & 0x1FFF == 0 else {
+            throw unknownBits("conntrack", "match_flags/invert_flags", UInt32(matchFlags) << 16 | UInt32(invertFlags))
+        }
         if matchFlags == L.state | L.stateAlias {
             return Match(StateMatch(states: ConntrackStates(rawValue: stateMask), negated: negated(L.state)))
         }

@@ -20,6 +20,7 @@ enum ICMPLayout {
         let low = try reader.u8()
         let high = try reader.u8()
         let invert = try reader.u8()
+        guard invert & ~0x01 == 0 else { throw unknownBits("icmp", "invflags", invert) }
         guard low <= high else {
             throw ModelError(.invalidValue, input: "\(type)/\(low):\(high)", "the kernel's ICMP match holds a backwards code range \(low):\(high).")
         }

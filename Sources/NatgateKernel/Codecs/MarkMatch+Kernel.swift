@@ -23,6 +23,7 @@ enum MarkLayout {
         let value = try reader.u32()
         let mask = try reader.u32()
         let invert = try reader.u8()
+        guard invert <= 1 else { throw unknownBits("mark", "invert", invert) }
         return Negatable(MarkPattern(value, mask: mask), negated: invert != 0)
     }
 }

@@ -41,6 +41,7 @@ extension MultiportMatch: KernelMatchCodec {
         let slots = try (0..<slotCount).map { _ in try reader.u16() }
         let rangeStarts = try reader.raw(slotCount)
         let invert = try reader.u8()
+        guard invert <= 1 else { throw unknownBits("multiport", "invert", invert) }
         guard flags <= 2, count <= slotCount else {
             throw ModelError(.invalidValue, input: "\(flags)/\(count)", "the kernel's multiport match holds flags \(flags) and count \(count), which natgate does not know.")
         }

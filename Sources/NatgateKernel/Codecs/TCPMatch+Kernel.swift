@@ -5,6 +5,12 @@ private func portTest(_ range: PortRange, negated: Bool) -> Negatable<PortRange>
     range.lower == 0 && range.upper == 65535 && !negated ? nil : Negatable(range, negated: negated)
 }
 
+/// The error for flag bits iptables never writes and the kernel refuses: such an entry is not one
+/// natgate can print, so the backend keeps it as opaque bytes.
+func unknownBits(_ match: String, _ field: String, _ value: some BinaryInteger) -> ModelError {
+    ModelError(.invalidValue, input: "\(value)", "the kernel's \(match) match holds \(field) 0x\(String(value, radix: 16)), with bits natgate does not know.")
+}
+
 // Revision 0, 12 bytes (16 in the entry):
 //   struct xt_tcp {
 //       __u16 spts[2];     //  0: source port range, host order; 0, 65535 when not tested
@@ -43,6 +49,7 @@ extension TCPMatch: KernelMatchCodec {
         let mask = try reader.u8()
         let comparison = try reader.u8()
         let invert = try reader.u8()
+        guard invert & ~0x0F == 0 else { throw unknownBits("tcp", "invflags", invert) }
         var match = TCPMatch()
         match.sourcePort = portTest(source, negated: invert & 0x01 != 0)
         match.destinationPort = portTest(destination, negated: invert & 0x02 != 0)
@@ -79,6 +86,7 @@ extension UDPMatch: KernelMatchCodec {
         let source = try PortRange(lower: try reader.u16(), upper: try reader.u16())
         let destination = try PortRange(lower: try reader.u16(), upper: try reader.u16())
         let invert = try reader.u8()
+        guard invert & ~0x03 == 0 else { throw unknownBits("udp", "invflags", invert) }
         return Match(UDPMatch(
             sourcePort: portTest(source, negated: invert & 0x01 != 0),
             destinationPort: portTest(destination, negated: invert & 0x02 != 0)))

@@ -603,18 +603,23 @@ struct RuleParser {
             throw ModelError(.notAllowed, input: "DROP", "the nat table is not for filtering and iptables refuses -j DROP there: drop in the filter table", at: state.targetLocation ?? end)
         }
 
-        let sources: [IPNetwork?] = state.sources.map { $0.map(Optional.some) } ?? [nil]
-        let destinations: [IPNetwork?] = state.destinations.map { $0.map(Optional.some) } ?? [nil]
+        // What the kernel does not store, and iptables-save does not print, is not in the model
+        // either: `-p all`, `-s 0.0.0.0/0` (not negated), `-i +` (negated or not).
+        let sources: [IPNetwork?] = state.sources.map { $0.map { $0.isAny && !state.sourceNegated ? nil : $0 } } ?? [nil]
+        let destinations: [IPNetwork?] = state.destinations.map { $0.map { $0.isAny && !state.destinationNegated ? nil : $0 } } ?? [nil]
+        let proto = state.proto?.value.number == 0 ? nil : state.proto
+        let inInterface = state.inInterface?.value.stem.isEmpty == true ? nil : state.inInterface
+        let outInterface = state.outInterface?.value.stem.isEmpty == true ? nil : state.outInterface
         var rules: [Rule] = []
         rules.reserveCapacity(sources.count * destinations.count)
         for source in sources {
             for destination in destinations {
                 rules.append(Rule(
-                    ipProtocol: state.proto,
+                    ipProtocol: proto,
                     source: source.map { Negatable($0, negated: state.sourceNegated) },
                     destination: destination.map { Negatable($0, negated: state.destinationNegated) },
-                    inInterface: state.inInterface,
-                    outInterface: state.outInterface,
+                    inInterface: inInterface,
+                    outInterface: outInterface,
                     fragment: state.fragment,
                     matches: matches,
                     target: target,

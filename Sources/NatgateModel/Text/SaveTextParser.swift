@@ -42,6 +42,15 @@ struct SaveTextParser {
     private var tables: [Table] = []
     private var current: Table?
     private var tableLine = 0
+    /// The current table's chains by name, to their index in `chains`.
+    private var chainIndex: [String: Int] = [:]
+    /// The current table's user chains, for `-j NAME`.
+    private var userChains: Set<String> = []
+
+    private mutating func indexChains(_ table: Table) {
+        chainIndex = Dictionary(table.chains.enumerated().map { ($1.name.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+        userChains = Set(table.chains.filter { !table.name.isBuiltin($0.name) }.map(\.name.rawValue))
+    }
 
     init(family: Family, registry: ExtensionRegistry) {
         self.family = family
@@ -95,6 +104,7 @@ struct SaveTextParser {
             let table: TableName
             do { table = try TableName(name) } catch let error as ModelError { throw error.located(at: SourceLocation(line: number, column: 2)) }
             current = Table.empty(table, family: family)
+            indexChains(current!)
             tableLine = number
             return
         }
@@ -131,11 +141,8 @@ struct SaveTextParser {
     // MARK: - Chain declarations
 
     private mutating func declareChain(_ line: ArraySlice<UInt8>, line number: Int) throws {
-        guard var table = current else { return }
-        // Edit the only copy: while `current` still holds the table, each change would copy its
-        // chains (quadratic in the table's size). A throw ends the parse, so `current` is not
-        // read again after one.
-        current = nil
+        // Moved out of `current` so that editing it does not copy every rule (copy-on-write).
+        guard var table = current.take() else { return }
         defer { current = table }
         let fields = splitFields(line.dropFirst(), firstColumn: 2)
         guard let nameField = fields.first, line.dropFirst().first.map({ $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == true else {
@@ -161,12 +168,11 @@ struct SaveTextParser {
             throw ModelError(.syntax, input: fields[3].text, "unexpected '\(fields[3].text)' after the chain's counters: the line ends there", at: fields[3].location(number))
         }
         if table.name.isBuiltin(name) {
-            var chain = table[chain: name] ?? Chain(name: name, policy: .accept)
+            guard let index = chainIndex[name.rawValue] else { return }
             if policyField.text != "-" {
-                do { chain.policy = try Policy(policyField.text) } catch let error as ModelError { throw error.located(at: policyField.location(number)) }
+                do { table.chains[index].policy = try Policy(policyField.text) } catch let error as ModelError { throw error.located(at: policyField.location(number)) }
             }
-            chain.counters = counters
-            table[chain: name] = chain
+            table.chains[index].counters = counters
         } else {
             guard policyField.text == "-" else {
                 throw ModelError(
@@ -174,10 +180,12 @@ struct SaveTextParser {
                     "\(name) is a user chain, which has no policy: write '-' instead of '\(policyField.text)' (the built-in chains of \(table.name) are \(table.name.builtinChains.map(\.rawValue).joined(separator: ", ")))",
                     at: policyField.location(number))
             }
-            if table[chain: name] != nil {
+            if chainIndex[name.rawValue] != nil {
                 throw ModelError(.syntax, input: name.rawValue, "chain \(name) is declared twice in table \(table.name)", at: nameField.location(number))
             }
             // The kernel keeps no counters for user chains.
+            chainIndex[name.rawValue] = table.chains.count
+            userChains.insert(name.rawValue)
             table.chains.append(Chain(name: name, policy: nil))
         }
     }
@@ -215,10 +223,8 @@ struct SaveTextParser {
     // MARK: - Commands
 
     private mutating func command(_ line: ArraySlice<UInt8>, line number: Int) throws {
-        guard var table = current else { return }
-        // Edit the only copy (see `declareChain`): appending a rule then costs O(1), not a copy
-        // of the chain's rules.
-        current = nil
+        // Moved out of `current` so that editing it does not copy every rule (copy-on-write).
+        guard var table = current.take() else { return }
         defer { current = table }
         var rest = line
         var counters: Counters?
@@ -280,7 +286,7 @@ struct SaveTextParser {
             do { return (try ChainName(token.text), token) } catch let error as ModelError { throw error.located(at: token.location) }
         }
         func existingChain(_ name: ChainName, _ token: SaveToken) throws -> Int {
-            guard let index = table.chains.firstIndex(where: { $0.name == name }) else {
+            guard let index = chainIndex[name.rawValue] else {
                 throw ModelError(
                     .syntax, input: name.rawValue,
                     "there is no chain \(name) in table \(table.name): declare it with ':\(name) - [0:0]' (or -N \(name)) before its rules",
@@ -300,7 +306,7 @@ struct SaveTextParser {
             return value
         }
         func parseRules(chain: ChainName) throws -> [Rule] {
-            let userChains = Set(table.chains.filter { !table.name.isBuiltin($0.name) }.map(\.name.rawValue))
+            let userChains = self.userChains
             let parser = RuleParser(family: family, registry: registry, table: table.name, chain: chain, isUserChain: { userChains.contains($0) })
             let parsed = try parser.parse(tokens, counters: counters, end: endLocation)
             return parsed.rules
@@ -375,9 +381,11 @@ struct SaveTextParser {
             try noCounters()
             guard let (name, token) = try chainArgument(required: true) else { return }
             try noMore()
-            if table[chain: name] != nil {
+            if chainIndex[name.rawValue] != nil {
                 throw ModelError(.syntax, input: name.rawValue, "chain \(name) already exists in table \(table.name)", at: token.location)
             }
+            chainIndex[name.rawValue] = table.chains.count
+            userChains.insert(name.rawValue)
             table.chains.append(Chain(name: name, policy: nil))
         case "-P", "--policy":
             guard let (name, token) = try chainArgument(required: true) else { return }
@@ -426,6 +434,7 @@ struct SaveTextParser {
                 }
             }
             table.chains.removeAll { doomed.contains($0.name) }
+            indexChains(table)
         default:
             throw ModelError(
                 .syntax, input: command.text,

@@ -1,0 +1,275 @@
+import Testing
+@testable import NatgateModel
+
+/// A small seeded generator (SplitMix64), so every property run is reproducible from its seed.
+struct SaveTextRandom: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &self) < percent }
+    mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
+}
+
+/// Option words for each typed extension, valid on their own; `proto` is the `-p` they need.
+struct ExtensionSample {
+    var words: String
+    var proto: String?
+    var family: Family?
+    /// The built-in chains the kernel takes it in; nil for all.
+    var chains: Set<String>?
+
+    init(_ words: String, proto: String? = nil, family: Family? = nil, chains: Set<String>? = nil) {
+        self.words = words
+        self.proto = proto
+        self.family = family
+        self.chains = chains
+    }
+
+    func fits(family: Family, proto: String?, chain: String?) -> Bool {
+        (self.family ?? family) == family && (self.proto == nil || proto == nil || self.proto == proto)
+            && (chains == nil || chain == nil || chains?.contains(chain ?? "") == true || chain?.hasPrefix("chain-") == true)
+    }
+
+    static let matches: [String: [ExtensionSample]] = [
+        "tcp": [
+            .init("--dport 22", proto: "tcp"), .init("--sport 1024:65535", proto: "tcp"), .init("! --dport 80", proto: "tcp"),
+            .init("--tcp-flags SYN,RST SYN", proto: "tcp"), .init("--syn", proto: "tcp"), .init("--sport 1:2 --dport 3", proto: "tcp"),
+            .init("! --syn", proto: "tcp"), .init("", proto: "tcp"),
+        ],
+        "udp": [.init("--dport 53", proto: "udp"), .init("--sport 67 --dport 68", proto: "udp"), .init("! --sport 1000:2000", proto: "udp")],
+        "icmp": [.init("--icmp-type 8", proto: "icmp", family: .ipv4), .init("--icmp-type 3/4", proto: "icmp", family: .ipv4), .init("! --icmp-type 0", proto: "icmp", family: .ipv4)],
+        "icmp6": [.init("--icmpv6-type 128", proto: "ipv6-icmp", family: .ipv6), .init("--icmpv6-type 1/3", proto: "ipv6-icmp", family: .ipv6), .init("! --icmpv6-type 135", proto: "ipv6-icmp", family: .ipv6)],
+        "conntrack": [.init("--ctstate RELATED,ESTABLISHED"), .init("! --ctstate INVALID"), .init("--ctstate NEW --ctdir ORIGINAL"), .init("--ctstatus ASSURED"), .init("! --ctstate RELATED,ESTABLISHED,DNAT")],
+        "state": [.init("--state NEW"), .init("! --state INVALID,NEW"), .init("--state RELATED,ESTABLISHED")],
+        "multiport": [.init("--dports 80,443", proto: "tcp"), .init("--sports 1:1024,2000", proto: "udp"), .init("! --ports 22", proto: "tcp")],
+        "addrtype": [.init("--dst-type LOCAL"), .init("--src-type BROADCAST", family: .ipv4), .init("! --dst-type UNICAST"), .init("--dst-type MULTICAST")],
+        "mark": [.init("--mark 0x4000/0x4000"), .init("! --mark 0x1"), .init("--mark 0x0/0xff")],
+        "connmark": [.init("--mark 0x1/0xff"), .init("! --mark 0x0/0xff")],
+        "limit": [.init("--limit 3/min --limit-burst 10"), .init("--limit 5/sec"), .init("--limit 1/hour")],
+        "statistic": [.init("--mode random --probability 0.50000000000"), .init("--mode nth --every 3 --packet 1")],
+        "pkttype": [.init("--pkt-type broadcast"), .init("! --pkt-type multicast"), .init("--pkt-type unicast")],
+        "owner": [.init("--uid-owner 1000", chains: ["OUTPUT", "POSTROUTING"]), .init("! --gid-owner 0", chains: ["OUTPUT", "POSTROUTING"]), .init("--socket-exists", chains: ["OUTPUT", "POSTROUTING"])],
+        "recent": [.init("--set --name DEFAULT --mask 255.255.255.255 --rsource", family: .ipv4), .init("--update --seconds 30 --hitcount 6 --name X --rsource")],
+        "hl": [.init("--hl-eq 255", family: .ipv6), .init("--hl-lt 10", family: .ipv6)],
+        "ttl": [.init("--ttl-eq 64", family: .ipv4), .init("--ttl-gt 1", family: .ipv4)],
+        "rt": [.init("--rt-type 0", family: .ipv6), .init("! --rt-type 2", family: .ipv6)],
+        "iprange": [.init("--src-range 10.0.0.1-10.0.0.9", family: .ipv4), .init("! --dst-range 2001:db8::1-2001:db8::9", family: .ipv6)],
+        "mac": [.init("--mac-source 52:54:00:12:34:56", chains: ["PREROUTING", "INPUT", "FORWARD"]), .init("! --mac-source 00:11:22:33:44:55", chains: ["PREROUTING", "INPUT", "FORWARD"])],
+        "physdev": [.init("--physdev-is-bridged"), .init("--physdev-in eth0"), .init("! --physdev-out veth+")],
+    ]
+
+    static let targets: [String: [ExtensionSample]] = [
+        "REJECT": [.init("--reject-with icmp-port-unreachable", family: .ipv4), .init("--reject-with tcp-reset", proto: "tcp"), .init("--reject-with icmp6-adm-prohibited", family: .ipv6)],
+        "LOG": [.init(#"--log-prefix "x: " --log-level 6"#), .init("--log-tcp-options"), .init("")],
+        "MARK": [.init("--set-xmark 0x4000/0x4000"), .init("--set-mark 0x1")],
+        "CONNMARK": [.init("--restore-mark --nfmask 0xff --ctmask 0xff"), .init("--set-xmark 0x1/0xff")],
+        "SNAT": [.init("--to-source 198.51.100.7", family: .ipv4), .init("--to-source 2001:db8::1", family: .ipv6)],
+        "DNAT": [.init("--to-destination 10.0.0.1:80", proto: "tcp", family: .ipv4), .init("--to-destination [2001:db8::1]:80", proto: "tcp", family: .ipv6)],
+        "REDIRECT": [.init("--to-ports 8080", proto: "tcp"), .init("")],
+        "MASQUERADE": [.init(""), .init("--random-fully"), .init("--to-ports 1024-65535", proto: "udp")],
+        "CHECKSUM": [.init("--checksum-fill")],
+        "TCPMSS": [.init("--clamp-mss-to-pmtu", proto: "tcp", chains: ["FORWARD", "OUTPUT", "POSTROUTING"]), .init("--set-mss 1400", proto: "tcp")],
+        "CT": [.init("--notrack"), .init("--zone 1")],
+        "NOTRACK": [.init("")],
+    ]
+}
+
+/// Random rules in iptables-save words, over the extensions the standard registry types.
+struct RuleGenerator {
+    var random: SaveTextRandom
+    let registry = ExtensionRegistry.standard
+
+    init(seed: UInt64) { random = SaveTextRandom(seed: seed) }
+
+    mutating func network(_ family: Family) -> String {
+        if family == .ipv4 {
+            let address = (0..<4).map { _ in String(Int.random(in: 0...255, using: &random)) }.joined(separator: ".")
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0: return address
+            case 1: return "\(address)/\(Int.random(in: 0...32, using: &random))"
+            case 2: return "\(address)/\(IPv4Address(rawValue: IPv4Network.mask(prefixLength: Int.random(in: 0...32, using: &random))))"
+            default: return "\(address)/255.0.255.0"
+            }
+        }
+        let groups = (0..<8).map { _ in random.chance(40) ? "0" : String(UInt16.random(in: 0...0xFFFF, using: &random), radix: 16) }
+        let address = groups.joined(separator: ":")
+        return random.chance(30) ? address : "\(address)/\(Int.random(in: 0...128, using: &random))"
+    }
+
+    mutating func interface() -> String {
+        random.pick(["eth0", "veth+", "br-5f3a9c2e1b7d", "wg0", "lan0.20", "ppp+", "abcdefghijklmno", "+"])
+    }
+
+    mutating func comment() -> String {
+        let alphabet: [String] = ["a", "b", "Z", "0", "9", " ", " ", "\"", "\\", "'", "-", "_", "!", "#", ":", "/", ",", "=", "[", "]", "é", "→", "\t"]
+        let count = Int.random(in: 0...40, using: &random)
+        var text = (0..<count).map { _ in random.pick(alphabet) }.joined()
+        while text.utf8.count > 255 { text.removeLast() }
+        return text
+    }
+
+    /// Quotes a comment as a person might: as iptables-save does, or always.
+    mutating func quote(_ text: String) -> String {
+        if random.chance(50) { return SaveWriter.quote(text) }
+        var out = "\""
+        for character in text {
+            if character == "\"" || character == "\\" { out.append("\\") }
+            out.append(character)
+        }
+        return out + "\""
+    }
+
+    /// One rule's words, and the comments it carries, in order. `chain` keeps `-i`/`-o` where
+    /// iptables takes them; `targets` limits the typed targets (to those a table allows).
+    mutating func rule(family: Family, chains: [String] = [], chain: String? = nil, targets: Set<String>? = nil) -> (words: String, comments: [String]) {
+        var parts: [String] = []
+        var comments: [String] = []
+        var proto: String?
+        var matchParts: [String] = []
+
+        let typedMatches = ExtensionSample.matches.filter { registry.matches[$0.key] != nil }.sorted { $0.key < $1.key }
+        for _ in 0..<Int.random(in: 0...3, using: &random) {
+            if registry.matches["comment"] != nil, random.chance(25) {
+                let text = comment()
+                comments.append(text)
+                matchParts.append("-m comment --comment \(quote(text))")
+                continue
+            }
+            guard !typedMatches.isEmpty else { break }
+            let (name, samples) = random.pick(typedMatches)
+            let usable = samples.filter { $0.fits(family: family, proto: proto, chain: chain) }
+            guard !usable.isEmpty else { continue }
+            let sample = random.pick(usable)
+            if let needed = sample.proto { proto = needed }
+            matchParts.append("-m \(name)" + (sample.words.isEmpty ? "" : " \(sample.words)"))
+        }
+        if random.chance(15) {
+            matchParts.append(random.pick(["-m foo --bar 1", #"-m set --match-set "my set" src"#, "-m socket --transparent"]))
+        }
+
+        var target: String?
+        let typedTargets = ExtensionSample.targets.filter { registry.targets[$0.key] != nil && targets?.contains($0.key) != false }.sorted { $0.key < $1.key }
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0: target = nil
+        case 1: target = "-j " + random.pick(["ACCEPT", "DROP", "RETURN"])
+        case 2 where !chains.isEmpty: target = (random.chance(50) ? "-j " : "-g ") + random.pick(chains)
+        case 3: target = random.pick(["-j NFLOG --nflog-group 5", #"-j NFLOG --nflog-prefix "a b""#, "-j TPROXY --on-port 1 --tproxy-mark 0x1/0x1"])
+        default:
+            if !typedTargets.isEmpty {
+                let (name, samples) = random.pick(typedTargets)
+                let usable = samples.filter { $0.fits(family: family, proto: proto, chain: chain) }
+                if !usable.isEmpty {
+                    let sample = random.pick(usable)
+                    if let needed = sample.proto { proto = needed }
+                    target = "-j \(name)" + (sample.words.isEmpty ? "" : " \(sample.words)")
+                }
+            }
+        }
+
+        if let proto {
+            parts.append("-p \(random.chance(20) ? proto.uppercased() : proto)")
+        } else if random.chance(30) {
+            let choice = random.pick(["gre", "47", "esp", "all", "udplite", "200"])
+            parts.append((random.chance(30) && choice != "all" ? "! " : "") + "-p \(choice)")
+        }
+        var core: [String] = []
+        if random.chance(50) { core.append((random.chance(25) ? "! " : "") + random.pick(["-s ", "--source ", "--src "]) + network(family)) }
+        if random.chance(50) { core.append((random.chance(25) ? "! " : "") + random.pick(["-d ", "--destination ", "--dst "]) + network(family)) }
+        if random.chance(40), chain != "OUTPUT", chain != "POSTROUTING" {
+            core.append((random.chance(25) ? "! " : "") + random.pick(["-i ", "--in-interface "]) + interface())
+        }
+        if random.chance(40), chain != "INPUT", chain != "PREROUTING" {
+            core.append((random.chance(25) ? "! " : "") + random.pick(["-o ", "--out-interface "]) + interface())
+        }
+        if family == .ipv4, random.chance(10) { core.append((random.chance(50) ? "! " : "") + "-f") }
+        core.shuffle(using: &random)
+        // Core options may stand anywhere: before, between or after the matches.
+        var words = parts
+        var pending = core[...]
+        for match in matchParts {
+            if let next = pending.first, random.chance(30) {
+                words.append(next)
+                pending = pending.dropFirst()
+            }
+            words.append(match)
+        }
+        words += pending
+        if let target { words.append(target) }
+        return (words.joined(separator: " "), comments)
+    }
+}
+
+@Suite struct SaveTextPropertyTests {
+    static let seeds: [UInt64] = Array(1...12)
+
+    @Test(arguments: seeds)
+    func renderThenParseGivesTheSameRule(seed: UInt64) throws {
+        var generator = RuleGenerator(seed: seed)
+        for _ in 0..<250 {
+            let family: Family = generator.random.chance(50) ? .ipv4 : .ipv6
+            let (words, comments) = generator.rule(family: family)
+            let rule: Rule
+            do {
+                rule = try Rule(saveArguments: words, family: family)
+            } catch {
+                Issue.record("seed \(seed): \(family) rule did not parse: \(words)\n  \(error)")
+                continue
+            }
+            let saved = rule.saveArguments(family: family)
+            let again = try Rule(saveArguments: saved, family: family)
+            #expect(again == rule, "seed \(seed): \(words)\n  rendered: \(saved)")
+            #expect(again.saveArguments(family: family) == saved, "seed \(seed): \(words)")
+            let parsedComments = rule.matches.compactMap { $0.as(CommentMatch.self)?.comment }
+            #expect(parsedComments == comments, "seed \(seed): \(words)")
+        }
+    }
+
+    @Test(arguments: seeds)
+    func rulesetsRoundTripThroughSaveText(seed: UInt64) throws {
+        var generator = RuleGenerator(seed: seed &* 7919)
+        let family: Family = seed % 2 == 0 ? .ipv4 : .ipv6
+        let tableNames: [TableName] = [.filter, .mangle, .raw, .security].shuffled(using: &generator.random)
+        var text = ""
+        var expectedRules = 0
+        for table in tableNames.prefix(Int.random(in: 1...3, using: &generator.random)) {
+            let user = (0..<Int.random(in: 0...4, using: &generator.random)).map { "chain-\(seed)-\($0)" }
+            text += "*\(table)\n"
+            for chain in table.builtinChains.shuffled(using: &generator.random) where generator.random.chance(70) {
+                text += ":\(chain) \(generator.random.chance(30) ? "DROP" : "ACCEPT") [\(UInt64.random(in: 0...1_000_000, using: &generator.random)):\(UInt64.random(in: 0...UInt64.max, using: &generator.random))]\n"
+            }
+            for chain in user.shuffled(using: &generator.random) { text += ":\(chain) - [0:0]\n" }
+            let chains = table.builtinChains.map(\.rawValue) + user
+            for _ in 0..<Int.random(in: 0...25, using: &generator.random) {
+                let chain = generator.random.pick(chains)
+                let allowed: [TableName: Set<String>] = [
+                    .filter: ["REJECT", "LOG"], .mangle: ["MARK", "CONNMARK", "TCPMSS", "CHECKSUM", "LOG"],
+                    .raw: ["CT", "NOTRACK", "LOG"], .security: ["LOG"],
+                ]
+                let words = generator.rule(family: family, chains: user, chain: chain, targets: allowed[table] ?? []).words
+                let counters = generator.random.chance(20) ? "[\(UInt8.random(in: 0...255, using: &generator.random)):\(UInt16.random(in: 0...9999, using: &generator.random))] " : ""
+                text += "\(counters)-A \(chain) \(words)\n"
+                expectedRules += 1
+            }
+            text += "COMMIT\n"
+        }
+        let ruleset: Ruleset
+        do {
+            ruleset = try Ruleset(saveText: text, family: family)
+        } catch {
+            Issue.record("seed \(seed): generated text did not parse: \(error)\n\(text)")
+            return
+        }
+        let saved = ruleset.saveText()
+        let again = try Ruleset(saveText: saved, family: family)
+        #expect(again.tables == ruleset.tables.map(\.canonicallyOrdered), "seed \(seed)\n\(text)")
+        #expect(again.saveText() == saved)
+        #expect(again.tables.flatMap(\.chains).map(\.rules.count).reduce(0, +) >= expectedRules)
+    }
+}
+
