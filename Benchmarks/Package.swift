@@ -46,10 +46,10 @@ let package = Package(
             .product(name: "NatgatePolicy", package: "natgate"),
         ]),
         // Needs root: each sample runs in a network namespace of its own (see Commit/Commit.swift).
-        // suite("Commit", [
-        //     .product(name: "Natgate", package: "natgate"), .product(name: "NatgateKernel", package: "natgate"),
-        //     .product(name: "NatgatePolicy", package: "natgate"), .product(name: "Logging", package: "swift-log"),
-        // ]),
+        suite("Commit", [
+            .product(name: "Natgate", package: "natgate"), .product(name: "NatgateKernel", package: "natgate"),
+            .product(name: "NatgatePolicy", package: "natgate"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // Not a suite: one workload in a loop, for valgrind --tool=callgrind and perf.
         .executableTarget(
             name: "Profile",
