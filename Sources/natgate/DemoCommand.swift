@@ -4,7 +4,11 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import Natgate
+import NatgateKernel
+import NatgateModel
+import NatgatePolicy
 
 /// `natgate demo`: the article's scenario, end to end, in throwaway network namespaces.
 struct DemoCommand: ParsableCommand {
@@ -133,7 +137,9 @@ private struct Demo {
         print("")
 
         print("3. natgate enable \(subnet) \(uplink) --netns \(lab.host.name)")
-        let gateway = DemoGateway(host: lab.host, subnet: subnet, uplink: uplink)
+        let gateway = try DemoGateway(host: lab.host, subnet: subnet, uplink: uplink)
+        // Should a later step throw, take natgate's state for the lab's host away with the lab.
+        defer { _ = try? gateway.natgate.flush() }
         indented(try gateway.enable())
         print("     The rules in the host namespace now (natgate save):")
         let rules = try gateway.rules()
@@ -149,15 +155,15 @@ private struct Demo {
             "the responder saw \(LabTopology.uplinkAddress), the host's uplink address, not ns1's \(ns1.address): masqueraded")
         check(through.ping, "ping gets a reply through the gateway")
         let packets = try gateway.masqueradePackets()
-        print("     MASQUERADE rule counter: \(packets) packets (conntrack sends only the first packet of each connection through it)")
-        check(packets >= 1, "the MASQUERADE rule counted the connection")
+        print("     MASQUERADE rule counter: \(packets) packets (the TCP connection and the ping: conntrack sends only the first packet of each flow through nat)")
+        check(packets >= 1, "the MASQUERADE rule counted ns1's traffic")
         print("")
 
         print("5. natgate disable \(subnet) \(uplink) --netns \(lab.host.name)")
         indented(try gateway.disable())
         let after = try gateway.rules()
         print("     net.ipv4.ip_forward = \(try lab.host.sysctl("net.ipv4.ip_forward"))")
-        check(!after.contains("MASQUERADE"), "no natgate rule is left in the host namespace")
+        check(!after.contains("NATGATE") && !after.contains("MASQUERADE"), "no natgate chain or rule is left in the host namespace")
         print("   From ns1:")
         let cutOff = try reach(lab, responder)
         check(cutOff.tcp.answer == nil && !cutOff.ping, "ns1's traffic no longer gets through")
@@ -182,33 +188,52 @@ private struct Demo {
     }
 }
 
-/// The gateway steps of the demo. For now the classic iptables-legacy commands, in the lab's host
-/// namespace only; switched to natgate's façade when it lands.
+/// The gateway steps of the demo: natgate's façade (the library `natgate enable` and `disable`
+/// use), working in the lab's host namespace only.
 private struct DemoGateway {
     let host: LabNamespace
-    let subnet: String
-    let uplink: String
+    let natgate: GatewayController
+    let gateway: Gateway
 
+    init(host: LabNamespace, subnet: String, uplink: String) throws {
+        var logger = Logger(label: "natgate.demo")
+        logger.logLevel = .warning
+        self.host = host
+        natgate = try GatewayController.kernel(namespace: host.name, logger: logger)
+        gateway = try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink))
+    }
+
+    /// `natgate enable`; returns what it reported.
     func enable() throws -> String {
-        try host.setSysctl("net.ipv4.ip_forward", to: "1")
-        try host.exec(["iptables-legacy", "-w", "-t", "nat", "-A", "POSTROUTING", "-s", subnet, "-o", uplink, "-j", "MASQUERADE"])
-        return "enabled"
+        let report = try natgate.enable(gateway)
+        return ([report.message] + report.forwarding).joined(separator: "\n")
     }
 
+    /// `natgate disable`; returns what it reported.
     func disable() throws -> String {
-        try host.exec(["iptables-legacy", "-w", "-t", "nat", "-D", "POSTROUTING", "-s", subnet, "-o", uplink, "-j", "MASQUERADE"])
-        try host.setSysctl("net.ipv4.ip_forward", to: "0")
-        return "disabled"
+        let report = try natgate.disable(gateway.key)
+        return ([report.message] + report.forwarding).joined(separator: "\n")
     }
 
+    /// The host namespace's tables as `natgate save` prints them: read through libiptc, rendered
+    /// in canonical iptables-save form, without counters.
     func rules() throws -> String {
-        try host.exec(["iptables-legacy-save"]).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        let backend = KernelBackend(family: .ipv4, namespace: try NetworkNamespace.named(host.name))
+        let tables = try backend.read(try backend.tablesInUse()).map { table in
+            var table = table
+            table.chains = table.chains.map { chain in
+                var chain = chain
+                chain.rules = chain.rules.map(\.withoutCounters)
+                return chain
+            }
+            return table
+        }
+        return Ruleset(family: .ipv4, tables: tables).saveText()
     }
 
+    /// The packets the gateway's MASQUERADE rule has matched, as `natgate status` reports them.
     func masqueradePackets() throws -> UInt64 {
-        let text = try host.exec(["iptables-legacy-save", "-c", "-t", "nat"])
-        guard let line = text.split(separator: "\n").first(where: { $0.contains("MASQUERADE") }),
-              line.hasPrefix("["), let colon = line.firstIndex(of: ":") else { return 0 }
-        return UInt64(line[line.index(after: line.startIndex)..<colon]) ?? 0
+        let gateways = try natgate.status().families.flatMap(\.gateways)
+        return gateways.first { $0.gateway.key == gateway.key }?.natPackets ?? 0
     }
 }

@@ -11,6 +11,8 @@ struct NatgateCommand: ParsableCommand {
             FmtCommand.self,
             RestoreCommand.self,
             SaveCommand.self,
+            EnableCommand.self, DisableCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, FlushCommand.self,
+            RenderCommand.self,
         ]
     )
 }

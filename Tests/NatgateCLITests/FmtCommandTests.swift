@@ -1,4 +1,5 @@
 import Foundation
+import NatgateKernel
 import Testing
 
 /// Runs the built `natgate` executable, as a user would.
@@ -16,9 +17,18 @@ enum NatgateBinary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> ChildProcess.Result {
+    struct Result {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    /// Runs the binary with `posix_spawn` (through NatgateKernel's test support), not Foundation's
+    /// `Process`, whose `waitUntilExit` can miss a child's exit while other tests spawn processes.
+    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
         let binary = try #require(url, "natgate is not built: run swift build first")
-        return try ChildProcess.run(binary.path, arguments, input: input ?? "")
+        let result = try ThrowawayNamespace.execute([binary.path] + arguments, input: input ?? "")
+        return Result(status: result.status, output: result.standardOutput, error: result.standardError)
     }
 
     static func fixture(_ name: String) -> String { root.appendingPathComponent("Fixtures/hosts/\(name)").path }

@@ -48,6 +48,10 @@ import Testing
         ByteIdentityCase(.ipv4, .mangle, "POSTROUTING", "-p udp -m udp --dport 68 -j CHECKSUM --checksum-fill"),
         ByteIdentityCase(.ipv4, .mangle, "FORWARD", "-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"),
         ByteIdentityCase(.ipv6, .mangle, "POSTROUTING", "-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1280"),
+        // HL, TTL (mangle)
+        ByteIdentityCase(.ipv6, .mangle, "POSTROUTING", "-o eth0 -j HL --hl-set 64"),
+        ByteIdentityCase(.ipv6, .mangle, "PREROUTING", "-j HL --hl-inc 1"),
+        ByteIdentityCase(.ipv4, .mangle, "FORWARD", "-j TTL --ttl-dec 2"),
         // CT, NOTRACK (raw)
         ByteIdentityCase(.ipv4, .raw, "PREROUTING", "-j NOTRACK"),
         ByteIdentityCase(.ipv6, .raw, "OUTPUT", "-j NOTRACK"),

@@ -43,7 +43,8 @@ import Testing
         ("--dport 90:80", "90:80"), ("--dport 65536", "65536"), ("--dport -1", "-1"), ("--dport 22,23", "22,23"),
         ("--dport ssh", "ssh"), ("--tcp-option 0", "--tcp-option 0"), ("--tcp-option 256", "256"),
         ("--tcp-flags SYN,FOO SYN", "FOO"), ("--syn --tcp-flags ALL SYN", "--tcp-flags"), ("--dport 22 --dport 23", "--dport"),
-        ("--dport 1:2:3", "1:2:3"),
+        ("--dport 1:2:3", "1:2:3"), ("--sport 0:65535 --sport 80", "--sport"), ("--tcp-flags NONE NONE --syn", "--syn"),
+        ("--source-port 1 --sport 2", "--sport"),
     ])
     func badValuesNameTheOptionAndValue(words: String, named: String) {
         let error = MatchWords.error(TCPMatch.self, words, ipProtocol: .tcp)
@@ -75,7 +76,7 @@ import Testing
 
     @Test(arguments: [
         ("--dport 1:2:3", "1:2:3"), ("--dport domain", "domain"), ("--dport 0x35", "0x35"), ("--dport 90:80", "90:80"),
-        ("--sport 1 --sport 2", "--sport"),
+        ("--sport 1 --sport 2", "--sport"), ("--dport : --destination-port 53", "--destination-port"),
     ])
     func badValuesNameTheOptionAndValue(words: String, named: String) {
         let error = MatchWords.error(UDPMatch.self, words, ipProtocol: .udp)

@@ -24,4 +24,17 @@ struct EndToEndDemoTests {
         #expect(named.count == 3)
         for name in named { #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(name)"), "\(name) was left behind") }
     }
+
+    /// SIGTERM in the middle of the demo (after a second, while it waits on a blocked
+    /// connection) removes every namespace it made, and the demo exits 143 as a shell would.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "the natgate binary is not built next to the tests"))
+    func sigtermRemovesTheDemosNamespaces() throws {
+        let script = #""$0" demo >/dev/null 2>&1 & pid=$!; sleep 1; kill -TERM "$pid"; wait "$pid"; echo "$pid $?""#
+        let result = try LabCommand.execute(["sh", "-c", script, Self.binary])
+        let words = result.standardOutput.split(whereSeparator: \.isWhitespace)
+        let pid = try #require(words.first.map(String.init))
+        #expect(words.last == "143", "natgate demo exited \(words.last ?? "?"), not 143 (128 + SIGTERM)")
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.hasPrefix("\(LabNamespace.namePrefix)\(pid)-") }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
 }

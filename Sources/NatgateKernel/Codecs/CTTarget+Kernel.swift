@@ -41,7 +41,7 @@ enum CTKernel {
     }
 
     /// `-j NOTRACK` when the alias flag is set (and nothing else, as iptables writes it), else `-j CT`.
-    static func decode(_ payload: ByteReader) throws -> Target {
+    static func decode(_ payload: ByteReader, context: ExtensionContext) throws -> Target {
         var payload = payload
         let flags = try payload.u16()
         let zone = try payload.u16()
@@ -56,13 +56,13 @@ enum CTKernel {
             guard flags == notrack | notrackAlias, zone == 0, events == 0, expectationEvents == 0, helper.isEmpty, timeout.isEmpty else {
                 throw ModelError(.invalidValue, input: "0x\(String(flags, radix: 16))", "CT with the NOTRACK alias flag and other settings is not something iptables writes.")
             }
-            return Target(NotrackTarget())
+            return try losslessTarget(NotrackTarget(), payload: payload, context: context)
         }
-        return Target(
+        return try losslessTarget(
             CTTarget(
                 notrack: flags & notrack != 0, helper: helper, timeout: timeout, events: CTTarget.Events(rawValue: events),
                 expectationEvents: CTTarget.ExpectationEvents(rawValue: expectationEvents), zone: zone,
-                zoneFromMark: flags & zoneMark != 0, zoneDirections: CTTarget.ZoneDirections(rawValue: flags & directions)))
+                zoneFromMark: flags & zoneMark != 0, zoneDirections: CTTarget.ZoneDirections(rawValue: flags & directions)), payload: payload, context: context)
     }
 }
 
@@ -74,7 +74,7 @@ extension CTTarget: KernelTargetCodec {
     public func encodePayload(context: ExtensionContext) throws -> [UInt8] { try CTKernel.encode(self, alias: false) }
 
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target {
-        try CTKernel.decode(payload)
+        try CTKernel.decode(payload, context: context)
     }
 }
 
@@ -90,6 +90,6 @@ extension NotrackTarget: KernelTargetCodec {
     }
 
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target {
-        try CTKernel.decode(payload)
+        try CTKernel.decode(payload, context: context)
     }
 }

@@ -16,6 +16,6 @@ extension ChecksumTarget: KernelTargetCodec {
         guard operation == 1 else {
             throw ModelError(.invalidValue, input: "\(operation)", "CHECKSUM operation \(operation) is not --checksum-fill.")
         }
-        return Target(ChecksumTarget(fill: true))
+        return try losslessTarget(ChecksumTarget(fill: true), payload: payload, context: context)
     }
 }

@@ -37,6 +37,6 @@ extension ConnmarkTarget: KernelTargetCodec {
             throw ModelError(
                 .invalidValue, input: "\(modeValue)", "CONNMARK mode \(modeValue), shift \(direction)/\(bits) are outside what iptables writes.")
         }
-        return Target(ConnmarkTarget(mode: mode, ctmark: ctmark, ctmask: ctmask, nfmask: nfmask, shiftDirection: shiftDirection, shiftBits: bits))
+        return try losslessTarget(ConnmarkTarget(mode: mode, ctmark: ctmark, ctmask: ctmask, nfmask: nfmask, shiftDirection: shiftDirection, shiftBits: bits), payload: payload, context: context)
     }
 }

@@ -19,9 +19,9 @@ extension DNATTarget: KernelTargetCodec {
         guard range.flags & NATFlags.randomFully == 0 else {
             throw ModelError(.invalidValue, input: "0x\(String(range.flags, radix: 16))", "DNAT with PROTO_RANDOM_FULLY is not something iptables writes; kept as bytes.")
         }
-        return Target(
+        return try losslessTarget(
             DNATTarget(
                 destination: try range.range(family: context.family, allowingPortBase: true),
-                random: range.flags & NATFlags.random != 0, persistent: range.flags & NATFlags.persistent != 0))
+                random: range.flags & NATFlags.random != 0, persistent: range.flags & NATFlags.persistent != 0), payload: payload, context: context)
     }
 }

@@ -97,6 +97,7 @@ public struct KernelCodecRegistry: Sendable {
             ConnmarkTarget.self,
             CTTarget.self,
             DNATTarget.self,
+            HLTarget.self,
             LogTarget.self,
             MarkTarget.self,
             MasqueradeTarget.self,
@@ -105,6 +106,7 @@ public struct KernelCodecRegistry: Sendable {
             RejectTarget.self,
             SNATTarget.self,
             TCPMSSTarget.self,
+            TTLTarget.self,
         ]
     )
 }

@@ -27,6 +27,6 @@ extension LogTarget: KernelTargetCodec {
         guard flags & ~0x2F == 0, level <= 7 else {
             throw ModelError(.invalidValue, input: "\(level)/\(flags)", "LOG level \(level) flags 0x\(String(flags, radix: 16)) are outside what iptables writes.")
         }
-        return Target(LogTarget(level: level, prefix: prefix, flags: Flags(rawValue: flags)))
+        return try losslessTarget(LogTarget(level: level, prefix: prefix, flags: Flags(rawValue: flags)), payload: payload, context: context)
     }
 }

@@ -19,6 +19,6 @@ extension MarkTarget: KernelTargetCodec {
         var payload = payload
         let value = try payload.u32()
         let mask = try payload.u32()
-        return Target(MarkTarget(XMark(value: value, mask: mask)))
+        return try losslessTarget(MarkTarget(XMark(value: value, mask: mask)), payload: payload, context: context)
     }
 }

@@ -21,6 +21,6 @@ extension MasqueradeTarget: KernelTargetCodec {
         guard range.flags & ~(NATFlags.protoSpecified | NATFlags.random | NATFlags.randomFully) == 0 else {
             throw ModelError(.invalidValue, input: "0x\(String(range.flags, radix: 16))", "MASQUERADE flags 0x\(String(range.flags, radix: 16)) hold bits natgate does not model.")
         }
-        return Target(MasqueradeTarget(ports: try range.range(family: context.family)?.ports, random: range.flags & NATFlags.random != 0, randomFully: range.flags & NATFlags.randomFully != 0))
+        return try losslessTarget(MasqueradeTarget(ports: try range.range(family: context.family)?.ports, random: range.flags & NATFlags.random != 0, randomFully: range.flags & NATFlags.randomFully != 0), payload: payload, context: context)
     }
 }

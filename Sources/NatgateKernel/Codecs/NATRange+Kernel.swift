@@ -152,3 +152,18 @@ struct KernelNATRange {
         return range
     }
 }
+
+/// `value` as the decoded target, when encoding it gives back the payload's userspace bytes;
+/// otherwise an error, so that the backend keeps the entry as opaque bytes. A typed target is
+/// thus never a lossy reading of what the kernel holds (garbage after a string's NUL, a field
+/// iptables leaves zero, a port pair without its flag).
+func losslessTarget<T: KernelTargetCodec>(_ value: T, payload: ByteReader, context: ExtensionContext) throws -> Target {
+    let size = T.userspaceSize(for: context.family)
+    let again = try value.encodePayload(context: context)
+    guard again.count >= size, payload.bytes.count >= size, again.prefix(size).elementsEqual(payload.bytes.prefix(size)) else {
+        throw ModelError(
+            .invalidValue, input: T.kernelName,
+            "\(T.kernelName) payload is not in the form iptables-legacy writes for `\(value)`; natgate keeps it as bytes.")
+    }
+    return Target(value)
+}

@@ -19,6 +19,6 @@ extension RedirectTarget: KernelTargetCodec {
         guard range.flags & ~(NATFlags.protoSpecified | NATFlags.random) == 0 else {
             throw ModelError(.invalidValue, input: "0x\(String(range.flags, radix: 16))", "REDIRECT flags 0x\(String(range.flags, radix: 16)) hold bits natgate does not model.")
         }
-        return Target(RedirectTarget(ports: try range.range(family: context.family)?.ports, random: range.flags & NATFlags.random != 0))
+        return try losslessTarget(RedirectTarget(ports: try range.range(family: context.family)?.ports, random: range.flags & NATFlags.random != 0), payload: payload, context: context)
     }
 }

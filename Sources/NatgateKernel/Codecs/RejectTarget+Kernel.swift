@@ -25,6 +25,6 @@ extension RejectTarget: KernelTargetCodec {
         guard let type else {
             throw ModelError(.invalidValue, input: "\(value)", "REJECT type \(value) is not one iptables can write for \(context.family).")
         }
-        return Target(RejectTarget(with: type))
+        return try losslessTarget(RejectTarget(with: type), payload: payload, context: context)
     }
 }

@@ -19,9 +19,9 @@ extension SNATTarget: KernelTargetCodec {
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target {
         let range = context.family == .ipv4
             ? try KernelNATRange.decodeIPv4Compat(payload) : try KernelNATRange.decodeRange(payload, version2: false)
-        return Target(
+        return try losslessTarget(
             SNATTarget(
                 source: try range.range(family: context.family), random: range.flags & NATFlags.random != 0,
-                randomFully: range.flags & NATFlags.randomFully != 0, persistent: range.flags & NATFlags.persistent != 0))
+                randomFully: range.flags & NATFlags.randomFully != 0, persistent: range.flags & NATFlags.persistent != 0), payload: payload, context: context)
     }
 }

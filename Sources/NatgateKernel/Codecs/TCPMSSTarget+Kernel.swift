@@ -19,6 +19,6 @@ extension TCPMSSTarget: KernelTargetCodec {
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target {
         var payload = payload
         let mss = try payload.u16()
-        return Target(TCPMSSTarget(mss == 0xFFFF ? .clampToPMTU : .mss(mss)))
+        return try losslessTarget(TCPMSSTarget(mss == 0xFFFF ? .clampToPMTU : .mss(mss)), payload: payload, context: context)
     }
 }

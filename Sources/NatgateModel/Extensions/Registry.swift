@@ -55,6 +55,7 @@ public struct ExtensionRegistry: Sendable {
             ConnmarkTarget.self,
             CTTarget.self,
             DNATTarget.self,
+            HLTarget.self,
             LogTarget.self,
             MarkTarget.self,
             MasqueradeTarget.self,
@@ -63,6 +64,7 @@ public struct ExtensionRegistry: Sendable {
             RejectTarget.self,
             SNATTarget.self,
             TCPMSSTarget.self,
+            TTLTarget.self,
         ]
     )
 }

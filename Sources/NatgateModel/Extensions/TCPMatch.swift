@@ -84,7 +84,19 @@ public struct TCPMatch: MatchExtension {
     /// `--tcp-option N`: a TCP option kind (1 to 255) the packet carries.
     public var option: Negatable<UInt8>?
 
+    /// Options already parsed, to refuse a second `--sport` even when the first was `0:65535`
+    /// (which leaves no test). Not part of the value.
+    private var parsedOptions: Set<String> = []
+
     public init() {}
+
+    public static func == (lhs: TCPMatch, rhs: TCPMatch) -> Bool { lhs.sourcePort == rhs.sourcePort && lhs.destinationPort == rhs.destinationPort && lhs.flags == rhs.flags && lhs.option == rhs.option }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sourcePort)
+        hasher.combine(destinationPort)
+        hasher.combine(flags)
+        hasher.combine(option)
+    }
 
     public init(sourcePort: Negatable<PortRange>? = nil, destinationPort: Negatable<PortRange>? = nil,
                 flags: Negatable<TCPFlagTest>? = nil, option: Negatable<UInt8>? = nil) {
@@ -97,16 +109,16 @@ public struct TCPMatch: MatchExtension {
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
         switch option.name {
         case "--sport", "--source-port":
-            try MatchValueSyntax.once(sourcePort, option)
+            try once("--sport", option)
             sourcePort = TCPMatch.ports(try MatchValueSyntax.portRange(option, style: .tcp), negated: option.negated)
         case "--dport", "--destination-port":
-            try MatchValueSyntax.once(destinationPort, option)
+            try once("--dport", option)
             destinationPort = TCPMatch.ports(try MatchValueSyntax.portRange(option, style: .tcp), negated: option.negated)
         case "--syn":
-            try MatchValueSyntax.once(flags, option)
+            try once("--tcp-flags", option)
             flags = Negatable(.syn, negated: option.negated)
         case "--tcp-flags":
-            try MatchValueSyntax.once(flags, option)
+            try once("--tcp-flags", option)
             guard option.arguments.count == 2 else { throw option.invalid("--tcp-flags needs two words: the flags to test and those that must be set, such as SYN,ACK SYN.") }
             let test = TCPFlagTest(mask: try TCPFlags.parse(option.arguments[0], option: option), comparison: try TCPFlags.parse(option.arguments[1], option: option))
             flags = test.mask.isEmpty && !option.negated ? nil : Negatable(test, negated: option.negated)
@@ -124,6 +136,13 @@ public struct TCPMatch: MatchExtension {
     /// A port test, or nil for an un-negated 0:65535, which iptables stores as no test.
     static func ports(_ range: PortRange, negated: Bool) -> Negatable<PortRange>? {
         range.lower == 0 && range.upper == 65535 && !negated ? nil : Negatable(range, negated: negated)
+    }
+
+    private mutating func once(_ canonical: String, _ option: ParsedOption) throws {
+        guard parsedOptions.insert(canonical).inserted else {
+            let what = canonical == "--tcp-flags" ? "--syn and --tcp-flags are one test: give one of them, once." : "\(option.name) is given twice: give it once."
+            throw ModelError(.notAllowed, input: option.name, what, at: option.location)
+        }
     }
 
     public func validate(context: ExtensionContext) throws {

@@ -14,7 +14,17 @@ public struct UDPMatch: MatchExtension {
     /// `--dport`: the destination port or range.
     public var destinationPort: Negatable<PortRange>?
 
+    /// Options already parsed, to refuse a second `--sport` even when the first was `0:65535`
+    /// (which leaves no test). Not part of the value.
+    private var parsedOptions: Set<String> = []
+
     public init() {}
+
+    public static func == (lhs: UDPMatch, rhs: UDPMatch) -> Bool { lhs.sourcePort == rhs.sourcePort && lhs.destinationPort == rhs.destinationPort }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sourcePort)
+        hasher.combine(destinationPort)
+    }
 
     public init(sourcePort: Negatable<PortRange>? = nil, destinationPort: Negatable<PortRange>? = nil) {
         self.sourcePort = sourcePort
@@ -24,13 +34,19 @@ public struct UDPMatch: MatchExtension {
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
         switch option.name {
         case "--sport", "--source-port":
-            try MatchValueSyntax.once(sourcePort, option)
+            try once("--sport", option)
             sourcePort = TCPMatch.ports(try MatchValueSyntax.portRange(option, style: .portRC), negated: option.negated)
         case "--dport", "--destination-port":
-            try MatchValueSyntax.once(destinationPort, option)
+            try once("--dport", option)
             destinationPort = TCPMatch.ports(try MatchValueSyntax.portRange(option, style: .portRC), negated: option.negated)
         default:
             throw ModelError(.unknownOption, input: option.name, "udp has no option \(option.name).", at: option.location)
+        }
+    }
+
+    private mutating func once(_ canonical: String, _ option: ParsedOption) throws {
+        guard parsedOptions.insert(canonical).inserted else {
+            throw ModelError(.notAllowed, input: option.name, "\(option.name) is given twice: give it once.", at: option.location)
         }
     }
 

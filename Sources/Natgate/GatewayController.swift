@@ -1,0 +1,310 @@
+import Logging
+import NatgateModel
+import NatgatePolicy
+import NatgateSysctl
+
+/// natgate as a library: enable, disable, apply, plan, status and flush gateways in one network
+/// namespace.
+///
+/// ```swift
+/// let natgate = try GatewayController(namespace: "blue", logger: logger)
+/// let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))
+/// print(try natgate.plan(.enable(gateway)))
+/// try natgate.enable(gateway)
+/// ```
+///
+/// Each call reads natgate's gateways back from the kernel's owned chains (there is no other state),
+/// works out the tables it wants, and commits each changed table once, atomically, under the
+/// xtables lock. It never changes, reorders or removes a rule it does not own. Commits go in a safe
+/// order: when gateways go, filter first (their forwarding stops) and then nat; when gateways come
+/// or change, nat first (masquerading is in place) and then filter, so no forwarded packet leaves
+/// unmasqueraded. Forwarding is switched on after the rules are in and put back after they are gone.
+/// Running a call twice changes nothing the second time.
+public struct GatewayController: Sendable {
+    /// A change to the set of gateways.
+    public enum Operation: Hashable, Sendable, CustomStringConvertible {
+        /// Add a gateway, or change the options of the one with its subnet and uplink.
+        case enable(Gateway)
+        /// Remove the gateway with this subnet and uplink.
+        case disable(Gateway.Key)
+        /// Make the gateways exactly these.
+        case apply(GatewaySet)
+        /// Remove every gateway and everything natgate owns, drift included.
+        case flush
+
+        public var description: String {
+            switch self {
+            case .enable(let gateway): "enable \(gateway)"
+            case .disable(let key): "disable \(key)"
+            case .apply(let set): "apply (\(set.count) gateways)"
+            case .flush: "flush"
+            }
+        }
+    }
+
+    /// What a change did.
+    public struct Report: Sendable, Codable, CustomStringConvertible {
+        public enum Outcome: String, Sendable, Codable {
+            /// Tables or forwarding changed.
+            case changed
+            /// Everything already was as asked.
+            case unchanged
+            /// `disable` of a gateway that is not enabled.
+            case absent
+        }
+
+        public var outcome: Outcome
+        /// One sentence for a person.
+        public var message: String
+        /// The lines that were (or, in a plan, would be) added and removed.
+        public var plan: Plan
+        /// What happened to forwarding sysctls.
+        public var forwarding: [String]
+        /// The gateways after the change.
+        public var gateways: [Gateway]
+
+        public var description: String { message }
+    }
+
+    public var store: any RuleStore
+    /// Turns forwarding on and puts it back; nil leaves forwarding alone (`--no-sysctl`).
+    public var forwarding: Forwarding?
+    public var logger: Logger
+    public var compiler: GatewayCompiler
+
+    /// A controller over any store (memory for tests, the kernel for real).
+    public init(store: any RuleStore, forwarding: Forwarding? = Forwarding(), logger: Logger, compiler: GatewayCompiler = GatewayCompiler()) {
+        self.store = store
+        self.forwarding = forwarding
+        self.logger = logger
+        self.compiler = compiler
+    }
+
+    // MARK: Verbs
+
+    /// Enables `gateway`; a gateway of the same subnet and uplink is replaced.
+    ///
+    /// - Throws: `NatgateError` (`.invalidInput`) when it conflicts with an enabled gateway;
+    ///   (`.system`) when the kernel refuses. Nothing is changed in either case.
+    @discardableResult
+    public func enable(_ gateway: Gateway) throws(NatgateError) -> Report { try perform(.enable(gateway)) }
+
+    /// Disables the gateway of `key`; a gateway that is not enabled is reported as `.absent`.
+    @discardableResult
+    public func disable(_ key: Gateway.Key) throws(NatgateError) -> Report { try perform(.disable(key)) }
+
+    /// Makes the enabled gateways exactly `set` (declarative: others are disabled).
+    @discardableResult
+    public func apply(_ set: GatewaySet) throws(NatgateError) -> Report { try perform(.apply(set)) }
+
+    /// Removes everything natgate owns and puts forwarding back.
+    @discardableResult
+    public func flush() throws(NatgateError) -> Report { try perform(.flush) }
+
+    /// The lines `operation` would add and remove, changing nothing.
+    public func plan(_ operation: Operation) throws(NatgateError) -> Plan {
+        do {
+            var plan = Plan()
+            for family in try families(for: operation) {
+                let tables = try store.read(family, tables: OwnedChains.tables)
+                let current = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
+                let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: current.gateways))
+                var after = tables
+                for name in OwnedChains.tables { try compiler.install(target, into: &after[name]!) }
+                // Listed in the order the change commits them: filter first when gateways only go.
+                let currentSet = Set(current.gateways)
+                let onlyRemoved = target.gateways.allSatisfy(currentSet.contains) && target.count < current.gateways.count
+                for name in order(adding: !onlyRemoved) {
+                    plan.tables.append(Plan.diff(from: tables[name]!, to: after[name]!))
+                }
+            }
+            plan.tables.removeAll { $0.lines.isEmpty }
+            return plan
+        } catch {
+            throw NatgateError(wrapping: error)
+        }
+    }
+
+    // MARK: The change itself
+
+    func perform(_ operation: Operation) throws(NatgateError) -> Report {
+        logger.debug("natgate \(operation)")
+        var plan = Plan()
+        var forwardingNotes: [String] = []
+        var finalGateways: [Gateway] = []
+        var done: [(Family, GatewaySet)] = []
+        var absent = false
+        do {
+            for family in try families(for: operation) {
+                let (previous, changes, after, wasAbsent) = try change(family, operation)
+                absent = absent || wasAbsent
+                done.append((family, previous))
+                plan.tables += changes
+                finalGateways += after.gateways
+                do {
+                    forwardingNotes += try adjustForwarding(family, gateways: after)
+                } catch {
+                    logger.error("forwarding failed, putting the \(family) gateways back: \(error)")
+                    throw error
+                }
+            }
+        } catch {
+            // Undo the families already committed, newest first, then report the first error.
+            for (family, previous) in done.reversed() {
+                do {
+                    _ = try change(family, .apply(previous))
+                    _ = try? adjustForwarding(family, gateways: previous)
+                } catch let undo {
+                    logger.critical("could not put the \(family) gateways back after a failure: \(undo)")
+                }
+            }
+            throw NatgateError(wrapping: error)
+        }
+        plan.tables.removeAll { $0.lines.isEmpty }
+        let changed = !plan.isEmpty || forwardingNotes.contains { $0.contains("→") || $0.contains("restored") }
+        let outcome: Report.Outcome = absent ? .absent : (changed ? .changed : .unchanged)
+        let message: String
+        switch (operation, outcome) {
+        case (.disable(let key), .absent): message = absentMessage(key, gateways: finalGateways)
+        case (.enable(let gateway), .unchanged): message = "Gateway \(gateway.key) is already enabled as asked; nothing changed."
+        case (.enable(let gateway), _): message = "Enabled gateway \(gateway)."
+        case (.disable(let key), _): message = "Disabled gateway \(key)."
+        case (.apply, .unchanged): message = "The \(finalGateways.count) gateways are already as the policy says; nothing changed."
+        case (.apply, _): message = "Applied the policy: \(finalGateways.count) gateways."
+        case (.flush, .unchanged): message = "natgate owns nothing here; nothing changed."
+        case (.flush, _): message = "Removed every natgate chain and rule."
+        }
+        logger.info("\(message)")
+        return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingNotes, gateways: finalGateways.sorted())
+    }
+
+    /// Commits one family's change: one transaction when the change only adds (nat, then filter)
+    /// or only removes (filter, then nat); two when an `apply` does both, removals first. Returns
+    /// the set before, the lines changed, the set after and whether a disable found nothing.
+    private func change(_ family: Family, _ operation: Operation) throws -> (GatewaySet, [Plan.TableChange], GatewaySet, Bool) {
+        var previous = GatewaySet()
+        var absent = false
+        var after = GatewaySet()
+        var firstTables: [TableName: Table] = [:]
+        var finalTables: [TableName: Table] = [:]
+        var needsSecondStep = false
+        var onlyRemoved = false
+        let addsFirst: Bool
+        if case .enable = operation { addsFirst = true } else { addsFirst = false }
+
+        // Step 1. enable adds (nat first); the others may remove (filter first). When removing is
+        // all there is to do, or adding is, this step does it all.
+        try store.update(family, tables: order(adding: addsFirst)) { tables in
+            firstTables = tables
+            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
+            let current = GatewaySet(lenient: readback.gateways)
+            previous = current
+            if case .disable(let key) = operation, key.subnet.family == family { absent = current.gateway(key) == nil }
+            let target = try self.target(of: operation, family: family, current: current)
+            after = target
+            let currentSet = Set(current.gateways)
+            let addsNothing = target.gateways.allSatisfy(currentSet.contains)
+            needsSecondStep = false
+            onlyRemoved = false
+            if addsFirst || addsNothing {
+                onlyRemoved = !addsFirst
+                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
+            } else {
+                let targetKeys = Set(target.gateways.map(\.key))
+                let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
+                if kept != current {
+                    for name in OwnedChains.tables { try compiler.install(kept, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
+                }
+                needsSecondStep = true
+            }
+            finalTables = tables
+        }
+
+        // Step 2: gateways that come or change, nat first; also repairs drift.
+        if needsSecondStep {
+            try store.update(family, tables: order(adding: true)) { tables in
+                let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
+                let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: readback.gateways))
+                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
+                finalTables = tables
+                after = target
+            }
+        }
+        // Report the tables in the order they were committed.
+        var changes: [Plan.TableChange] = []
+        for name in order(adding: !onlyRemoved) {
+            if let before = firstTables[name], let final = finalTables[name] { changes.append(Plan.diff(from: before, to: final)) }
+        }
+        return (previous, changes, after, absent)
+    }
+
+    /// The set `operation` asks for in `family`, given the current one.
+    func target(of operation: Operation, family: Family, current: GatewaySet) throws -> GatewaySet {
+        switch operation {
+        case .enable(let gateway):
+            guard gateway.family == family else { return current }
+            return try current.adding(gateway)
+        case .disable(let key):
+            return current.removing(key)
+        case .apply(let set):
+            return try GatewaySet(set.gateways(of: family))
+        case .flush:
+            return GatewaySet()
+        }
+    }
+
+    /// The families an operation reads and may change.
+    func families(for operation: Operation) throws -> [Family] {
+        switch operation {
+        case .enable(let gateway): [gateway.family]
+        case .disable(let key): [key.subnet.family]
+        case .apply(let set): Family.allCases.filter { family in !set.gateways(of: family).isEmpty || store.mayHoldTables(family) }
+        case .flush: Family.allCases.filter(store.mayHoldTables)
+        }
+    }
+
+    /// The commit order: nat first when gateways come, filter first when they go.
+    func order(adding: Bool) -> [TableName] { adding ? [.nat, .filter] : [.filter, .nat] }
+
+    /// Forwarding on while `family` has gateways; put back once it has none.
+    private func adjustForwarding(_ family: Family, gateways: GatewaySet) throws -> [String] {
+        guard let forwarding else { return [] }
+        let key = SysctlKey.forwarding(family)
+        let outcome = try store.inNamespace {
+            gateways.isEmpty ? try forwarding.restore(key) : try forwarding.enable(key)
+        }
+        switch outcome {
+        case .nothingRecorded, .alreadySet:
+            logger.debug("\(outcome)")
+            return []
+        default:
+            logger.info("\(outcome)")
+            return [outcome.description]
+        }
+    }
+
+    private func absentMessage(_ key: Gateway.Key, gateways: [Gateway]) -> String {
+        if let other = gateways.first(where: { $0.subnet == key.subnet }) {
+            return "No gateway \(key) is enabled: \(key.subnet) goes through \(other.uplink). Nothing changed; to disable it, run `natgate disable \(other.key)`."
+        }
+        return "No gateway \(key) is enabled; nothing changed."
+    }
+}
+
+extension GatewaySet {
+    /// The gateways read back from the kernel as a set, even when they conflict (drift): the
+    /// first gateway of each subnet is kept.
+    init(lenient gateways: [Gateway]) {
+        if let set = try? GatewaySet(gateways) {
+            self = set
+            return
+        }
+        var seen: [IPNetwork] = []
+        var kept: [Gateway] = []
+        for gateway in gateways.sorted() where !seen.contains(where: { $0.overlaps(gateway.subnet) }) {
+            seen.append(gateway.subnet)
+            kept.append(gateway)
+        }
+        self = (try? GatewaySet(kept)) ?? GatewaySet()
+    }
+}

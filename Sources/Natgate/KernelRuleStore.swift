@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import NatgateKernel
+import NatgateModel
+import NatgateSysctl
+
+/// The kernel's legacy iptables tables in one network namespace, through libiptc.
+public struct KernelRuleStore: RuleStore {
+    public var namespace: NetworkNamespace
+    public var logger: Logger
+
+    public init(namespace: NetworkNamespace = .current, logger: Logger) {
+        self.namespace = namespace
+        self.logger = logger
+    }
+
+    func backend(_ family: Family) -> KernelBackend {
+        KernelBackend(family: family, namespace: namespace, logger: logger)
+    }
+
+    /// Reads `tables`; a table the namespace does not have yet reads as empty, without creating it.
+    ///
+    /// Reading a table through libiptc makes the kernel create it, which would add an empty
+    /// `*nat` block to iptables-save's output on a host that had none: natgate only creates a
+    /// table when it writes rules to it.
+    public func read(_ family: Family, tables: [TableName]) throws -> [TableName: Table] {
+        let existing = try existingTables(family)
+        let present = tables.filter { existing.contains($0) }
+        var result: [TableName: Table] = [:]
+        if !present.isEmpty {
+            for table in try backend(family).read(present) { result[table.name] = table }
+        }
+        for name in tables where result[name] == nil { result[name] = Table.empty(name, family: family) }
+        return result
+    }
+
+    /// Commits through `KernelBackend.update`, leaving out tables the namespace does not have and
+    /// `body` leaves empty, so that they are not created.
+    public func update(_ family: Family, tables: [TableName], _ body: (inout [TableName: Table]) throws -> Void) throws {
+        let existing = try existingTables(family)
+        var touched = tables.filter { existing.contains($0) }
+        if touched.count < tables.count {
+            // A dry run on what is there decides which missing tables the change needs.
+            var probe = try read(family, tables: tables)
+            try body(&probe)
+            touched = tables.filter { existing.contains($0) || probe[$0] != Table.empty($0, family: family) }
+        }
+        guard !touched.isEmpty else { return }
+        let skipped = tables.filter { !touched.contains($0) }
+        let report = try backend(family).update(tables: touched) { given in
+            var all = given
+            for name in skipped { all[name] = Table.empty(name, family: family) }
+            try body(&all)
+            for name in skipped { all[name] = nil }
+            given = all
+        }
+        logger.debug("\(family) \(report)")
+    }
+
+    /// `KernelBackend.update` leaves rules that did not change in place, counters and all.
+    public var keepsCountersOfUnchangedRules: Bool { true }
+
+    public func mayHoldTables(_ family: Family) -> Bool {
+        guard let tables = (try? namespace.run { tableNames(family) }) ?? nil else { return false }
+        return tables.contains(.filter) || tables.contains(.nat)
+    }
+
+    /// The tables the namespace has, from `/proc/thread-self/net/ip{,6}_tables_names`.
+    func existingTables(_ family: Family) throws -> Set<TableName> {
+        // Without the file, let the backend say there are no legacy tables.
+        try namespace.run { tableNames(family) } ?? Set(TableName.allCases)
+    }
+
+    /// The names in `/proc/thread-self/net/ip{,6}_tables_names`, nil when the kernel has no legacy
+    /// x_tables for the family. Call it on a thread in the namespace.
+    func tableNames(_ family: Family) -> Set<TableName>? {
+        let path = family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return Set(String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { TableName(rawValue: String($0)) })
+    }
+
+    public func inNamespace<T>(_ body: () throws -> T) throws -> T { try namespace.run(body) }
+}
+
+extension GatewayController {
+    /// A controller for the kernel of the named network namespace (`/run/netns/NAME`), or of the
+    /// current one when `namespace` is nil.
+    ///
+    /// - Parameter manageForwarding: false leaves IP forwarding alone (`--no-sysctl`).
+    public static func kernel(namespace: String?, manageForwarding: Bool = true, logger: Logger) throws(NatgateError) -> GatewayController {
+        let resolved: NetworkNamespace
+        do { resolved = try NetworkNamespace.named(namespace) } catch { throw NatgateError(wrapping: error) }
+        return GatewayController(
+            store: KernelRuleStore(namespace: resolved, logger: logger),
+            forwarding: manageForwarding ? Forwarding() : nil, logger: logger)
+    }
+}

@@ -1,0 +1,51 @@
+import NatgateKernel
+import NatgateModel
+import NatgatePolicy
+import NatgateSysctl
+
+/// The one public error of the façade: what failed, in words a person can act on, and the exit
+/// status a command-line tool should end with.
+public struct NatgateError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: String, Sendable, Codable {
+        /// The input was refused before anything changed: a bad subnet, interface, policy file,
+        /// or gateways that conflict. Exit status 2.
+        case invalidInput
+        /// The kernel refused or could not be reached (not root, no legacy tables, lock timeout…),
+        /// or a sysctl or state file could not be written. Exit status 3.
+        case system
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The error this one wraps (`PolicyError`, `ModelError`, `SysctlError`, `KernelError`).
+    public var underlying: (any Error & Sendable)?
+
+    public init(_ kind: Kind, _ message: String, underlying: (any Error & Sendable)? = nil) {
+        self.kind = kind
+        self.message = message
+        self.underlying = underlying
+    }
+
+    /// The exit status for this error: 2 for bad input, 3 for a kernel or system error.
+    public var exitCode: Int32 { kind == .invalidInput ? 2 : 3 }
+
+    public var description: String { message }
+
+    /// Wraps any error of natgate's modules, classifying it.
+    public init(wrapping error: any Error) {
+        switch error {
+        case let error as NatgateError:
+            self = error
+        case let error as PolicyError:
+            self.init(error.kind == .foreignReference ? .system : .invalidInput, error.message, underlying: error)
+        case let error as ModelError:
+            self.init(.invalidInput, error.description, underlying: error)
+        case let error as SysctlError:
+            self.init(error.kind == .unknownKey || error.kind == .invalidValue ? .invalidInput : .system, error.message, underlying: error)
+        case let error as KernelError:
+            self.init(.system, error.description, underlying: error)
+        default:
+            self.init(.system, "\(error)")
+        }
+    }
+}

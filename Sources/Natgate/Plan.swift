@@ -1,0 +1,43 @@
+import NatgateModel
+import NatgatePolicy
+
+/// The iptables-save lines a change adds to and removes from the kernel's tables.
+///
+/// Lines are printed as `iptables-legacy-save` prints them, without counters; chain declarations
+/// (`:NATGATE-FORWARD - [0:0]`) count as lines too. A plan's lines are exactly what the change
+/// makes differ in `iptables-legacy-save`'s output, ignoring counters.
+public struct Plan: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// One table's lines.
+    public struct TableChange: Hashable, Sendable, Codable {
+        public var family: Family
+        public var table: TableName
+        /// The lines in diff order, each starting with `-` (removed) or `+` (added).
+        public var lines: [String]
+
+        public var removed: [String] { lines.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) } }
+        public var added: [String] { lines.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) } }
+    }
+
+    /// The changed tables, in the order the change commits them.
+    public var tables: [TableChange]
+
+    public init(tables: [TableChange] = []) { self.tables = tables }
+
+    /// Whether the change would leave every table as it is.
+    public var isEmpty: Bool { tables.allSatisfy { $0.lines.isEmpty } }
+
+    /// The plan as text: a `# ipv4 nat` heading per changed table, then its lines.
+    public var description: String {
+        var text = ""
+        for change in tables where !change.lines.isEmpty {
+            text += "# \(change.family) \(change.table)\n"
+            for line in change.lines { text += line + "\n" }
+        }
+        return text
+    }
+
+    /// The lines that differ between two versions of one table; see `TableDiff`.
+    public static func diff(from before: Table, to after: Table) -> TableChange {
+        TableChange(family: after.family, table: after.name, lines: TableDiff.lines(from: before, to: after))
+    }
+}

@@ -1,0 +1,130 @@
+import NatgateModel
+import NatgatePolicy
+
+/// Golden-rule testing for projects that use natgate: render a policy to the iptables-save text
+/// natgate commits, and compare rule texts the way a reviewer would.
+///
+/// ```swift
+/// import NatgateTesting
+///
+/// @Test func ourGatewaysCompileToTheReviewedRules() throws {
+///     let policy = try PolicyFile.decode(Data(contentsOf: policyURL))
+///     let rendered = try GoldenRules.render(policy.gateways, family: .ipv4)
+///     let comparison = try GoldenRules.compare(expected: String(contentsOf: goldenURL), actual: rendered, family: .ipv4)
+///     #expect(comparison.isMatch, "\(comparison)")
+/// }
+/// ```
+public enum GoldenRules {
+    /// The canonical iptables-save text of `gateways` of `family`, as natgate commits them to a
+    /// host with no other rules; see `GatewayCompiler.render(_:family:)`.
+    ///
+    /// - Throws: `PolicyError` when the gateways conflict.
+    public static func render(_ gateways: [Gateway], family: Family) throws -> String {
+        try GatewayCompiler().render(GatewaySet(gateways), family: family)
+    }
+
+    /// Compares two iptables-save texts of one family, ignoring counters and the order in which
+    /// user chains are declared, and checks the actual text for jumps to chains that do not exist
+    /// and for user chains nothing jumps to.
+    ///
+    /// - Throws: `ModelError` naming the line and column when either text does not parse.
+    public static func compare(expected: String, actual: String, family: Family) throws -> RuleComparison {
+        let want = try Ruleset(saveText: expected, family: family)
+        let have = try Ruleset(saveText: actual, family: family)
+        var differences: [String] = []
+        var names = want.tables.map(\.name)
+        for table in have.tables where !names.contains(table.name) { names.append(table.name) }
+        for name in names.sorted() {
+            let before = want[table: name]
+            let after = have[table: name]
+            switch (before, after) {
+            case (let before?, let after?):
+                let lines = TableDiff.lines(from: before, to: after)
+                if !lines.isEmpty { differences += ["*\(name)"] + lines }
+            case (_?, nil):
+                differences.append("-*\(name) (the whole table is missing)")
+            case (nil, _?):
+                differences.append("+*\(name) (a table that was not expected)")
+            case (nil, nil):
+                break
+            }
+        }
+        let checks = RuleChecks(have)
+        return RuleComparison(differences: differences, danglingJumps: checks.danglingJumps, unreachableChains: checks.unreachableChains)
+    }
+
+    /// Checks one text on its own: jumps to chains that do not exist, and user chains nothing jumps to.
+    public static func check(_ text: String, family: Family) throws -> RuleComparison {
+        let checks = RuleChecks(try Ruleset(saveText: text, family: family))
+        return RuleComparison(differences: [], danglingJumps: checks.danglingJumps, unreachableChains: checks.unreachableChains)
+    }
+}
+
+/// The result of comparing rule texts: what differs, and what is wrong in the actual text.
+public struct RuleComparison: Hashable, Sendable, CustomStringConvertible {
+    /// `-`/`+` lines from the expected text to the actual one, under a `*table` line per table.
+    public var differences: [String]
+    /// Rules that jump or go to a chain that does not exist: `*nat -A POSTROUTING -j NATGATE-X`.
+    public var danglingJumps: [String]
+    /// User chains no rule jumps or goes to, as `*table CHAIN`; natgate's own are marked `(natgate)`.
+    public var unreachableChains: [String]
+
+    /// Whether the texts hold the same rules and the actual one has no dangling jump and no
+    /// unreachable natgate chain (other tools' unreferenced chains, such as Docker's, are normal).
+    public var isMatch: Bool {
+        differences.isEmpty && danglingJumps.isEmpty && !unreachableChains.contains { $0.hasSuffix("(natgate)") }
+    }
+
+    public var description: String {
+        if differences.isEmpty && danglingJumps.isEmpty && unreachableChains.isEmpty { return "The rules match." }
+        var text = ""
+        if !differences.isEmpty {
+            text += "The rules differ (- expected, + actual):\n"
+            for line in differences { text += "  \(line)\n" }
+        }
+        if !danglingJumps.isEmpty {
+            text += "Jumps to chains that do not exist:\n"
+            for line in danglingJumps { text += "  \(line)\n" }
+        }
+        if !unreachableChains.isEmpty {
+            text += "Chains nothing jumps to:\n"
+            for line in unreachableChains { text += "  \(line)\n" }
+        }
+        return text
+    }
+}
+
+/// Reference checks over a parsed ruleset.
+struct RuleChecks {
+    var danglingJumps: [String] = []
+    var unreachableChains: [String] = []
+
+    init(_ ruleset: Ruleset) {
+        let owned = Set(OwnedChains.tables.compactMap(OwnedChains.owned(in:)))
+        for table in ruleset.tables.sorted(by: { $0.name < $1.name }) {
+            let chains = Set(table.chains.map(\.name.rawValue))
+            var referenced: Set<String> = []
+            for chain in table.chains {
+                for rule in chain.rules {
+                    let line = rule.withoutCounters.saveLine(family: ruleset.family, table: table.name, chain: chain.name)
+                    switch rule.target {
+                    case .jump(let target), .goto(let target):
+                        referenced.insert(target.rawValue)
+                        if !chains.contains(target.rawValue) { danglingJumps.append("*\(table.name) \(line)") }
+                    case .extension(let target) where !target.isTyped:
+                        // The parser reads `-j NAME` with no options and no chain NAME as an unknown
+                        // target; an upper-case name without options is almost always a missing chain.
+                        if let unknown = target.as(UnknownTarget.self), unknown.words.isEmpty, !chains.contains(target.name) {
+                            danglingJumps.append("*\(table.name) \(line)")
+                        }
+                    default:
+                        break
+                    }
+                }
+            }
+            for chain in table.chains where !table.name.isBuiltin(chain.name) && !referenced.contains(chain.name.rawValue) {
+                unreachableChains.append("*\(table.name) \(chain.name)" + (owned.contains(chain.name) ? " (natgate)" : ""))
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import Logging
+import NatgateModel
+import NatgatePolicy
+import NatgateSysctl
+import Testing
+@testable import Natgate
+
+/// A /proc/sys look-alike and a state directory in /tmp, so forwarding logic runs without root.
+final class FakeSysctl: @unchecked Sendable {
+    let root: String
+    let state: String
+
+    init(ipv4: String = "0", ipv6: String? = "0") throws {
+        root = NSTemporaryDirectory() + "natgate-fake-sysctl-\(UUID().uuidString)"
+        state = root + "/run"
+        try FileManager.default.createDirectory(atPath: root + "/net/ipv4", withIntermediateDirectories: true)
+        try (ipv4 + "\n").write(toFile: root + "/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
+        if let ipv6 {
+            try FileManager.default.createDirectory(atPath: root + "/net/ipv6/conf/all", withIntermediateDirectories: true)
+            try (ipv6 + "\n").write(toFile: root + "/net/ipv6/conf/all/forwarding", atomically: false, encoding: .utf8)
+        }
+    }
+
+    var forwarding: Forwarding { Forwarding(sysctl: Sysctl(root: root), directory: state) }
+
+    func value(_ key: SysctlKey) throws -> String { try Sysctl(root: root).read(key) }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+}
+
+/// A store that fails the `failOn`-th update of a family, to test rollbacks.
+final class FailingStore: RuleStore, @unchecked Sendable {
+    let inner: MemoryRuleStore
+    let family: Family
+    var remaining: Int
+
+    init(_ inner: MemoryRuleStore, failing family: Family, afterUpdates: Int) {
+        self.inner = inner
+        self.family = family
+        self.remaining = afterUpdates
+    }
+
+    struct Refused: Error {}
+
+    func read(_ family: Family, tables: [TableName]) throws -> [TableName: Table] { try inner.read(family, tables: tables) }
+    func update(_ family: Family, tables: [TableName], _ body: (inout [TableName: Table]) throws -> Void) throws {
+        if family == self.family {
+            if remaining == 0 { throw Refused() }
+            remaining -= 1
+        }
+        try inner.update(family, tables: tables, body)
+    }
+    func inNamespace<T>(_ body: () throws -> T) throws -> T { try body() }
+}
+
+func gateway(_ subnet: String, _ uplink: String, via: String? = nil, snatTo: String? = nil) throws -> Gateway {
+    try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink), via: via.map { try InterfaceName($0) }, snatTo: snatTo.map { try IPAddress($0) })
+}
+
+/// A Docker-shaped IPv4 host: rules natgate must leave exactly as they are.
+func dockerHost() throws -> MemoryRuleStore {
+    let text = """
+        *nat
+        :PREROUTING ACCEPT [0:0]
+        :INPUT ACCEPT [0:0]
+        :OUTPUT ACCEPT [0:0]
+        :POSTROUTING ACCEPT [0:0]
+        :DOCKER - [0:0]
+        -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+        -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+        -A DOCKER -i docker0 -j RETURN
+        COMMIT
+        *filter
+        :INPUT ACCEPT [0:0]
+        :FORWARD DROP [0:0]
+        :OUTPUT ACCEPT [0:0]
+        :DOCKER - [0:0]
+        :DOCKER-USER - [0:0]
+        -A FORWARD -j DOCKER-USER
+        -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+        -A FORWARD -o docker0 -j DOCKER
+        -A DOCKER-USER -j RETURN
+        COMMIT
+
+        """
+    return MemoryRuleStore([try Ruleset(saveText: text, family: .ipv4)])
+}
+
+func controller(_ store: any RuleStore, _ sysctl: FakeSysctl? = nil) -> GatewayController {
+    GatewayController(store: store, forwarding: sysctl?.forwarding, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+}
+
+@Suite struct ControllerTests {
+    @Test func enableCommitsNatThenFilterAndTwiceIsOnce() throws {
+        let store = try dockerHost()
+        let natgate = controller(store)
+        let first = try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        #expect(first.outcome == .changed)
+        #expect(store.commits.map(\.1) == [.nat, .filter])
+        let afterOnce = store.ruleset(.ipv4)
+        let second = try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        #expect(second.outcome == .unchanged)
+        #expect(second.plan.isEmpty)
+        #expect(store.commits.count == 2)
+        #expect(store.ruleset(.ipv4) == afterOnce)
+    }
+
+    @Test func disableCommitsFilterThenNatAndRestoresTheHostExactly() throws {
+        let store = try dockerHost()
+        let before = store.ruleset(.ipv4)
+        let natgate = controller(store)
+        try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        let report = try natgate.disable(gateway("10.200.1.0/24", "eth0").key)
+        #expect(report.outcome == .changed)
+        #expect(store.commits.map(\.1) == [.nat, .filter, .filter, .nat])
+        #expect(store.ruleset(.ipv4) == before)
+        #expect(store.ruleset(.ipv4).saveText() == before.saveText())
+    }
+
+    @Test func disablingAnAbsentGatewaySaysSoAndChangesNothing() throws {
+        let store = try dockerHost()
+        let natgate = controller(store)
+        let report = try natgate.disable(gateway("10.200.1.0/24", "eth0").key)
+        #expect(report.outcome == .absent)
+        #expect(report.message.contains("No gateway 10.200.1.0/24 eth0"))
+        #expect(store.commits.isEmpty)
+        try natgate.enable(gateway("10.200.1.0/24", "wlan0"))
+        let other = try natgate.disable(gateway("10.200.1.0/24", "eth0").key)
+        #expect(other.outcome == .absent)
+        #expect(other.message.contains("wlan0"))
+    }
+
+    @Test func conflictsAreBadInputAndChangeNothing() throws {
+        let store = try dockerHost()
+        let natgate = controller(store)
+        try natgate.enable(gateway("10.200.0.0/16", "eth0"))
+        let before = store.ruleset(.ipv4)
+        let commits = store.commits.count
+        let error = try #require(throws: NatgateError.self) { try natgate.enable(gateway("10.200.1.0/24", "eth1")) }
+        #expect(error.exitCode == 2)
+        #expect(error.message.contains("10.200.0.0/16") && error.message.contains("10.200.1.0/24"))
+        #expect(store.ruleset(.ipv4) == before)
+        #expect(store.commits.count == commits)
+    }
+
+    @Test func applyConvergesAndTwiceIsOnce() throws {
+        let store = try dockerHost()
+        let natgate = controller(store)
+        try natgate.enable(gateway("10.200.9.0/24", "eth0"))
+        let set = try GatewaySet([gateway("10.200.1.0/24", "eth0"), gateway("10.200.2.0/24", "eth0", via: "v-eth2")])
+        let first = try natgate.apply(set)
+        #expect(first.outcome == .changed)
+        #expect(first.gateways == set.gateways)
+        // Removal first (filter, nat), then addition (nat, filter).
+        #expect(store.commits.suffix(4).map(\.1) == [.filter, .nat, .nat, .filter])
+        let snapshot = store.ruleset(.ipv4)
+        let second = try natgate.apply(set)
+        #expect(second.outcome == .unchanged)
+        #expect(store.ruleset(.ipv4) == snapshot)
+        #expect(try natgate.status().families[0].gateways.map(\.gateway) == set.gateways)
+    }
+
+    @Test func planThenEnableChangesExactlyWhatThePlanSaid() throws {
+        let store = try dockerHost()
+        let natgate = controller(store)
+        try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        let before = store.ruleset(.ipv4)
+        let wanted = try gateway("10.200.2.0/24", "eth0", snatTo: "198.51.100.2")
+        let plan = try natgate.plan(.enable(wanted))
+        #expect(store.ruleset(.ipv4) == before)
+        let report = try natgate.enable(wanted)
+        #expect(report.plan == plan)
+        // The plan's lines are exactly the lines that changed.
+        for name in [TableName.nat, .filter] {
+            let diff = TableDiff.lines(from: before[table: name]!, to: store.ruleset(.ipv4)[table: name]!)
+            #expect(diff == (plan.tables.first { $0.table == name }?.lines ?? []))
+        }
+        #expect(plan.tables.flatMap(\.added).contains { $0.contains("SNAT --to-source 198.51.100.2") })
+        #expect(try natgate.plan(.enable(wanted)).isEmpty)
+    }
+
+    @Test func flushRemovesEverythingNatgateOwnsDriftIncluded() throws {
+        let store = try dockerHost()
+        let before = store.ruleset(.ipv4)
+        let natgate = controller(store)
+        try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        try store.update(.ipv4, tables: [.filter]) { tables in
+            tables[.filter]![chain: OwnedChains.forward]!.rules.append(Rule(target: .drop))
+        }
+        #expect(try natgate.status().hasDrift)
+        try natgate.flush()
+        #expect(store.ruleset(.ipv4) == before)
+        #expect(try natgate.flush().outcome == .unchanged)
+    }
+
+    @Test func statusReportsDriftAndNATCounters() throws {
+        let store = try dockerHost()
+        let natgate = controller(store)
+        try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        try store.update(.ipv4, tables: [.nat, .filter]) { tables in
+            tables[.nat]![chain: OwnedChains.postrouting]!.rules[0].counters = Counters(packets: 3, bytes: 180)
+            tables[.filter]![chain: .forward]!.rules.removeFirst()
+        }
+        let status = try natgate.status()
+        let v4 = status.families[0]
+        #expect(v4.gateways.first?.natPackets == 3)
+        #expect(v4.gateways.first?.natBytes == 180)
+        #expect(v4.drift.count == 1)
+        #expect(status.hasDrift)
+        // Enabling again repairs the drift.
+        try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        #expect(!(try natgate.status().hasDrift))
+        #expect(try natgate.status().families[0].gateways.first?.natPackets == 3)
+    }
+
+    @Test func forwardingIsTurnedOnAndPutBack() throws {
+        let sysctl = try FakeSysctl()
+        let store = try dockerHost()
+        let natgate = controller(store, sysctl)
+        try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        try natgate.enable(gateway("10.200.2.0/24", "eth0"))
+        #expect(try sysctl.value(.ipv4Forward) == "1")
+        #expect(try sysctl.value(.ipv6Forward) == "0")
+        try natgate.disable(gateway("10.200.1.0/24", "eth0").key)
+        #expect(try sysctl.value(.ipv4Forward) == "1")
+        try natgate.disable(gateway("10.200.2.0/24", "eth0").key)
+        #expect(try sysctl.value(.ipv4Forward) == "0")
+    }
+
+    @Test func forwardingThatWasOnStaysOnAndNoSysctlLeavesItAlone() throws {
+        let on = try FakeSysctl(ipv4: "1")
+        let natgate = controller(try dockerHost(), on)
+        try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        try natgate.disable(gateway("10.200.1.0/24", "eth0").key)
+        #expect(try on.value(.ipv4Forward) == "1")
+
+        let off = try FakeSysctl()
+        let alone = controller(try dockerHost(), nil)
+        try alone.enable(gateway("10.200.1.0/24", "eth0"))
+        #expect(try off.value(.ipv4Forward) == "0")
+    }
+
+    @Test func aFailedSecondFamilyPutsTheFirstBack() throws {
+        let memory = try dockerHost()
+        let before = memory.ruleset(.ipv4)
+        let natgate = controller(FailingStore(memory, failing: .ipv6, afterUpdates: 0))
+        let set = try GatewaySet([gateway("10.200.1.0/24", "eth0"), gateway("fd00:200:1::/64", "eth0")])
+        let error = try #require(throws: NatgateError.self) { try natgate.apply(set) }
+        #expect(error.exitCode == 3)
+        #expect(memory.ruleset(.ipv4) == before)
+    }
+
+    @Test func aForwardingFailurePutsTheRulesBack() throws {
+        let sysctl = try FakeSysctl(ipv6: nil)  // no IPv6 forwarding key: IPv6 disabled
+        let store = try dockerHost()
+        let natgate = controller(store, sysctl)
+        let error = try #require(throws: NatgateError.self) { try natgate.enable(gateway("fd00:200:1::/64", "eth0")) }
+        #expect(error.exitCode == 3)
+        #expect(error.message.contains("forwarding"))
+        #expect(store.ruleset(.ipv6).tables.allSatisfy { $0 == Table.empty($0.name, family: .ipv6) })
+    }
+}
