@@ -68,7 +68,7 @@ struct ExtensionSample {
         "rt": [.init("--rt-type 0", family: .ipv6), .init("! --rt-type 2", family: .ipv6)],
         "iprange": [.init("--src-range 10.0.0.1-10.0.0.9", family: .ipv4), .init("! --dst-range 2001:db8::1-2001:db8::9", family: .ipv6)],
         "mac": [.init("--mac-source 52:54:00:12:34:56", chains: ["PREROUTING", "INPUT", "FORWARD"]), .init("! --mac-source 00:11:22:33:44:55", chains: ["PREROUTING", "INPUT", "FORWARD"])],
-        "physdev": [.init("--physdev-is-bridged"), .init("--physdev-in eth0"), .init("! --physdev-out veth+")],
+        "physdev": [.init("--physdev-is-bridged"), .init("--physdev-in eth0"), .init("! --physdev-out veth+", chains: ["FORWARD", "POSTROUTING"])],
     ]
 
     static let targets: [String: [ExtensionSample]] = [
