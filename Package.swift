@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel"]),
         .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
-        .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel"]),
+        .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel"]),
     ]
 )

@@ -178,43 +178,59 @@ public struct GatewayController: Sendable {
         return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingNotes, gateways: finalGateways.sorted())
     }
 
-    /// Commits one family's change in two steps: first the gateways that go (filter, then nat),
-    /// then the ones that come or change (nat, then filter). Returns the set before, the lines
-    /// changed, the set after and whether a disable found nothing to remove.
+    /// Commits one family's change: one transaction when the change only adds (nat, then filter)
+    /// or only removes (filter, then nat); two when an `apply` does both, removals first. Returns
+    /// the set before, the lines changed, the set after and whether a disable found nothing.
     private func change(_ family: Family, _ operation: Operation) throws -> (GatewaySet, [Plan.TableChange], GatewaySet, Bool) {
         var previous = GatewaySet()
         var absent = false
+        var after = GatewaySet()
         var firstTables: [TableName: Table] = [:]
-        var removalAfter: [TableName: Table] = [:]
+        var finalTables: [TableName: Table] = [:]
+        var needsSecondStep = false
+        var onlyRemoved = false
+        let addsFirst: Bool
+        if case .enable = operation { addsFirst = true } else { addsFirst = false }
 
-        // Step 1: gateways that go, filter first.
-        try store.update(family, tables: order(adding: false)) { tables in
+        // Step 1. enable adds (nat first); the others may remove (filter first). When removing is
+        // all there is to do, or adding is, this step does it all.
+        try store.update(family, tables: order(adding: addsFirst)) { tables in
             firstTables = tables
-            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
+            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
             let current = GatewaySet(lenient: readback.gateways)
             previous = current
             if case .disable(let key) = operation, key.subnet.family == family { absent = current.gateway(key) == nil }
             let target = try self.target(of: operation, family: family, current: current)
-            let targetKeys = Set(target.gateways.map(\.key))
-            let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
-            if kept != current || (operation == .flush && !readback.isEmpty) {
-                for name in OwnedChains.tables { try compiler.install(kept, into: &tables[name]!) }
+            after = target
+            let currentSet = Set(current.gateways)
+            let addsNothing = target.gateways.allSatisfy(currentSet.contains)
+            needsSecondStep = false
+            onlyRemoved = false
+            if addsFirst || addsNothing {
+                onlyRemoved = !addsFirst
+                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
+            } else {
+                let targetKeys = Set(target.gateways.map(\.key))
+                let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
+                if kept != current {
+                    for name in OwnedChains.tables { try compiler.install(kept, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
+                }
+                needsSecondStep = true
             }
-            removalAfter = tables
+            finalTables = tables
         }
 
         // Step 2: gateways that come or change, nat first; also repairs drift.
-        var finalTables: [TableName: Table] = [:]
-        var after = GatewaySet()
-        try store.update(family, tables: order(adding: true)) { tables in
-            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
-            let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: readback.gateways))
-            for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!) }
-            finalTables = tables
-            after = target
+        if needsSecondStep {
+            try store.update(family, tables: order(adding: true)) { tables in
+                let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
+                let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: readback.gateways))
+                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
+                finalTables = tables
+                after = target
+            }
         }
         // Report the tables in the order they were committed.
-        let onlyRemoved = removalAfter != firstTables && finalTables == removalAfter
         var changes: [Plan.TableChange] = []
         for name in order(adding: !onlyRemoved) {
             if let before = firstTables[name], let final = finalTables[name] { changes.append(Plan.diff(from: before, to: final)) }
@@ -242,16 +258,9 @@ public struct GatewayController: Sendable {
         switch operation {
         case .enable(let gateway): [gateway.family]
         case .disable(let key): [key.subnet.family]
-        case .apply(let set): Family.allCases.filter { family in !set.gateways(of: family).isEmpty || owns(family) }
-        case .flush: Family.allCases.filter(owns)
+        case .apply(let set): Family.allCases.filter { family in !set.gateways(of: family).isEmpty || store.mayHoldTables(family) }
+        case .flush: Family.allCases.filter(store.mayHoldTables)
         }
-    }
-
-    /// Whether natgate has anything in `family`'s tables; false when they cannot be read (IPv6
-    /// disabled, say), since natgate then cannot own anything there either.
-    func owns(_ family: Family) -> Bool {
-        guard let tables = try? store.read(family, tables: OwnedChains.tables) else { return false }
-        return OwnedChains.tables.contains { name in tables[name]?.chain(named: OwnedChains.owned(in: name)!) != nil }
     }
 
     /// The commit order: nat first when gateways come, filter first when they go.

@@ -57,16 +57,26 @@ public struct KernelRuleStore: RuleStore {
         logger.debug("\(family) \(report)")
     }
 
+    /// `KernelBackend.update` leaves rules that did not change in place, counters and all.
+    public var keepsCountersOfUnchangedRules: Bool { true }
+
+    public func mayHoldTables(_ family: Family) -> Bool {
+        guard let tables = (try? namespace.run { tableNames(family) }) ?? nil else { return false }
+        return tables.contains(.filter) || tables.contains(.nat)
+    }
+
     /// The tables the namespace has, from `/proc/thread-self/net/ip{,6}_tables_names`.
     func existingTables(_ family: Family) throws -> Set<TableName> {
-        let path = family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
-        let text: String? = try namespace.run {
-            guard let data = FileManager.default.contents(atPath: path) else { return nil }
-            return String(decoding: data, as: UTF8.self)
-        }
         // Without the file, let the backend say there are no legacy tables.
-        guard let text else { return Set(TableName.allCases) }
-        return Set(text.split(whereSeparator: \.isNewline).compactMap { TableName(rawValue: String($0)) })
+        try namespace.run { tableNames(family) } ?? Set(TableName.allCases)
+    }
+
+    /// The names in `/proc/thread-self/net/ip{,6}_tables_names`, nil when the kernel has no legacy
+    /// x_tables for the family. Call it on a thread in the namespace.
+    func tableNames(_ family: Family) -> Set<TableName>? {
+        let path = family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return Set(String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { TableName(rawValue: String($0)) })
     }
 
     public func inNamespace<T>(_ body: () throws -> T) throws -> T { try namespace.run(body) }

@@ -17,6 +17,19 @@ public protocol RuleStore: Sendable {
 
     /// Runs `body` on a thread in the store's network namespace (sysctls resolve per thread).
     func inNamespace<T>(_ body: () throws -> T) throws -> T
+
+    /// Whether `family` may have a filter or nat table at all; false lets `apply` and `flush` skip
+    /// a family cheaply (no IPv6 legacy tables here, say).
+    func mayHoldTables(_ family: Family) -> Bool
+
+    /// Whether a rule `update` leaves equal (ignoring counters) keeps its counters without being
+    /// given them; when false, natgate copies counters onto the rules it rewrites.
+    var keepsCountersOfUnchangedRules: Bool { get }
+}
+
+extension RuleStore {
+    public func mayHoldTables(_ family: Family) -> Bool { true }
+    public var keepsCountersOfUnchangedRules: Bool { false }
 }
 
 /// Tables held in memory, for tests and for embedding tools that want to see what natgate would

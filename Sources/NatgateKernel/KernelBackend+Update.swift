@@ -24,6 +24,10 @@ public struct UpdateReport: Sendable, CustomStringConvertible {
     public var tables: [TableReport] = []
     /// How many times the tables were read and the change applied (more than 1 after EAGAIN).
     public var attempts = 1
+    /// Time spent reading and decoding the tables (`iptc_init` and the decoder), all attempts.
+    public var readDuration: Duration = .zero
+    /// Time spent running the closure, checking, diffing and encoding, all attempts.
+    public var prepareDuration: Duration = .zero
 
     /// Whether any table was committed.
     public var committed: Bool { tables.contains { $0.committed } }
@@ -187,7 +191,9 @@ extension KernelBackend {
         var start = 0
         var attempt = 1
 
+        let clock = ContinuousClock()
         attempts: while true {
+            let readStart = clock.now
             var snapshots: [Snapshot<C>] = []
             for name in names[start...] {
                 let handle = try TableHandle<C>(name)
@@ -195,8 +201,14 @@ extension KernelBackend {
                 original[name] = table
                 snapshots.append(Snapshot(handle, table))
             }
+            let prepareStart = clock.now
+            report.readDuration += prepareStart - readStart
             var working = original
             try body(&working)
+            if let extra = working.keys.first(where: { !names.contains($0) }) {
+                throw KernelError(.refused, "The update added the \(extra) table, which it did not ask for; list every table to change in `tables:`.",
+                                  operation: .init(family: family, table: extra))
+            }
 
             // Check and encode every pending table before committing any.
             var prepared: [Prepared] = []
@@ -220,6 +232,7 @@ extension KernelBackend {
                 prepared.append(Prepared(changes: changes, entries: entries))
             }
 
+            report.prepareDuration += clock.now - prepareStart
             for (offset, name) in names[start...].enumerated() {
                 let index = start + offset
                 let changes = prepared[offset].changes
@@ -244,7 +257,6 @@ extension KernelBackend {
                     logger.info("test run: not committing", metadata: ["table": "\(name)", "changes": "\(report.tables[index])"])
                     continue
                 }
-                let clock = ContinuousClock()
                 let began = clock.now
                 do {
                     try handle.commit()

@@ -129,7 +129,8 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Orders by subnet, then uplink (IPv4 before IPv6), then options, so that compiled rules come
     /// out in the same order whatever order the gateways were given in.
     public static func < (lhs: Gateway, rhs: Gateway) -> Bool {
-        if lhs.key != rhs.key { return lhs.key < rhs.key }
+        if lhs.subnet != rhs.subnet { return lhs.subnet < rhs.subnet }
+        if lhs.uplink != rhs.uplink { return lhs.uplink < rhs.uplink }
         return lhs.description < rhs.description
     }
 }

@@ -10,9 +10,11 @@ extension GatewayCompiler {
     /// so the table is as it was before natgate came. Tables natgate does not write are left as they
     /// are. Calling it again with the same set changes nothing.
     ///
+    /// - Parameter keepingCounters: false leaves counters off the new rules, for a kernel backend
+    ///   that keeps the counters of rules that did not change by itself.
     /// - Throws: `PolicyError` (`.foreignReference`) when the owned chain must go but a rule natgate
     ///   does not own still jumps to it.
-    public func install(_ set: GatewaySet, into table: inout Table) throws {
+    public func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool = true) throws {
         guard let owned = OwnedChains.owned(in: table.name), let hook = OwnedChains.hook(in: table.name) else { return }
         let expected = rules(for: set, family: table.family, table: table.name)
 
@@ -29,7 +31,7 @@ extension GatewayCompiler {
         }
 
         var chain = table.chain(named: owned) ?? Chain(name: owned)
-        chain.rules = GatewayCompiler.keepingCounters(of: chain.rules, in: expected)
+        chain.rules = keepingCounters ? GatewayCompiler.keepingCounters(of: chain.rules, in: expected) : expected
         let isNew = table.chain(named: owned) == nil
         table[chain: owned] = chain
         if isNew { table = table.canonicallyOrdered }
@@ -49,18 +51,35 @@ extension GatewayCompiler {
     /// `expected`, each rule carrying the counters of an equal rule in `current` when there is one.
     static func keepingCounters(of current: [Rule], in expected: [Rule]) -> [Rule] {
         guard current.contains(where: { $0.counters != nil }) else { return expected }
+        // Rules that stay mostly stay in place: pair equal rules at both ends by position, and only
+        // the rest through a dictionary.
+        var result = expected
+        var head = 0
+        while head < current.count, head < expected.count, current[head].withoutCounters == expected[head] {
+            result[head].counters = current[head].counters
+            head += 1
+        }
+        var tail = 0
+        while tail < current.count - head, tail < expected.count - head,
+            current[current.count - 1 - tail].withoutCounters == expected[expected.count - 1 - tail]
+        {
+            result[expected.count - 1 - tail].counters = current[current.count - 1 - tail].counters
+            tail += 1
+        }
+        let middle = current[head..<(current.count - tail)]
+        guard !middle.isEmpty, head + tail < expected.count else { return result }
         var counters: [Rule: [Counters]] = [:]
-        for rule in current {
+        for rule in middle {
             if let value = rule.counters { counters[rule.withoutCounters, default: []].append(value) }
         }
-        return expected.map { rule in
-            var rule = rule
+        for index in head..<(expected.count - tail) {
+            let rule = expected[index]
             if var queue = counters[rule], !queue.isEmpty {
-                rule.counters = queue.removeFirst()
-                counters[rule.withoutCounters] = queue
+                result[index].counters = queue.removeFirst()
+                counters[rule] = queue
             }
-            return rule
         }
+        return result
     }
 }
 

@@ -68,7 +68,9 @@ extension GatewayCompiler {
     /// - Parameters:
     ///   - filter: the family's filter table, or nil when it could not be read or does not exist.
     ///   - nat: the family's nat table, likewise.
-    public func read(family: Family, filter: Table?, nat: Table?) -> GatewayReadback {
+    ///   - comparingChains: false skips the rule-by-rule comparison behind `Drift.chainDiffers`,
+    ///     for callers that rewrite the chains anyway and need only the gateways.
+    public func read(family: Family, filter: Table?, nat: Table?, comparingChains: Bool = true) -> GatewayReadback {
         var drift: [Drift] = []
         var grouped: [Gateway.Key: [TableName: [Rule]]] = [:]
         var order: [Gateway.Key] = []
@@ -83,8 +85,21 @@ extension GatewayCompiler {
                 continue
             }
             present[name] = true
+            var keys: [String: Gateway.Key?] = [:]  // a gateway's rules share their comment
             for rule in chain.rules {
-                guard let key = GatewayCompiler.tagKey(rule), key.subnet.family == family else {
+                let comment = GatewayCompiler.comment(rule)
+                let key: Gateway.Key?
+                if let comment, let known = keys[comment] {
+                    key = known
+                } else if let comment, let guess = GatewayCompiler.likelyKey(rule, table: name), OwnedChains.tag(guess) == comment {
+                    // Printing the key the rule's own fields suggest is cheaper than parsing the comment.
+                    key = guess
+                    keys[comment] = key
+                } else {
+                    key = comment.flatMap(OwnedChains.key(fromTag:))
+                    if let comment { keys[comment] = key }
+                }
+                guard let key, key.subnet.family == family else {
                     drift.append(.foreignRule(family, name, owned, rule: rule.description))
                     continue
                 }
@@ -123,7 +138,7 @@ extension GatewayCompiler {
                 drift.append(.missingChain(family, name, OwnedChains.owned(in: name)!))
             }
         }
-        for case let (name, table?) in tables {
+        for case let (name, table?) in tables where comparingChains {
             let owned = OwnedChains.owned(in: name)!
             guard let chain = table.chain(named: owned) else { continue }
             let expected = rules(for: set, family: family, table: name)
@@ -136,9 +151,23 @@ extension GatewayCompiler {
     }
 
     /// The gateway a rule's natgate comment names.
-    static func tagKey(_ rule: Rule) -> Gateway.Key? {
+    static func tagKey(_ rule: Rule) -> Gateway.Key? { comment(rule).flatMap(OwnedChains.key(fromTag:)) }
+
+    /// The gateway a natgate rule in `table` belongs to, judging by its addresses and interfaces.
+    static func likelyKey(_ rule: Rule, table: TableName) -> Gateway.Key? {
+        if let source = rule.source, !source.negated, let out = rule.outInterface, !out.negated {
+            return Gateway.Key(subnet: source.value, uplink: out.value)
+        }
+        if table == .filter, let destination = rule.destination, !destination.negated, let inbound = rule.inInterface, !inbound.negated {
+            return Gateway.Key(subnet: destination.value, uplink: inbound.value)
+        }
+        return nil
+    }
+
+    /// The text of a rule's first comment match.
+    static func comment(_ rule: Rule) -> String? {
         for match in rule.matches {
-            if let comment = match.as(CommentMatch.self) { return OwnedChains.key(fromTag: comment.comment) }
+            if let comment = match.as(CommentMatch.self) { return comment.comment }
         }
         return nil
     }

@@ -16,7 +16,8 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
     ///
     /// - Throws: `PolicyError` (`.conflict`) naming the two gateways that cannot coexist.
     public init<S: Sequence>(_ gateways: S) throws where S.Element == Gateway {
-        let sorted = Array(Set(gateways)).sorted()
+        var sorted: [Gateway] = []
+        for gateway in gateways.sorted() where sorted.last != gateway { sorted.append(gateway) }
         try GatewaySet.checkConflicts(sorted)
         self.gateways = sorted
     }

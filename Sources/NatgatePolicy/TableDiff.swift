@@ -30,9 +30,21 @@ public enum TableDiff {
         var names = old.chains.map(\.name)
         for chain in new.chains where !names.contains(chain.name) { names.append(chain.name) }
         for name in names {
-            let a = old.chain(named: name).map(ruleLines) ?? []
-            let b = new.chain(named: name).map(ruleLines) ?? []
-            if a != b { lines += lineDiff(a, b) }
+            // Rules equal at both ends are trimmed before rendering: with thousands of gateways a
+            // change is a few lines in the middle of a long chain.
+            let a = old.chain(named: name)?.rules ?? []
+            let b = new.chain(named: name)?.rules ?? []
+            var head = 0
+            while head < a.count, head < b.count, a[head].withoutCounters == b[head].withoutCounters { head += 1 }
+            var tail = 0
+            while tail < a.count - head, tail < b.count - head,
+                a[a.count - 1 - tail].withoutCounters == b[b.count - 1 - tail].withoutCounters
+            {
+                tail += 1
+            }
+            guard head + tail < max(a.count, b.count) else { continue }
+            let render = { (rules: ArraySlice<Rule>) in ruleLines(Chain(name: name, rules: Array(rules))) }
+            lines += lineDiff(render(a[head..<(a.count - tail)]), render(b[head..<(b.count - tail)]))
         }
         return lines
     }

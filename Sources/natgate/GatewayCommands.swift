@@ -286,3 +286,29 @@ struct PlanCommand: ParsableCommand {
         }
     }
 }
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Print the iptables-save text a policy file compiles to on a host with no other rules.",
+        discussion: """
+            Reads nothing from the kernel and needs no root: the golden text for a project's CI \
+            (compare it with NatgateTesting's GoldenRules, or regenerate a golden file with it). \
+            Exit status: 0 done, 2 bad policy file.
+            """)
+
+    @Argument(help: ArgumentHelp("The policy file (- for standard input).", valueName: "FILE"))
+    var file: String
+
+    @OptionGroup var family: FamilyOptions
+
+    func run() throws {
+        do {
+            print(try GatewayCompiler().render(try readPolicy(file), family: family.family), terminator: "")
+        } catch {
+            let wrapped = NatgateError(wrapping: error)
+            FileHandle.standardError.write(Data("natgate: \(wrapped.message)\n".utf8))
+            throw ExitCode(wrapped.exitCode)
+        }
+    }
+}

@@ -12,6 +12,7 @@ struct NatgateCommand: ParsableCommand {
             RestoreCommand.self,
             SaveCommand.self,
             EnableCommand.self, DisableCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, FlushCommand.self,
+            RenderCommand.self,
         ]
     )
 }

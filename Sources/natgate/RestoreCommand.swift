@@ -34,6 +34,12 @@ struct RestoreCommand: ParsableCommand {
     @Option(name: [.customShort("T"), .long], help: "Restore only this table of the text.")
     var table: String?
 
+    @Option(name: [.short, .long], help: ArgumentHelp("Wait at most this many seconds for the xtables lock another program holds (default 10).", valueName: "SECONDS"))
+    var wait: Double = 10
+
+    @Flag(name: [.short, .long], help: "Print what changed in each table and how long its commit took.")
+    var verbose = false
+
     @OptionGroup var familyOptions: FamilyOptions
     @OptionGroup var namespaceOptions: NamespaceOptions
 
@@ -63,10 +69,20 @@ struct RestoreCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(place): \(error.message)\n".utf8))
             throw ExitCode(2)
         }
-        let backend = KernelBackend(family: family, namespace: try namespaceOptions.namespace())
+        let backend = KernelBackend(
+            family: family, namespace: try namespaceOptions.namespace(),
+            lock: XtablesLock(timeout: .milliseconds(Int64(max(0, wait) * 1000))))
         do {
             let report = try backend.restore(ruleset.tables, options: .init(flush: !noflush, counters: counters, test: test))
             if test { FileHandle.standardError.write(Data("natgate restore: test run, nothing committed: \(report)\n".utf8)) }
+            if verbose {
+                let ms: (Duration) -> String = { $0.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))) }
+                FileHandle.standardError.write(Data("read \(ms(report.readDuration)), prepare \(ms(report.prepareDuration)), \(report.attempts) attempt(s)\n".utf8))
+                for table in report.tables {
+                    let commit = table.commitDuration.map { " (commit \($0.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1)))))" } ?? ""
+                    FileHandle.standardError.write(Data("\(table.table): +\(table.insertedRules) -\(table.deletedRules) rules, \(table.createdChains.count) chains created, \(table.deletedChains.count) deleted\(table.committed ? commit : ", not committed")\n".utf8))
+                }
+            }
         } catch let error as KernelError {
             FileHandle.standardError.write(Data("natgate restore: \(error)\n".utf8))
             throw ExitCode(1)

@@ -1,4 +1,5 @@
 import Foundation
+import NatgateKernel
 import Testing
 
 /// Runs the built `natgate` executable, as a user would.
@@ -22,22 +23,12 @@ enum NatgateBinary {
         var error: String
     }
 
+    /// Runs the binary with `posix_spawn` (through NatgateKernel's test support), not Foundation's
+    /// `Process`, whose `waitUntilExit` can miss a child's exit while other tests spawn processes.
     static func run(_ arguments: [String], input: String? = nil) throws -> Result {
         let binary = try #require(url, "natgate is not built: run swift build first")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let error = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), error: String(decoding: error, as: UTF8.self))
+        let result = try ThrowawayNamespace.execute([binary.path] + arguments, input: input ?? "")
+        return Result(status: result.status, output: result.standardOutput, error: result.standardError)
     }
 
     static func fixture(_ name: String) -> String { root.appendingPathComponent("Fixtures/hosts/\(name)").path }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import NatgateKernel
 import NatgateModel
 import Testing
@@ -83,6 +84,24 @@ struct CLITests {
             let result = try natgate(["restore", "--netns", scratch.name], input: text)
             #expect(result.status == status)
             #expect(result.standardError.contains(message), "\(result.standardError)")
+            #expect(try scratch.shell("iptables-legacy-save").withoutCommentLines == before)
+        }
+    }
+
+    @Test("a held lock: restore --wait gives up with the lock's path and holder, tables unchanged", kernelTests, .enabled(if: binaryBuilt, "build the natgate binary first"))
+    func heldLock() throws {
+        try ThrowawayNamespace.with { scratch in
+            let path = privateLockPath()
+            defer { unlink(path) }
+            let descriptor = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0o600)
+            defer { close(descriptor) }
+            #expect(flock(descriptor, LOCK_EX) == 0)
+            let before = try scratch.shell("iptables-legacy-save").withoutCommentLines
+            let result = try ThrowawayNamespace.execute([Self.binary, "restore", "--wait", "0.3", "--netns", scratch.name],
+                                                        input: Self.rules, environment: ["XTABLES_LOCKFILE": path])
+            #expect(result.status == 1)
+            #expect(result.standardError.contains("xtables lock \(path)"), "\(result.standardError)")
+            #expect(result.standardError.contains("held by pid \(getpid())"), "\(result.standardError)")
             #expect(try scratch.shell("iptables-legacy-save").withoutCommentLines == before)
         }
     }

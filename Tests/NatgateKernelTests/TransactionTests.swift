@@ -17,7 +17,9 @@ struct TransactionTests {
     @Test("a commit that meets EAGAIN reads the table again, re-runs the change and commits", kernelTests)
     func eagainIsRetried() throws {
         try ThrowawayNamespace.with { scratch in
-            var backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: privateLockPath()))
+            let lockPath = privateLockPath()
+            defer { unlink(lockPath) }
+            var backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: lockPath))
             // Between natgate's read and its commit, another writer (one that ignores natgate's
             // lock file) adds a rule: the entry count changes, so the kernel refuses natgate's
             // first commit with EAGAIN.
@@ -36,10 +38,51 @@ struct TransactionTests {
         }
     }
 
+    @Test("EAGAIN on the second table re-reads only it: the first table's change is not applied twice", kernelTests)
+    func eagainOnSecondTable() throws {
+        try ThrowawayNamespace.with { scratch in
+            let lockPath = privateLockPath()
+            defer { unlink(lockPath) }
+            var backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: lockPath))
+            backend.testHooks.beforeCommit = { table, attempt in
+                if table == .filter && attempt == 1 { try scratch.shell("iptables-legacy -w -A FORWARD -s 192.0.2.0/24 -j DROP") }
+            }
+            let runs = Counter()
+            let report = try backend.update(tables: [.nat, .filter]) { tables in
+                runs.increment()
+                // Appends: a closure that ran twice on the committed nat table would add two rules.
+                tables[.nat]![chain: .postrouting]!.rules.append(masqueradeRule)
+                tables[.filter]![chain: .forward]!.rules.append(Rule(outInterface: Negatable(InterfaceName(valid: "eth0")), target: .accept))
+            }
+            #expect(runs.value == 2)
+            #expect(report.attempts == 2)
+            #expect(report.tables.map(\.committed) == [true, true])
+            let nat = try scratch.shell("iptables-legacy-save -t nat")
+            #expect(nat.components(separatedBy: "-j MASQUERADE").count - 1 == 1)
+            let filter = try scratch.shell("iptables-legacy-save -t filter")
+            #expect(filter.contains("-A FORWARD -s 192.0.2.0/24 -j DROP\n-A FORWARD -o eth0 -j ACCEPT\n"))
+        }
+    }
+
+    @Test("a closure that adds a table it did not ask for is refused", kernelTests)
+    func extraTableRefused() throws {
+        try ThrowawayNamespace.with { scratch in
+            let lockPath = privateLockPath()
+            defer { unlink(lockPath) }
+            let backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: lockPath))
+            let error = #expect(throws: KernelError.self) {
+                try backend.update(tables: [.filter]) { tables in tables[.nat] = Table.empty(.nat, family: .ipv4) }
+            }
+            #expect(error?.kind == .refused)
+        }
+    }
+
     @Test("when the table keeps changing, natgate gives up after maximumAttempts and commits nothing", kernelTests)
     func eagainGivesUp() throws {
         try ThrowawayNamespace.with { scratch in
-            var backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: privateLockPath()), maximumAttempts: 3)
+            let lockPath = privateLockPath()
+            defer { unlink(lockPath) }
+            var backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: lockPath), maximumAttempts: 3)
             backend.testHooks.beforeCommit = { _, attempt in
                 try scratch.shell("iptables-legacy -w -t nat -A POSTROUTING -s 192.0.2.\(attempt)/32 -j ACCEPT")
             }
@@ -89,11 +132,13 @@ struct TransactionTests {
     @Test("when the second table fails in the kernel, the first is restored", kernelTests)
     func secondTableFailureRestoresFirst() throws {
         try ThrowawayNamespace.with { scratch in
+            let lockPath = privateLockPath()
+            defer { unlink(lockPath) }
             try scratch.shell("iptables-legacy -t nat -A POSTROUTING -o docker0 -j RETURN")
             try scratch.shell("iptables-legacy -A FORWARD -i docker0 -j ACCEPT")
             let natBefore = try scratch.shell("iptables-legacy-save -t nat").withoutCommentLines
             let filterBefore = try scratch.shell("iptables-legacy-save -t filter").withoutCommentLines
-            let backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: privateLockPath()))
+            let backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: lockPath))
             // A target the kernel does not know, with bytes, so natgate cannot tell before the commit.
             let bogus = Target(UnknownTarget(name: "NATGATEBOGUS", words: [], kernelBlob: KernelBlob(revision: 0, payload: [UInt8](repeating: 0, count: 8))))
             let error = #expect(throws: KernelError.self) {
@@ -114,7 +159,9 @@ struct TransactionTests {
     @Test("several natgate writers and iptables-legacy -w loops at once: every rule arrives", kernelTests)
     func concurrentWritersLoseNothing() throws {
         try ThrowawayNamespace.with { scratch in
-            let lock = XtablesLock(path: privateLockPath(), timeout: .seconds(60))
+            let lockPath = privateLockPath()
+            defer { unlink(lockPath) }
+            let lock = XtablesLock(path: lockPath, timeout: .seconds(60))
             let writers = 3, loops = 2, rulesEach = 15
             let failures = Failures()
             let group = DispatchGroup()

@@ -95,31 +95,9 @@ import Glibc
 /// `iptables-legacy-save` must print exactly natgate's rendering; each refused case must be refused
 /// by `iptables-legacy-restore` (or the kernel) too. Root only; nothing touches the test's own namespace.
 @Suite(.serialized) struct TargetOracleTests {
-    /// Runs `script` with `sh -c` under `unshare --net`, `input` on its standard input; returns its
-    /// standard output. Files, not pipes, carry the data: nothing to drain while the child runs, and
-    /// no pipe end for a child that another test spawns at the same moment to inherit.
+    /// Runs `script` with `sh -c` under `unshare --net`; see `OracleProcess`.
     static func inThrowawayNamespace(_ script: String, input: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("natgate-oracle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let files = ["in", "out", "err"].map { directory.appendingPathComponent($0) }
-        try Data(input.utf8).write(to: files[0])
-        _ = FileManager.default.createFile(atPath: files[1].path, contents: nil)
-        _ = FileManager.default.createFile(atPath: files[2].path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["--net", "/bin/sh", "-c", script]
-        process.standardInput = try FileHandle(forReadingFrom: files[0])
-        process.standardOutput = try FileHandle(forWritingTo: files[1])
-        process.standardError = try FileHandle(forWritingTo: files[2])
-        try process.run()
-        process.waitUntilExit()
-        let output = try String(contentsOf: files[1], encoding: .utf8)
-        guard process.terminationStatus == 0 else {
-            let errors = (try? String(contentsOf: files[2], encoding: .utf8)) ?? ""
-            throw ModelError(.syntax, input: script, "`unshare --net sh -c '\(script)'` exited \(process.terminationStatus): \(errors)")
-        }
-        return output
+        try OracleProcess.inThrowawayNamespace(script, input: input)
     }
 
     @Test(.enabled(if: GeneratedMatchOracleTests.unsupportedReason == nil), arguments: Family.allCases)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import NatgateKernel
 import NatgateModel
 import Testing
 @testable import NatgateSysctl
@@ -123,6 +124,32 @@ struct SysctlNamespaceTests {
             try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: directory + "/netns-\(identity.device)-\(identity.inode).json"))
             #expect(try forwarding.record().changes.isEmpty)
             #expect(try forwarding.restore(.ipv4Forward) == .nothingRecorded(.ipv4Forward))
+        }
+    }
+}
+
+@Suite(.enabled(if: ThrowawayNamespace.isSupported, "needs root, ip and iptables-legacy"), .serialized)
+struct SysctlNetnsRunnerTests {
+    @Test func forwardingWorksInsideTheNamespaceRunnerAndIsKeyedByThatNamespace() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let forwarding = Forwarding(directory: directory)
+        let outside = try Sysctl().read(.ipv4Forward)
+        try ThrowawayNamespace.with(prefix: "natgate-sysctl") { scratch in
+            let (outcome, identity) = try scratch.namespace.run {
+                (try forwarding.enable(.ipv4Forward), try NetworkNamespaceIdentity.current())
+            }
+            #expect(outcome == .changed(.ipv4Forward, previous: "0", written: "1"))
+            #expect(try scratch.shell("cat /proc/sys/net/ipv4/ip_forward") == "1\n")
+            #expect(try Sysctl().read(.ipv4Forward) == outside)
+            // The record is keyed by the namespace the runner entered: /run/netns/NAME's inode.
+            var info = stat()
+            #expect(stat("/run/netns/\(scratch.name)", &info) == 0)
+            #expect(identity.inode == UInt64(info.st_ino))
+            #expect(FileManager.default.fileExists(atPath: directory + "/netns-\(identity.device)-\(identity.inode).json"))
+            #expect(try forwarding.record().changes.isEmpty, "the test thread's own namespace has no record")
+            #expect(try scratch.namespace.run { try forwarding.restore(.ipv4Forward) } == .restored(.ipv4Forward, to: "0"))
+            #expect(try scratch.shell("cat /proc/sys/net/ipv4/ip_forward") == "0\n")
         }
     }
 }

@@ -151,7 +151,23 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test func applyReplacesGatewaysAndKeepsMasqueradeCounters() throws {
+    @Test func countersOfRulesThatStaySurviveAnotherEnable() throws {
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
+        let withCounters = golden.replacingOccurrences(of: "-A NATGATE-POSTROUTING -s", with: "[5:300] -A NATGATE-POSTROUTING -s")
+        try Scratch.with { scratch in
+            let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: withCounters)
+            try #require(result.status == 0, "\(result.standardError)")
+            let natgate = scratch.controller
+            #expect(try natgate.status().families[0].gateways.first?.natPackets == 5)
+            try natgate.enable(Gateway(subnet: IPNetwork("10.250.9.0/24"), uplink: InterfaceName("eth0")))
+            let status = try natgate.status()
+            #expect(status.families[0].gateways.map(\.natPackets) == [5, 0])
+            #expect(status.families[0].gateways.map(\.natBytes) == [300, 0])
+            #expect(try scratch.namespace.shell("iptables-legacy-save -c -t nat").contains("[5:300] -A NATGATE-POSTROUTING -s 10.200.1.0/24"))
+        }
+    }
+
+    @Test func applyReplacesGateways() throws {
         try Scratch.with { scratch in
             let natgate = scratch.controller
             let a = try Gateway(subnet: IPNetwork("10.250.1.0/24"), uplink: InterfaceName("eth0"))
@@ -189,6 +205,19 @@ struct CLIGatewayTests {
             #expect(try scratch.save() == before)
             #expect(try scratch.forwarding() == forwarding)
         }
+    }
+
+    @Test func renderPrintsTheGoldenRulesOfEachPolicyFixture() throws {
+        for name in Paths.policyNames {
+            let path = Paths.policies.appendingPathComponent("\(name).json").path
+            let expected = try String(contentsOf: Paths.policies.appendingPathComponent("\(name).rules"), encoding: .utf8)
+            let v6 = expected.contains("fd00")
+            let result = try ThrowawayNamespace.execute([Paths.binary, "render", path] + (v6 ? ["-6"] : []))
+            #expect(result.status == 0)
+            #expect(result.standardOutput == expected, "natgate render \(name).json")
+        }
+        let bad = try ThrowawayNamespace.execute([Paths.binary, "render", "/nonexistent.json"])
+        #expect(bad.status == 2)
     }
 
     @Test func aMalformedPolicyFileExits2NamingTheProblem() throws {

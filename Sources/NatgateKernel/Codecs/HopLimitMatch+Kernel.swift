@@ -13,7 +13,7 @@ extension HopLimitMatch: KernelMatchCodec {
     }
 
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Match {
-        Match(HopLimitMatch(try HopCountCondition.decode(payload, extensionName: name)))
+        try lossless(HopLimitMatch(try HopCountCondition.decode(payload, extensionName: name)), from: payload, context: context)
     }
 }
 
@@ -25,7 +25,7 @@ extension TTLMatch: KernelMatchCodec {
     }
 
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Match {
-        Match(TTLMatch(try HopCountCondition.decode(payload, extensionName: name)))
+        try lossless(TTLMatch(try HopCountCondition.decode(payload, extensionName: name)), from: payload, context: context)
     }
 }
 

@@ -49,6 +49,6 @@ extension IPRangeMatch: KernelMatchCodec {
         var match = IPRangeMatch()
         if flags & 0x01 != 0 { match.source = Negatable(ranges[0], negated: flags & 0x10 != 0) }
         if flags & 0x02 != 0 { match.destination = Negatable(ranges[1], negated: flags & 0x20 != 0) }
-        return Match(match)
+        return try lossless(match, from: payload, context: context)
     }
 }

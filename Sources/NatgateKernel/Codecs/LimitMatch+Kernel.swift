@@ -27,6 +27,6 @@ extension LimitMatch: KernelMatchCodec {
         var payload = payload
         let period = try payload.u32()
         let burst = try payload.u32()
-        return Match(LimitMatch(rate: Rate(period: period), burst: burst))
+        return try lossless(LimitMatch(rate: Rate(period: period), burst: burst), from: payload, context: context)
     }
 }

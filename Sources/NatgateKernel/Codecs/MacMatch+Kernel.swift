@@ -22,6 +22,6 @@ extension MacMatch: KernelMatchCodec {
         let address = MACAddress(bytes: try payload.raw(6))
         try payload.skip(2)
         let invert = try payload.u32()
-        return Match(MacMatch(source: address, negated: invert != 0))
+        return try lossless(MacMatch(source: address, negated: invert != 0), from: payload, context: context)
     }
 }

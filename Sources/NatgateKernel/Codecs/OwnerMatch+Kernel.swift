@@ -48,6 +48,6 @@ extension OwnerMatch: KernelMatchCodec {
         if match & 2 != 0 { owner.gid = Negatable(gid, negated: invert & 2 != 0) }
         if match & 4 != 0 { owner.socketExists = invert & 4 == 0 }
         owner.supplementaryGroups = match & 8 != 0
-        return Match(owner)
+        return try lossless(owner, from: payload, context: context)
     }
 }

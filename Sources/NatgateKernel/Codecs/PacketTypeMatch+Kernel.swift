@@ -19,6 +19,6 @@ extension PacketTypeMatch: KernelMatchCodec {
         var payload = payload
         let type = Int32(bitPattern: try payload.u32())
         let invert = try payload.u32()
-        return Match(PacketTypeMatch(PacketType(rawValue: type), negated: invert != 0))
+        return try lossless(PacketTypeMatch(PacketType(rawValue: type), negated: invert != 0), from: payload, context: context)
     }
 }

@@ -56,6 +56,6 @@ extension PhysdevMatch: KernelMatchCodec {
         if bitmask & 0x04 != 0 { match.isBridged = invert & 0x04 == 0 }
         if bitmask & 0x08 != 0 { match.isIn = invert & 0x08 == 0 }
         if bitmask & 0x10 != 0 { match.isOut = invert & 0x10 == 0 }
-        return Match(match)
+        return try lossless(match, from: payload, context: context)
     }
 }

@@ -63,11 +63,13 @@ extension RecentMatch: KernelMatchCodec {
             mask = maskBytes.allSatisfy { $0 == 0xFF } ? nil : .v6(v6)
             maskWritten = mask != nil
         }
-        return Match(
-            RecentMatch(
+        let decoded = RecentMatch(
                 command: command, inverted: invert != 0, seconds: seconds == 0 ? nil : seconds, reap: checkSet & 0x20 != 0,
                 hitCount: hitCount == 0 ? nil : hitCount, matchTTL: checkSet & 0x10 != 0, listName: name, mask: mask,
-                side: side == 0 ? .source : .destination, maskWritten: maskWritten))
+                side: side == 0 ? .source : .destination, maskWritten: maskWritten)
+        // What follows the name's NUL is whatever iptables' buffer held; it means nothing.
+        let nameEnd = 10 + name.utf8.count + 1
+        return try lossless(decoded, from: payload, context: context, ignoring: nameEnd < 210 ? [nameEnd..<210] : [])
     }
 }
 

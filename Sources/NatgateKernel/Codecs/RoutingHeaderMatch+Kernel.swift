@@ -65,6 +65,6 @@ extension RoutingHeaderMatch: KernelMatchCodec {
         match.reservedZero = flags & 0x08 != 0
         if flags & 0x10 != 0 { match.addresses = Array(list.prefix(count)) }
         match.notStrict = flags & 0x20 != 0
-        return Match(match)
+        return try lossless(match, from: payload, context: context)
     }
 }

@@ -50,6 +50,6 @@ extension StatisticMatch: KernelMatchCodec {
         case 1: mode = .nth(every: first &+ 1, packet: packet)
         default: throw ModelError(.invalidValue, input: "\(modeNumber)", "statistic: the kernel entry has mode \(modeNumber), which iptables 1.8.9 does not know.")
         }
-        return Match(StatisticMatch(mode: mode, inverted: flags & 1 != 0))
+        return try lossless(StatisticMatch(mode: mode, inverted: flags & 1 != 0), from: payload, context: context)
     }
 }

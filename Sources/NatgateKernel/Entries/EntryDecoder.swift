@@ -11,6 +11,45 @@ struct EntryDecoder {
     let family: Family
     let codecs: KernelCodecRegistry
     var logger: Logger?
+    /// Names and codecs already looked up: a table repeats a few of each thousands of times, and
+    /// validating names and searching the registry dominate decoding otherwise.
+    private let cache = Cache()
+
+    init(family: Family, codecs: KernelCodecRegistry, logger: Logger? = nil) {
+        self.family = family
+        self.codecs = codecs
+        self.logger = logger
+    }
+
+    private final class Cache {
+        var interfaces: [String: InterfaceName] = [:]
+        var chains: [String: ChainName] = [:]
+        var matchCodecs: [String: (any KernelMatchCodec.Type)?] = [:]
+        var targetCodecs: [String: (any KernelTargetCodec.Type)?] = [:]
+    }
+
+    private func chainName(_ text: String) -> ChainName? {
+        if let known = cache.chains[text] { return known }
+        guard let name = try? ChainName(text) else { return nil }
+        cache.chains[text] = name
+        return name
+    }
+
+    private func matchCodec(_ part: EntryExtension) -> (any KernelMatchCodec.Type)? {
+        let key = "\(part.name)/\(part.revision)"
+        if let known = cache.matchCodecs[key] { return known }
+        let codec = codecs.matchCodec(kernelName: part.name, revision: part.revision, family: family)
+        cache.matchCodecs[key] = .some(codec)
+        return codec
+    }
+
+    private func targetCodec(_ part: EntryExtension) -> (any KernelTargetCodec.Type)? {
+        let key = "\(part.name)/\(part.revision)"
+        if let known = cache.targetCodecs[key] { return known }
+        let codec = codecs.targetCodec(kernelName: part.name, revision: part.revision, family: family)
+        cache.targetCodecs[key] = .some(codec)
+        return codec
+    }
 
     /// Decodes one entry (`bytes`, `next_offset` long) whose target libiptc names `targetLabel`.
     func decode(_ bytes: [UInt8], targetLabel: String, table: TableName, chain: String) throws(KernelError) -> Rule {
@@ -33,7 +72,7 @@ struct EntryDecoder {
         }
         rule.counters = Counters(packets: bytes.loadU64(at: layout.counters), bytes: bytes.loadU64(at: layout.counters + 8))
 
-        let tableChain = try? ChainName(chain)
+        let tableChain = chainName(chain)
         let context = rule.extensionContext(family: family, table: table, chain: tableChain)
         rule.matches = segments.matches.map { decodeMatch($0, bytes, context: context) }
 
@@ -47,7 +86,7 @@ struct EntryDecoder {
             case "RETURN": rule.target = .verdict(.return)
             case "QUEUE": rule.target = .verdict(.queue)
             default:
-                guard let destination = try? ChainName(targetLabel) else {
+                guard let destination = chainName(targetLabel) else {
                     throw KernelError(.malformedEntry, "A rule jumps to chain '\(targetLabel)', a name natgate cannot represent.",
                                       operation: .init(family: family, table: table, chain: chain))
                 }
@@ -77,8 +116,11 @@ struct EntryDecoder {
     private func decodeInterface(_ bytes: [UInt8], at offset: Int, inverted: Bool, table: TableName, chain: String) throws(KernelError) -> Negatable<InterfaceName>? {
         let name = bytes.cString(at: offset, size: 16)
         if name.isEmpty { return nil }
+        if let known = cache.interfaces[name] { return Negatable(known, negated: inverted) }
         do {
-            return Negatable(try InterfaceName(name), negated: inverted)
+            let interface = try InterfaceName(name)
+            cache.interfaces[name] = interface
+            return Negatable(interface, negated: inverted)
         } catch {
             throw KernelError(.malformedEntry, "A rule matches interface '\(name)', a name natgate cannot represent: \(error)",
                               operation: .init(family: family, table: table, chain: chain))
@@ -87,7 +129,7 @@ struct EntryDecoder {
 
     private func decodeMatch(_ part: EntryExtension, _ bytes: [UInt8], context: ExtensionContext) -> Match {
         let payload = Array(bytes[part.payloadRange])
-        if let codec = codecs.matchCodec(kernelName: part.name, revision: part.revision, family: family) {
+        if let codec = matchCodec(part) {
             do {
                 return try codec.decode(payload: ByteReader(payload), revision: part.revision, context: context)
             } catch {
@@ -99,7 +141,7 @@ struct EntryDecoder {
 
     private func decodeTarget(_ part: EntryExtension, _ bytes: [UInt8], context: ExtensionContext) -> Target {
         let payload = Array(bytes[part.payloadRange])
-        if let codec = codecs.targetCodec(kernelName: part.name, revision: part.revision, family: family) {
+        if let codec = targetCodec(part) {
             do {
                 return try codec.decode(payload: ByteReader(payload), revision: part.revision, context: context)
             } catch {

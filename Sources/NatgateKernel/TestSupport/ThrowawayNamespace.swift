@@ -10,7 +10,7 @@ import Synchronization
 /// started in.
 ///
 /// ```swift
-/// @Test(.enabled(if: ThrowawayNamespace.isSupported, ThrowawayNamespace.unsupportedReason))
+/// @Test(.enabled(if: ThrowawayNamespace.isSupported, Comment(rawValue: ThrowawayNamespace.unsupportedReason ?? "")))
 /// func something() throws {
 ///     try ThrowawayNamespace.with { scratch in
 ///         try scratch.shell("iptables-legacy -t nat -A POSTROUTING -o eth0 -j MASQUERADE")

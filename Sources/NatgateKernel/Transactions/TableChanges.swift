@@ -87,7 +87,30 @@ struct TableChanges: Sendable {
     static func sameRule(_ a: Rule, _ b: Rule) -> Bool {
         a.ipProtocol == b.ipProtocol && a.source == b.source && a.destination == b.destination
             && a.inInterface == b.inInterface && a.outInterface == b.outInterface && a.fragment == b.fragment
-            && a.target == b.target && a.matches == b.matches
+            && a.matches.count == b.matches.count && sameTarget(a.target, b.target)
+            && zip(a.matches, b.matches).allSatisfy(sameMatch)
+    }
+
+    /// `Match ==` without boxing both sides in `AnyHashable` (which allocates): opens the left
+    /// value's type and casts the right one to it.
+    private static func sameExtension<T: Hashable>(_ a: T, _ b: any Hashable) -> Bool {
+        guard let b = b as? T else { return false }
+        return a == b
+    }
+
+    private static func sameMatch(_ a: Match, _ b: Match) -> Bool {
+        let left: any MatchExtension = a.base
+        return sameExtension(left, b.base)
+    }
+
+    private static func sameTarget(_ a: RuleTarget?, _ b: RuleTarget?) -> Bool {
+        switch (a, b) {
+        case (.extension(let x), .extension(let y)):
+            let left: any TargetExtension = x.base
+            return sameExtension(left, y.base)
+        default:
+            return a == b
+        }
     }
 
     static func edit(_ chain: ChainName, from old: [Rule], to new: [Rule]) -> RuleEdit? {

@@ -1,0 +1,26 @@
+// Rendering and parsing iptables-save text of N gateways' tables (3N rules, two tables).
+import Benchmark
+import BenchmarkSupport
+import NatgateModel
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .natgate
+
+    for count in Workload.sizes {
+        Benchmark("render \(count)", configuration: .scaled(count)) { benchmark in
+            let ruleset = Ruleset(family: .ipv4, tables: Workload.tables(count))
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(ruleset.saveText())
+            }
+        }
+
+        Benchmark("parse \(count)", configuration: .scaled(count)) { benchmark in
+            let text = Workload.saveText(count)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try Ruleset(saveText: text, family: .ipv4))
+            }
+        }
+    }
+}
