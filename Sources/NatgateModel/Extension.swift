@@ -176,6 +176,21 @@ public struct KernelBlob: Hashable, Sendable {
     }
 }
 
+/// How `UnknownMatch` and `UnknownTarget` keep their options: as the words they came as.
+enum UnknownWords {
+    /// Appends `[!] NAME ARGUMENTS…` for one option.
+    static func append(_ option: ParsedOption, to words: inout [String]) {
+        if option.negated { words.append("!") }
+        words.append(option.name)
+        words += option.arguments
+    }
+
+    /// Prints the words as they came, quoting only those that would not read back as one word.
+    static func save(_ words: [String], to writer: inout SaveWriter) {
+        for word in words { writer.verbatim(word) }
+    }
+}
+
 /// A match natgate has no type for, kept as its name and option words so nothing is lost.
 public struct UnknownMatch: MatchExtension {
     public static let name = ""
@@ -196,15 +211,13 @@ public struct UnknownMatch: MatchExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
-        if option.negated { words.append("!") }
-        words.append(option.name)
-        words += option.arguments
+        UnknownWords.append(option, to: &words)
     }
 
     /// Prints the words as they came, quoting only those that would not read back as one word
     /// (empty, or holding white space or a double quote).
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        for word in words { writer.verbatim(word) }
+        UnknownWords.save(words, to: &writer)
     }
 }
 
@@ -226,14 +239,12 @@ public struct UnknownTarget: TargetExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
-        if option.negated { words.append("!") }
-        words.append(option.name)
-        words += option.arguments
+        UnknownWords.append(option, to: &words)
     }
 
     /// Prints the words as they came, quoting only those that would not read back as one word
     /// (empty, or holding white space or a double quote).
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        for word in words { writer.verbatim(word) }
+        UnknownWords.save(words, to: &writer)
     }
 }

@@ -77,18 +77,16 @@ enum SaveTextFamily {
     /// IPv6 when any word of the text (or a comma-separated part of one, brackets and a port
     /// removed) is an IPv6 address or network; IPv4 otherwise.
     static func guess(_ text: String) -> Family {
-        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\"" || $0 == "\r" }) where word.utf8.contains(UInt8(ascii: ":")) {
-            for part in word.split(separator: ",") {
-                var candidate = part
-                if candidate.hasPrefix("[") {
-                    candidate = candidate.dropFirst()
-                    if let close = candidate.firstIndex(of: "]") { candidate = candidate[..<close] }
-                }
-                if candidate.hasPrefix("["), candidate.hasSuffix("]") { continue }
-                if (try? IPNetwork(String(candidate), family: .ipv6, strict: false)) != nil { return .ipv6 }
-                if let dash = candidate.firstIndex(of: "-"), (try? IPNetwork(String(candidate[..<dash]), family: .ipv6, strict: false)) != nil {
-                    return .ipv6
-                }
+        let separators: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\""), UInt8(ascii: "\r"), UInt8(ascii: ",")]
+        for word in text.utf8.split(whereSeparator: { separators.contains($0) }) where word.contains(UInt8(ascii: ":")) {
+            var candidate = Substring(word)
+            if candidate.hasPrefix("[") {
+                candidate = candidate.dropFirst()
+                if let close = candidate.firstIndex(of: "]") { candidate = candidate[..<close] }
+            }
+            if (try? IPNetwork(String(candidate), family: .ipv6, strict: false)) != nil { return .ipv6 }
+            if let dash = candidate.firstIndex(of: "-"), (try? IPNetwork(String(candidate[..<dash]), family: .ipv6, strict: false)) != nil {
+                return .ipv6
             }
         }
         return .ipv4

@@ -6,13 +6,13 @@ struct NatgateCommand: ParsableCommand {
         commandName: "natgate",
         abstract: "Give network namespaces Internet access through NAT rules natgate owns.",
         subcommands: [
-            DebugEntriesCommand.self,
+            // Gateways, the job operators come for.
+            EnableCommand.self, DisableCommand.self, StatusCommand.self, PlanCommand.self,
+            ApplyCommand.self, FlushCommand.self, RenderCommand.self,
+            // The article's scenario, end to end, in throwaway namespaces.
             DemoCommand.self,
-            FmtCommand.self,
-            RestoreCommand.self,
-            SaveCommand.self,
-            EnableCommand.self, DisableCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, FlushCommand.self,
-            RenderCommand.self,
+            // iptables-save text and the kernel's tables.
+            SaveCommand.self, RestoreCommand.self, FmtCommand.self, DebugEntriesCommand.self,
         ]
     )
 }

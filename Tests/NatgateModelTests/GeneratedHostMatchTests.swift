@@ -145,21 +145,7 @@ extension MatchValues {
 @Suite struct GeneratedHostMatchTests {
     @Test(arguments: [Family.ipv4, .ipv6])
     func renderedRulesParseBackEqual(family: Family) throws {
-        let chain = try ChainName("GENERATED")
-        for seed in UInt64(1)...400 {
-            var values = MatchValues(random: SeededGenerator(seed: seed &* 6151 &+ (family == .ipv4 ? 0 : 1)))
-            let rule = values.hostRule(family)
-            let text = rule.saveArguments(family: family, table: .filter, chain: chain)
-            let parsed: Rule
-            do {
-                parsed = try Rule(saveArguments: text, family: family, table: .filter, chain: chain)
-            } catch {
-                Issue.record("seed \(seed): `\(text)` did not parse: \(error)")
-                continue
-            }
-            #expect(parsed == rule, "seed \(seed): `\(text)` parsed as `\(parsed.saveArguments(family: family, table: .filter, chain: chain))`")
-            #expect(parsed.saveArguments(family: family, table: .filter, chain: chain) == text, "seed \(seed)")
-        }
+        try GeneratedRuleChecks.renderedRulesParseBackEqual(family: family, stride: 6151) { $0.hostRule(family) }
     }
 }
 
@@ -173,59 +159,8 @@ import Glibc
     /// (`unshare --net`): `iptables-legacy-save` must print exactly natgate's rendering. Root only.
     @Test(.enabled(if: GeneratedMatchOracleTests.unsupportedReason == nil), arguments: [Family.ipv4, .ipv6])
     func iptablesLegacySavePrintsWhatNatgateRenders(family: Family) throws {
-        let chain = try ChainName("GENERATED")
-        var rendered: [String] = []
-        for seed in UInt64(1)...300 {
-            var values = MatchValues(random: SeededGenerator(seed: seed &* 15_485_863 &+ (family == .ipv4 ? 0 : 1)))
-            rendered.append(values.hostRule(family).saveLine(family: family, table: .filter, chain: chain))
-        }
-        let input = "*filter\n:GENERATED - [0:0]\n" + rendered.joined(separator: "\n") + "\nCOMMIT\n"
-        let tool = family == .ipv4 ? "iptables-legacy" : "ip6tables-legacy"
-        let saved = try OracleProcess.inThrowawayNamespace("\(tool)-restore && \(tool)-save -t filter", input: input)
-        let lines = saved.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A GENERATED") }
-        #expect(lines.count == rendered.count)
-        for (index, (natgate, iptables)) in zip(rendered, lines).enumerated() where natgate != iptables {
-            Issue.record("rule \(index + 1):\n  natgate:  \(natgate)\n  iptables: \(iptables)")
-        }
+        try GeneratedRuleChecks.iptablesLegacySavePrintsWhatNatgateRenders(family: family, stride: 15_485_863) { $0.hostRule(family) }
     }
 }
 
-/// Runs the oracle script without Foundation's `Process`, which can miss a child's exit when other
-/// tests start processes at the same time (seen here: a test run hung in `waitUntilExit` with its
-/// child a zombie). `posix_spawn` and `waitpid` on the one child, files for input and output.
-enum OracleProcess {
-    /// Runs `script` with `sh -c` under `unshare --net`, `input` on its standard input; returns its
-    /// standard output, or throws with its standard error when it exits non-zero.
-    static func inThrowawayNamespace(_ script: String, input: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("natgate-host-oracle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (inPath, outPath, errPath) = (directory.appendingPathComponent("in").path, directory.appendingPathComponent("out").path, directory.appendingPathComponent("err").path)
-        try Data(input.utf8).write(to: URL(fileURLWithPath: inPath))
-        let arguments = ["/usr/bin/unshare", "--net", "/bin/sh", "-c", script]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else {
-            throw ModelError(.syntax, input: script, "posix_spawn of unshare failed: \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let exited = status & 0x7F == 0
-        let code = (status >> 8) & 0xFF
-        guard exited && code == 0 else {
-            let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-            throw ModelError(.syntax, input: script, "`unshare --net sh -c '\(script)'` failed (status \(status)): \(errors)")
-        }
-        return output
-    }
-}
 #endif

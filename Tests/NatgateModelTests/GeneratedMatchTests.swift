@@ -1,19 +1,6 @@
 import Testing
 @testable import NatgateModel
 
-/// A small seeded generator (SplitMix64), so that a failing case can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random values of the typed matches, restricted to what iptables-save can print back unchanged.
 struct MatchValues {
     var random: SeededGenerator
@@ -166,21 +153,7 @@ struct MatchValues {
 @Suite struct GeneratedMatchTests {
     @Test(arguments: [Family.ipv4, .ipv6])
     func renderedRulesParseBackEqual(family: Family) throws {
-        let chain = try ChainName("GENERATED")
-        for seed in UInt64(1)...400 {
-            var values = MatchValues(random: SeededGenerator(seed: seed &* 7919 &+ (family == .ipv4 ? 0 : 1)))
-            let rule = values.rule(family)
-            let text = rule.saveArguments(family: family, table: .filter, chain: chain)
-            let parsed: Rule
-            do {
-                parsed = try Rule(saveArguments: text, family: family, table: .filter, chain: chain)
-            } catch {
-                Issue.record("seed \(seed): `\(text)` did not parse: \(error)")
-                continue
-            }
-            #expect(parsed == rule, "seed \(seed): `\(text)` parsed as `\(parsed.saveArguments(family: family, table: .filter, chain: chain))`")
-            #expect(parsed.saveArguments(family: family, table: .filter, chain: chain) == text, "seed \(seed)")
-        }
+        try GeneratedRuleChecks.renderedRulesParseBackEqual(family: family, stride: 7919) { $0.rule(family) }
     }
 }
 
@@ -203,41 +176,7 @@ import Glibc
 
     @Test(.enabled(if: GeneratedMatchOracleTests.unsupportedReason == nil), arguments: [Family.ipv4, .ipv6])
     func iptablesLegacySavePrintsWhatNatgateRenders(family: Family) throws {
-        let chain = try ChainName("GENERATED")
-        var rendered: [String] = []
-        for seed in UInt64(1)...300 {
-            var values = MatchValues(random: SeededGenerator(seed: seed &* 104_729 &+ (family == .ipv4 ? 0 : 1)))
-            rendered.append(values.rule(family).saveLine(family: family, table: .filter, chain: chain))
-        }
-        let input = "*filter\n:GENERATED - [0:0]\n" + rendered.joined(separator: "\n") + "\nCOMMIT\n"
-        let tool = family == .ipv4 ? "iptables-legacy" : "ip6tables-legacy"
-        let saved = try Self.inThrowawayNamespace("\(tool)-restore && \(tool)-save -t filter", input: input)
-        let lines = saved.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A GENERATED ") }
-        #expect(lines.count == rendered.count)
-        for (index, (natgate, iptables)) in zip(rendered, lines).enumerated() where natgate != iptables {
-            Issue.record("rule \(index + 1):\n  natgate:  \(natgate)\n  iptables: \(iptables)")
-        }
-    }
-
-    /// Runs `script` with `sh -c` under `unshare --net`, feeding `input`; returns standard output.
-    static func inThrowawayNamespace(_ script: String, input: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["--net", "/bin/sh", "-c", script]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ModelError(.syntax, input: script, "`unshare --net sh -c '\(script)'` exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: output, as: UTF8.self)
+        try GeneratedRuleChecks.iptablesLegacySavePrintsWhatNatgateRenders(family: family, stride: 104_729) { $0.rule(family) }
     }
 }
 #endif

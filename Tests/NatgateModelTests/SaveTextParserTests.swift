@@ -235,6 +235,24 @@ private func parseError(_ text: String, family: Family = .ipv4) -> ModelError? {
             """)
     }
 
+    @Test func tablesBuiltInCodePrintEveryBuiltinChain() {
+        var table = Table(name: .nat, family: .ipv4, chains: [Chain(name: ChainName(valid: "NATGATE-POST"))])
+        table.chains[0].rules = [Rule(outInterface: Negatable(InterfaceName(valid: "eth0")), target: .return)]
+        table.chains.append(Chain(name: .postrouting, policy: .accept, rules: [Rule(target: .jump(ChainName(valid: "NATGATE-POST")))]))
+        #expect(table.saveText() == """
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            :INPUT ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            :POSTROUTING ACCEPT [0:0]
+            :NATGATE-POST - [0:0]
+            -A POSTROUTING -j NATGATE-POST
+            -A NATGATE-POST -o eth0 -j RETURN
+            COMMIT
+
+            """)
+    }
+
     @Test func ipv4OnlyLinesAreSkippedInIPv6Files() throws {
         let text = "*filter\n-A INPUT -4 -s 1.2.3.4 -j DROP\n-A INPUT -6 -s ::1 -j ACCEPT\nCOMMIT\n"
         let ruleset = try Ruleset(saveText: text, family: .ipv6)

@@ -1,21 +1,6 @@
 import Testing
 @testable import NatgateModel
 
-/// A small seeded generator (SplitMix64), so every property run is reproducible from its seed.
-struct SaveTextRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &self) < percent }
-    mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
-}
-
 /// Option words for each typed extension, valid on their own; `proto` is the `-p` they need.
 struct ExtensionSample {
     var words: String
@@ -31,9 +16,16 @@ struct ExtensionSample {
         self.chains = chains
     }
 
+    /// The same sample, limited to `chains`.
+    func only(_ chains: Set<String>) -> ExtensionSample {
+        var copy = self
+        copy.chains = chains
+        return copy
+    }
+
     func fits(family: Family, proto: String?, chain: String?) -> Bool {
         (self.family ?? family) == family && (self.proto == nil || proto == nil || self.proto == proto)
-            && (chains == nil || chain == nil || chains?.contains(chain ?? "") == true || chain?.hasPrefix("chain-") == true)
+            && (chains == nil || chain == nil || chains?.contains(chain ?? "") == true)
     }
 
     static let matches: [String: [ExtensionSample]] = [
@@ -61,18 +53,18 @@ struct ExtensionSample {
         "rt": [.init("--rt-type 0", family: .ipv6), .init("! --rt-type 2", family: .ipv6)],
         "iprange": [.init("--src-range 10.0.0.1-10.0.0.9", family: .ipv4), .init("! --dst-range 2001:db8::1-2001:db8::9", family: .ipv6)],
         "mac": [.init("--mac-source 52:54:00:12:34:56", chains: ["PREROUTING", "INPUT", "FORWARD"]), .init("! --mac-source 00:11:22:33:44:55", chains: ["PREROUTING", "INPUT", "FORWARD"])],
-        "physdev": [.init("--physdev-is-bridged"), .init("--physdev-in eth0"), .init("! --physdev-out veth+")],
+        "physdev": [.init("--physdev-is-bridged"), .init("--physdev-in eth0"), .init("! --physdev-out veth+", chains: ["FORWARD", "POSTROUTING"])],
     ]
 
     static let targets: [String: [ExtensionSample]] = [
-        "REJECT": [.init("--reject-with icmp-port-unreachable", family: .ipv4), .init("--reject-with tcp-reset", proto: "tcp"), .init("--reject-with icmp6-adm-prohibited", family: .ipv6)],
+        "REJECT": [ExtensionSample("--reject-with icmp-port-unreachable", family: .ipv4), ExtensionSample("--reject-with tcp-reset", proto: "tcp"), ExtensionSample("--reject-with icmp6-adm-prohibited", family: .ipv6)].map { $0.only(["INPUT", "FORWARD", "OUTPUT"]) },
         "LOG": [.init(#"--log-prefix "x: " --log-level 6"#), .init("--log-tcp-options"), .init("")],
         "MARK": [.init("--set-xmark 0x4000/0x4000"), .init("--set-mark 0x1")],
         "CONNMARK": [.init("--restore-mark --nfmask 0xff --ctmask 0xff"), .init("--set-xmark 0x1/0xff")],
-        "SNAT": [.init("--to-source 198.51.100.7", family: .ipv4), .init("--to-source 2001:db8::1", family: .ipv6)],
-        "DNAT": [.init("--to-destination 10.0.0.1:80", proto: "tcp", family: .ipv4), .init("--to-destination [2001:db8::1]:80", proto: "tcp", family: .ipv6)],
-        "REDIRECT": [.init("--to-ports 8080", proto: "tcp"), .init("")],
-        "MASQUERADE": [.init(""), .init("--random-fully"), .init("--to-ports 1024-65535", proto: "udp")],
+        "SNAT": [ExtensionSample("--to-source 198.51.100.7", family: .ipv4), ExtensionSample("--to-source 2001:db8::1", family: .ipv6)].map { $0.only(["POSTROUTING", "INPUT"]) },
+        "DNAT": [ExtensionSample("--to-destination 10.0.0.1:80", proto: "tcp", family: .ipv4), ExtensionSample("--to-destination [2001:db8::1]:80", proto: "tcp", family: .ipv6)].map { $0.only(["PREROUTING", "OUTPUT"]) },
+        "REDIRECT": [ExtensionSample("--to-ports 8080", proto: "tcp"), ExtensionSample("")].map { $0.only(["PREROUTING", "OUTPUT"]) },
+        "MASQUERADE": [ExtensionSample(""), ExtensionSample("--random-fully"), ExtensionSample("--to-ports 1024-65535", proto: "udp")].map { $0.only(["POSTROUTING"]) },
         "CHECKSUM": [.init("--checksum-fill")],
         "TCPMSS": [.init("--clamp-mss-to-pmtu", proto: "tcp", chains: ["FORWARD", "OUTPUT", "POSTROUTING"]), .init("--set-mss 1400", proto: "tcp")],
         "CT": [.init("--notrack"), .init("--zone 1")],
@@ -127,7 +119,9 @@ struct RuleGenerator {
 
     /// One rule's words, and the comments it carries, in order. `chain` keeps `-i`/`-o` where
     /// iptables takes them; `targets` limits the typed targets (to those a table allows).
-    mutating func rule(family: Family, chains: [String] = [], chain: String? = nil, targets: Set<String>? = nil) -> (words: String, comments: [String]) {
+    /// `kernelOnly` leaves out the unknown extensions the kernel does not have (`-m foo`, a set
+    /// that does not exist).
+    mutating func rule(family: Family, chains: [String] = [], chain: String? = nil, targets: Set<String>? = nil, kernelOnly: Bool = false) -> (words: String, comments: [String]) {
         var parts: [String] = []
         var comments: [String] = []
         var proto: String?
@@ -149,7 +143,7 @@ struct RuleGenerator {
             if let needed = sample.proto { proto = needed }
             matchParts.append("-m \(name)" + (sample.words.isEmpty ? "" : " \(sample.words)"))
         }
-        if random.chance(15) {
+        if random.chance(15), !kernelOnly {
             matchParts.append(random.pick(["-m foo --bar 1", #"-m set --match-set "my set" src"#, "-m socket --transparent"]))
         }
 
@@ -159,7 +153,7 @@ struct RuleGenerator {
         case 0: target = nil
         case 1: target = "-j " + random.pick(["ACCEPT", "DROP", "RETURN"])
         case 2 where !chains.isEmpty: target = (random.chance(50) ? "-j " : "-g ") + random.pick(chains)
-        case 3: target = random.pick(["-j NFLOG --nflog-group 5", #"-j NFLOG --nflog-prefix "a b""#, "-j TPROXY --on-port 1 --tproxy-mark 0x1/0x1"])
+        case 3: target = random.pick(["-j NFLOG --nflog-group 5", #"-j NFLOG --nflog-prefix "a b""#] + (kernelOnly ? [] : ["-j TPROXY --on-port 1 --tproxy-mark 0x1/0x1"]))
         default:
             if !typedTargets.isEmpty {
                 let (name, samples) = random.pick(typedTargets)

@@ -12,15 +12,29 @@ extension MasqueradeTarget: KernelTargetCodec {
     }
 
     public func encodePayload(context: ExtensionContext) throws -> [UInt8] {
-        context.family == .ipv4 ? kernelRange.encodeIPv4Compat() : kernelRange.encodeRange(version2: false)
+        kernelRange.encodePortsOnly(family: context.family)
     }
 
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target {
-        let range = context.family == .ipv4
-            ? try KernelNATRange.decodeIPv4Compat(payload) : try KernelNATRange.decodeRange(payload, version2: false)
-        guard range.flags & ~(NATFlags.protoSpecified | NATFlags.random | NATFlags.randomFully) == 0 else {
-            throw ModelError(.invalidValue, input: "0x\(String(range.flags, radix: 16))", "MASQUERADE flags 0x\(String(range.flags, radix: 16)) hold bits natgate does not model.")
+        let (ports, flags) = try KernelNATRange.decodePortsOnly(
+            payload, family: context.family, allowing: NATFlags.random | NATFlags.randomFully, target: name)
+        return try losslessTarget(MasqueradeTarget(ports: ports, random: flags & NATFlags.random != 0, randomFully: flags & NATFlags.randomFully != 0), payload: payload, context: context)
+    }
+}
+
+extension KernelNATRange {
+    /// Writes the revision-0 range MASQUERADE and REDIRECT take: the IPv4 compat form, or IPv6 `nf_nat_range`.
+    func encodePortsOnly(family: Family) -> [UInt8] {
+        family == .ipv4 ? encodeIPv4Compat() : encodeRange(version2: false)
+    }
+
+    /// Reads the revision-0 range MASQUERADE and REDIRECT take, refusing flags other than
+    /// PROTO_SPECIFIED and `allowed`; returns the ports and the flags.
+    static func decodePortsOnly(_ payload: ByteReader, family: Family, allowing allowed: UInt32, target name: String) throws -> (PortRange?, UInt32) {
+        let range = family == .ipv4 ? try decodeIPv4Compat(payload) : try decodeRange(payload, version2: false)
+        guard range.flags & ~(NATFlags.protoSpecified | allowed) == 0 else {
+            throw ModelError(.invalidValue, input: "0x\(String(range.flags, radix: 16))", "\(name) flags 0x\(String(range.flags, radix: 16)) hold bits natgate does not model.")
         }
-        return try losslessTarget(MasqueradeTarget(ports: try range.range(family: context.family)?.ports, random: range.flags & NATFlags.random != 0, randomFully: range.flags & NATFlags.randomFully != 0), payload: payload, context: context)
+        return (try range.range(family: family)?.ports, range.flags)
     }
 }

@@ -9,16 +9,11 @@ extension RedirectTarget: KernelTargetCodec {
     public static func payloadSize(for family: Family) -> Int { family == .ipv4 ? 20 : 40 }
 
     public func encodePayload(context: ExtensionContext) throws -> [UInt8] {
-        let range = KernelNATRange(nil, ports: ports, flags: random ? NATFlags.random : 0)
-        return context.family == .ipv4 ? range.encodeIPv4Compat() : range.encodeRange(version2: false)
+        KernelNATRange(nil, ports: ports, flags: random ? NATFlags.random : 0).encodePortsOnly(family: context.family)
     }
 
     public static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target {
-        let range = context.family == .ipv4
-            ? try KernelNATRange.decodeIPv4Compat(payload) : try KernelNATRange.decodeRange(payload, version2: false)
-        guard range.flags & ~(NATFlags.protoSpecified | NATFlags.random) == 0 else {
-            throw ModelError(.invalidValue, input: "0x\(String(range.flags, radix: 16))", "REDIRECT flags 0x\(String(range.flags, radix: 16)) hold bits natgate does not model.")
-        }
-        return try losslessTarget(RedirectTarget(ports: try range.range(family: context.family)?.ports, random: range.flags & NATFlags.random != 0), payload: payload, context: context)
+        let (ports, flags) = try KernelNATRange.decodePortsOnly(payload, family: context.family, allowing: NATFlags.random, target: name)
+        return try losslessTarget(RedirectTarget(ports: ports, random: flags & NATFlags.random != 0), payload: payload, context: context)
     }
 }

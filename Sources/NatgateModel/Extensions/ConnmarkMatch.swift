@@ -15,20 +15,14 @@ public struct ConnmarkMatch: MatchExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
-        guard option.name == "--mark" else {
-            throw ModelError(.unknownOption, input: option.name, "connmark has no option \(option.name); it takes --mark.", at: option.location)
-        }
-        try MatchValueSyntax.once(mark, option)
-        mark = Negatable(try MarkPattern.parse(option), negated: option.negated)
+        try MarkOption.parse(option, into: &mark, match: Self.name)
     }
 
     public func validate(context: ExtensionContext) throws {
-        guard mark != nil else {
-            throw ModelError(.missingArgument, input: "-m connmark", "-m connmark needs --mark VALUE[/MASK], such as --mark 0x1.")
-        }
+        try MarkOption.validate(mark, match: Self.name)
     }
 
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        if let mark { writer.option("--mark", mark.value.description, negated: mark.negated) }
+        MarkOption.save(mark, to: &writer)
     }
 }

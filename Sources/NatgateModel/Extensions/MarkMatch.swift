@@ -33,6 +33,27 @@ public struct MarkPattern: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The one option of `-m mark` and `-m connmark`: `[!] --mark VALUE[/MASK]`, required.
+enum MarkOption {
+    static func parse(_ option: ParsedOption, into mark: inout Negatable<MarkPattern>?, match name: String) throws {
+        guard option.name == "--mark" else {
+            throw ModelError(.unknownOption, input: option.name, "\(name) has no option \(option.name); it takes --mark.", at: option.location)
+        }
+        try MatchValueSyntax.once(mark, option)
+        mark = Negatable(try MarkPattern.parse(option), negated: option.negated)
+    }
+
+    static func validate(_ mark: Negatable<MarkPattern>?, match name: String) throws {
+        guard mark != nil else {
+            throw ModelError(.missingArgument, input: "-m \(name)", "-m \(name) needs --mark VALUE[/MASK], such as --mark 0x1.")
+        }
+    }
+
+    static func save(_ mark: Negatable<MarkPattern>?, to writer: inout SaveWriter) {
+        if let mark { writer.option("--mark", mark.value.description, negated: mark.negated) }
+    }
+}
+
 /// `-m mark --mark VALUE[/MASK]`: the packet's netfilter mark (`skb->mark`).
 ///
 /// Kernel: `xt_mark_mtinfo1`, revision 1. iptables-save prints `! --mark 0x10/0xff` in lowercase
@@ -51,20 +72,14 @@ public struct MarkMatch: MatchExtension {
     }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
-        guard option.name == "--mark" else {
-            throw ModelError(.unknownOption, input: option.name, "mark has no option \(option.name); it takes --mark.", at: option.location)
-        }
-        try MatchValueSyntax.once(mark, option)
-        mark = Negatable(try MarkPattern.parse(option), negated: option.negated)
+        try MarkOption.parse(option, into: &mark, match: Self.name)
     }
 
     public func validate(context: ExtensionContext) throws {
-        guard mark != nil else {
-            throw ModelError(.missingArgument, input: "-m mark", "-m mark needs --mark VALUE[/MASK], such as --mark 0x1.")
-        }
+        try MarkOption.validate(mark, match: Self.name)
     }
 
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        if let mark { writer.option("--mark", mark.value.description, negated: mark.negated) }
+        MarkOption.save(mark, to: &writer)
     }
 }

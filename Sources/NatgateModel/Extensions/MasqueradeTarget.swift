@@ -31,13 +31,7 @@ public struct MasqueradeTarget: TargetExtension {
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
         try option.refuseNegation(Self.name)
         switch option.name {
-        case "--to-ports":
-            guard ports == nil else { throw option.usedTwice(Self.name) }
-            do {
-                ports = try NATRange.parsePorts(Substring(option.argument), in: option.argument, allowingPortBase: false).0
-            } catch let error as ModelError {
-                throw option.wrapping(error)
-            }
+        case "--to-ports": try ToPortsOption.parse(option, into: &ports, target: Self.name)
         case "--random": random = true
         case "--random-fully": randomFully = true
         default: throw ModelError(.unknownOption, input: option.name, "MASQUERADE has no option \(option.name): it takes --to-ports, --random and --random-fully.", at: option.location)
@@ -45,16 +39,38 @@ public struct MasqueradeTarget: TargetExtension {
     }
 
     public func validate(context: ExtensionContext) throws {
-        if let ports, !NATRange.allowsPorts(context.ipProtocol) {
-            throw ModelError(
-                .notAllowed, input: "--to-ports \(ports)",
-                "MASQUERADE --to-ports \(ports) needs the rule to match -p tcp, udp, sctp, dccp or icmp: add -p, or drop --to-ports.")
-        }
+        try ToPortsOption.validate(ports, target: Self.name, context: context)
     }
 
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
+        ToPortsOption.save(ports, random: random, to: &writer)
+        if randomFully { writer.word("--random-fully") }
+    }
+}
+
+/// `--to-ports PORT[-PORT]` and `--random`, which MASQUERADE and REDIRECT take alike.
+enum ToPortsOption {
+    static func parse(_ option: ParsedOption, into ports: inout PortRange?, target name: String) throws {
+        guard ports == nil else { throw option.usedTwice(name) }
+        do {
+            ports = try NATRange.parsePorts(Substring(option.argument), in: option.argument, allowingPortBase: false).0
+        } catch let error as ModelError {
+            throw option.wrapping(error)
+        }
+    }
+
+    /// Ports need a protocol that has them.
+    static func validate(_ ports: PortRange?, target name: String, context: ExtensionContext) throws {
+        if let ports, !NATRange.allowsPorts(context.ipProtocol) {
+            throw ModelError(
+                .notAllowed, input: "--to-ports \(ports)",
+                "\(name) --to-ports \(ports) needs the rule to match -p tcp, udp, sctp, dccp or icmp: add -p, or drop --to-ports.")
+        }
+    }
+
+    /// `--to-ports`, then `--random`, as iptables-save prints them.
+    static func save(_ ports: PortRange?, random: Bool, to writer: inout SaveWriter) {
         if let ports { writer.option("--to-ports", ports.text(separator: "-")) }
         if random { writer.word("--random") }
-        if randomFully { writer.word("--random-fully") }
     }
 }

@@ -28,13 +28,7 @@ public struct RedirectTarget: TargetExtension {
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
         try option.refuseNegation(Self.name)
         switch option.name {
-        case "--to-ports":
-            guard ports == nil else { throw option.usedTwice(Self.name) }
-            do {
-                ports = try NATRange.parsePorts(Substring(option.argument), in: option.argument, allowingPortBase: false).0
-            } catch let error as ModelError {
-                throw option.wrapping(error)
-            }
+        case "--to-ports": try ToPortsOption.parse(option, into: &ports, target: Self.name)
         case "--random": random = true
         default:
             throw ModelError(.unknownOption, input: option.name, "REDIRECT has no option \(option.name): it takes --to-ports and --random.", at: option.location)
@@ -42,15 +36,10 @@ public struct RedirectTarget: TargetExtension {
     }
 
     public func validate(context: ExtensionContext) throws {
-        if let ports, !NATRange.allowsPorts(context.ipProtocol) {
-            throw ModelError(
-                .notAllowed, input: "--to-ports \(ports)",
-                "REDIRECT --to-ports \(ports) needs the rule to match -p tcp, udp, sctp, dccp or icmp: add -p, or drop --to-ports.")
-        }
+        try ToPortsOption.validate(ports, target: Self.name, context: context)
     }
 
     public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        if let ports { writer.option("--to-ports", ports.text(separator: "-")) }
-        if random { writer.word("--random") }
+        ToPortsOption.save(ports, random: random, to: &writer)
     }
 }

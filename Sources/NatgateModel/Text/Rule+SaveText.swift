@@ -100,9 +100,16 @@ extension Table {
     /// rules.
     ///
     /// User chains always print `[0:0]`: the kernel keeps no counters for them, and iptables-save
-    /// prints zeros whatever a restore file said.
+    /// prints zeros whatever a restore file said. Built-in chains the table leaves out print as the
+    /// kernel creates them, `ACCEPT [0:0]`.
     public func saveText() -> String {
-        let ordered = canonicallyOrdered
+        var complete = self
+        // The kernel's table always has every built-in chain; one the model leaves out prints as
+        // the kernel creates it.
+        for builtin in name.builtinChains where chain(named: builtin) == nil {
+            complete.chains.append(Chain(name: builtin, policy: .accept))
+        }
+        let ordered = complete.canonicallyOrdered
         var text = "*\(name.rawValue)\n"
         for chain in ordered.chains {
             let builtin = name.isBuiltin(chain.name)

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import NatgateModel
+
+/// Generated rulesets loaded into the kernel with iptables-legacy-restore in a throwaway network
+/// namespace (`unshare --net`) and saved with iptables-legacy-save: natgate's text must be the same
+/// bytes. Runs as root where the legacy tools exist; elsewhere it is skipped.
+@Suite(.serialized, .enabled(if: SaveTextOracle.available, "needs root, unshare and iptables-legacy"))
+struct SaveTextOracleTests {
+    @Test(arguments: [(UInt64(1), Family.ipv4), (2, .ipv6), (3, .ipv4), (4, .ipv6), (5, .ipv4), (6, .ipv6)])
+    func generatedRulesFormatAsIptablesSavePrintsThem(seed: UInt64, family: Family) throws {
+        var generator = RuleGenerator(seed: seed &* 104_729)
+        let targets: [TableName: Set<String>] = [
+            .filter: ["REJECT", "LOG"], .nat: ["MASQUERADE", "SNAT", "DNAT", "REDIRECT", "LOG"],
+            .mangle: ["MARK", "CONNMARK", "TCPMSS", "CHECKSUM", "LOG"], .raw: ["CT", "NOTRACK", "LOG"],
+        ]
+        var lines: [(table: TableName, line: String)] = []
+        for table in [TableName.raw, .mangle, .nat, .filter] {
+            for _ in 0..<40 {
+                let chain = generator.random.pick(table.builtinChains).rawValue
+                var words = generator.rule(family: family, chain: chain, targets: targets[table], kernelOnly: true).words
+                if table == .nat, words.contains("-j DROP") { words = words.replacingOccurrences(of: "-j DROP", with: "-j ACCEPT") }
+                lines.append((table, "-A \(chain) \(words)"))
+            }
+        }
+        // Rules the kernel refuses are dropped one by one: they are validation gaps, not text.
+        var refused: [String] = []
+        var accepted: [(table: TableName, line: String)] = []
+        for table in [TableName.raw, .mangle, .nat, .filter] {
+            let entries = lines.filter { $0.table == table }
+            let whole = "*\(table)\n" + entries.map { $0.line + "\n" }.joined() + "COMMIT\n"
+            if (try? SaveTextOracle.saved(whole, tables: [table], family: family)) != nil {
+                accepted += entries
+                continue
+            }
+            for entry in entries {
+                if (try? SaveTextOracle.saved("*\(table)\n\(entry.line)\nCOMMIT\n", tables: [table], family: family)) != nil {
+                    accepted.append(entry)
+                } else {
+                    refused.append(entry.line)
+                }
+            }
+        }
+        var text = ""
+        for table in [TableName.raw, .mangle, .nat, .filter] {
+            text += "*\(table)\n" + accepted.filter { $0.table == table }.map { $0.line + "\n" }.joined() + "COMMIT\n"
+        }
+        let expected = try SaveTextOracle.saved(text, tables: [.raw, .mangle, .nat, .filter], family: family)
+        let ruleset = try Ruleset(saveText: text, family: family)
+        let ours = ruleset.saveText().split(separator: "\n").map(String.init)
+        let theirs = expected.split(separator: "\n").map(String.init)
+        #expect(ours.count == theirs.count)
+        for (mine, real) in zip(ours, theirs) where mine != real {
+            Issue.record("seed \(seed) \(family):\n  natgate:  \(mine)\n  iptables: \(real)")
+        }
+        // The generator stays within what the kernel accepts, so that this test checks text.
+        #expect(refused.count * 10 <= lines.count, "the kernel refused \(refused.count) of \(lines.count):\n\(refused.joined(separator: "\n"))")
+    }
+}
+
+enum SaveTextOracle {
+    static let available: Bool = {
+        guard getuid() == 0 else { return false }
+        return ["/usr/bin/unshare", "/usr/sbin/iptables-legacy-restore", "/usr/sbin/ip6tables-legacy-save"].allSatisfy {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }()
+
+    /// What `*-legacy-save -t TABLE` prints for each table, `#` lines removed, after restoring
+    /// `text` in a new network namespace.
+    static func saved(_ text: String, tables: [TableName], family: Family) throws -> String {
+        let tool = family == .ipv4 ? "iptables" : "ip6tables"
+        let saves = tables.map { "\(tool)-legacy-save -t \($0)" }.joined(separator: " && ")
+        // The input goes through a file and the child gets no pipe of ours but its output, so
+        // that no other child can inherit a pipe end and keep it open.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("natgate-oracle-\(UUID().uuidString).rules")
+        try Data(text.utf8).write(to: file)
+        defer {
+            try? FileManager.default.removeItem(at: file)
+            try? FileManager.default.removeItem(atPath: file.path + ".lock")
+        }
+        // A lock file of its own: /run/xtables.lock is shared by every namespace, and another
+        // test may hold it on purpose; iptables 1.8.9 would wait for it forever.
+        var environment = ProcessInfo.processInfo.environment
+        environment["XTABLES_LOCKFILE"] = file.path + ".lock"
+        let result = try SaveTextChildProcess.run(
+            "/usr/bin/unshare", ["--net", "--", "/bin/sh", "-c", "\(tool)-legacy-restore --counters < \"$0\" && \(saves)", file.path],
+            environment: environment)
+        guard result.status == 0 else {
+            throw ModelError(.syntax, input: text, "\(tool)-legacy-restore refused it: \(result.error)")
+        }
+        let data = Data(result.output.utf8)
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+    }
+}
