@@ -73,10 +73,20 @@ public enum ForwardingOutcome: Hashable, Sendable, CustomStringConvertible {
 /// exclusive `flock`, so concurrent natgate processes do not lose each other's records.
 public struct Forwarding: Sendable {
     public var sysctl: Sysctl
-    /// The directory of state files: `/run/natgate`.
+    /// The directory of state files: `$NATGATE_STATE_DIRECTORY` when set, else `/run/natgate`.
     public var directory: String
 
-    public init(sysctl: Sysctl = Sysctl(), directory: String = "/run/natgate") {
+    /// Where state files go unless a caller says otherwise: `$NATGATE_STATE_DIRECTORY` when it is
+    /// set and not empty (tests and embedding tools point it at a directory of their own), else
+    /// `/run/natgate`.
+    public static var defaultDirectory: String {
+        if let directory = getenv("NATGATE_STATE_DIRECTORY").map({ String(cString: $0) }), !directory.isEmpty {
+            return directory
+        }
+        return "/run/natgate"
+    }
+
+    public init(sysctl: Sysctl = Sysctl(), directory: String = Forwarding.defaultDirectory) {
         self.sysctl = sysctl
         self.directory = directory
     }

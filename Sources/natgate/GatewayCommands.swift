@@ -89,10 +89,7 @@ func runGatewayVerb(_ options: GatewayCommonOptions, sysctl: Bool = true, _ body
     logger.logLevel = options.verbose ? .debug : .warning
     let status: Int32
     do {
-        var controller = try GatewayController.kernel(namespace: options.namespace.name, manageForwarding: sysctl, logger: logger)
-        if let directory = ProcessInfo.processInfo.environment["NATGATE_STATE_DIRECTORY"], !directory.isEmpty {
-            controller.forwarding?.directory = directory
-        }
+        let controller = try GatewayController.kernel(namespace: options.namespace.name, manageForwarding: sysctl, logger: logger)
         status = try body(controller)
     } catch {
         let wrapped = NatgateError(wrapping: error)
