@@ -11,9 +11,9 @@ import NatgateModel
 public struct EntryList: Sendable, Hashable {
     public let family: Family
     /// The entries, each `next_offset` bytes long, one after the other.
-    public private(set) var bytes: [UInt8]
+    public internal(set) var bytes: [UInt8]
     /// Where each entry starts in `bytes`.
-    public private(set) var starts: [Int]
+    public internal(set) var starts: [Int]
 
     /// An empty list.
     public init(family: Family) {
