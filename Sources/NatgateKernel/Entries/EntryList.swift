@@ -65,11 +65,28 @@ public struct EntryList: Sendable, Hashable {
         bytes.append(contentsOf: other.bytes[base..<end])
     }
 
-    /// Appends the entry at `pointer` (`next_offset` bytes), as libiptc holds it.
-    mutating func append(copying pointer: UnsafeRawPointer, layout: EntryLayout) {
+    /// Appends the entry at `pointer` (`next_offset` bytes) out of libiptc's snapshot, its
+    /// standard target named again as natgate's encoder names it.
+    ///
+    /// libiptc keeps every standard target under an empty name, with the verdict's number or the
+    /// offset of the chain it jumps to, and would read an entry given back that way as a rule
+    /// without target. So a verdict gets its name back (`ACCEPT`) and a jump its chain's name with
+    /// the offset cleared: the entry can be inserted again, and compares equal to a fresh encoding.
+    mutating func append(copying pointer: UnsafeRawPointer, layout: EntryLayout, targetLabel: String) {
         let size = max(Int(pointer.loadUnaligned(fromByteOffset: layout.nextOffset, as: UInt16.self)), layout.headerSize)
-        starts.append(bytes.count)
+        let start = bytes.count
+        starts.append(start)
         bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: size))
+        let target = start + Int(pointer.loadUnaligned(fromByteOffset: layout.targetOffset, as: UInt16.self))
+        let label = Array(targetLabel.utf8)
+        guard target + EntryLayout.standardTargetSize <= bytes.count, bytes[target + 2] == 0,
+              !label.isEmpty, label.count < EntryLayout.extensionNameSize else { return }
+        // The kernel leaves part of a pointer after the NUL: clear the whole name field.
+        for i in 0..<EntryLayout.extensionNameSize { bytes[target + 2 + i] = i < label.count ? label[i] : 0 }
+        let isVerdict = EntryList.verdictLabels.contains { $0.0.dropLast().elementsEqual(label) }
+        if !isVerdict {
+            for i in 0..<4 { bytes[target + EntryLayout.extensionHeaderSize + i] = 0 }
+        }
     }
 
     /// Changes entry `index` in place; `body` must not change its size.
@@ -107,6 +124,12 @@ public struct EntryList: Sendable, Hashable {
                     guard partSize >= EntryLayout.extensionHeaderSize, offset + partSize <= size,
                           partSize == Int(q.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
                     else { return false }
+                    // A verdict is compared as a verdict: natgate writes `ACCEPT` and libiptc
+                    // stores an empty name with the number.
+                    if offset >= targetOffset, partSize == EntryLayout.standardTargetSize,
+                       let x = EntryList.verdict(p + offset), let y = EntryList.verdict(q + offset) {
+                        return x == y
+                    }
                     // The name up to and including its NUL, then the revision and the payload.
                     var i = 2
                     while i < 2 + EntryLayout.extensionNameSize {
@@ -123,6 +146,25 @@ public struct EntryList: Sendable, Hashable {
             }
         }
     }
+
+    /// The verdict of a standard target (`struct xt_standard_target` at `target`): the number
+    /// libiptc stores under an empty name, or the one a verdict's name stands for; nil for a jump
+    /// to a chain (whose number is an offset only libiptc knows).
+    static func verdict(_ target: UnsafeRawPointer) -> Int32? {
+        let name = target + 2
+        let number = target.loadUnaligned(fromByteOffset: EntryLayout.extensionHeaderSize, as: Int32.self)
+        switch name.load(as: UInt8.self) {
+        case 0: return number < 0 ? number : nil
+        default:
+            for (label, value) in verdictLabels where memcmp(name, label, label.count) == 0 { return value }
+            return nil
+        }
+    }
+
+    /// Each verdict's name with its NUL, and its number (`-NF_ACCEPT - 1`…; RETURN is `XT_RETURN`).
+    static let verdictLabels: [([UInt8], Int32)] = [
+        (Array("ACCEPT\0".utf8), -2), (Array("DROP\0".utf8), -1), (Array("QUEUE\0".utf8), -4), (Array("RETURN\0".utf8), -5),
+    ]
 
     private func nextOffset(at start: Int) -> UInt16 {
         let at = start + EntryLayout.of(family).nextOffset
