@@ -33,6 +33,14 @@ extension KernelBackend {
 
     /// The model of the table a handle holds.
     func decodeTable<C>(_ handle: borrowing TableHandle<C>) throws(KernelError) -> Table {
+        try decodeTable(handle, entryChain: nil).table
+    }
+
+    /// The model of the table a handle holds, except for the rules of `entryChain`: that chain is
+    /// in the model without rules, and its rules come back as entries (empty when the table has
+    /// no such chain).
+    func decodeTable<C>(_ handle: borrowing TableHandle<C>, entryChain: ChainName?) throws(KernelError) -> (table: Table, entries: EntryList) {
+        var entries = EntryList(family: C.family)
         let decoder = EntryDecoder(family: C.family, codecs: codecs, logger: logger)
         let layout = EntryLayout.of(C.family)
         var chains: [Chain] = []
@@ -48,6 +56,11 @@ extension KernelBackend {
                 chain.policy = Policy(rawValue: policy.name) ?? .accept
                 chain.counters = Counters(packets: policy.counters.pcnt, bytes: policy.counters.bcnt)
             }
+            if chainName == entryChain {
+                handle.forEachEntry(name) { pointer in entries.append(copying: pointer, layout: layout, targetLabel: handle.targetLabel(pointer)) }
+                chains.append(chain)
+                continue
+            }
             try handle.forEachEntry(name) { (pointer) throws(KernelError) in
                 let bytes = KernelBackend.copyEntry(pointer, layout: layout)
                 do throws(KernelError) {
@@ -60,7 +73,7 @@ extension KernelBackend {
             }
             chains.append(chain)
         }
-        return Table(name: handle.table, family: C.family, chains: chains).canonicallyOrdered
+        return (Table(name: handle.table, family: C.family, chains: chains).canonicallyOrdered, entries)
     }
 }
 

@@ -74,6 +74,26 @@ extension KernelBackend {
         try transaction(tables: tables, setCounters: false, dryRun: false, body)
     }
 
+    /// Changes tables as `update(tables:_:)` does, with the rules of some user chains handled as
+    /// kernel entries instead of model rules.
+    ///
+    /// For each `entryChains[table]`, `body` gets the chain in the model table without rules, and
+    /// its rules in `entries[table]` (empty when the chain does not exist yet). `body` may change
+    /// the model as usual (create or delete the chain, jump to it) and replaces the chain's rules
+    /// by setting `entries[table]`; the model chain must stay without rules. Old and new entries
+    /// are compared byte for byte (`EntryList.sameRule`): entries that stay keep their place and
+    /// counters, and only the difference goes to libiptc. This is how natgate changes a chain of
+    /// tens of thousands of rules without a model rule for each.
+    ///
+    /// - Throws: `KernelError`, or what `body` throws (then nothing is committed).
+    @discardableResult
+    public func update(
+        tables: [TableName], entryChains: [TableName: ChainName],
+        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+    ) throws -> UpdateReport {
+        try transaction(tables: tables, entryChains: entryChains, setCounters: false, dryRun: false, body)
+    }
+
     /// Changes one table; see `update(tables:_:)`.
     @discardableResult
     public func update(table: TableName, _ body: (inout Table) throws -> Void) throws -> UpdateReport {
@@ -148,14 +168,21 @@ extension KernelBackend {
     // MARK: - The transaction
 
     func transaction(tables: [TableName], setCounters: Bool, dryRun: Bool, _ body: (inout [TableName: Table]) throws -> Void) throws -> UpdateReport {
+        try transaction(tables: tables, entryChains: [:], setCounters: setCounters, dryRun: dryRun) { tables, _ in try body(&tables) }
+    }
+
+    func transaction(
+        tables: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool,
+        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+    ) throws -> UpdateReport {
         guard !tables.isEmpty else { return UpdateReport() }
         guard Set(tables).count == tables.count else {
             throw KernelError(.refused, "A table is listed twice in one update: \(tables.map(\.rawValue).joined(separator: ", ")).")
         }
         return try namespace.run {
             switch family {
-            case .ipv4: try transaction(IPv4Calls.self, tables: tables, setCounters: setCounters, dryRun: dryRun, body)
-            case .ipv6: try transaction(IPv6Calls.self, tables: tables, setCounters: setCounters, dryRun: dryRun, body)
+            case .ipv4: try transaction(IPv4Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, body)
+            case .ipv6: try transaction(IPv6Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, body)
             }
         }
     }
@@ -164,9 +191,11 @@ extension KernelBackend {
     private final class Snapshot<C: LibiptcCalls> {
         var handle: TableHandle<C>?
         let table: Table
-        init(_ handle: consuming TableHandle<C>, _ table: Table) {
+        let entries: EntryList
+        init(_ handle: consuming TableHandle<C>, _ table: Table, _ entries: EntryList) {
             self.handle = consume handle
             self.table = table
+            self.entries = entries
         }
     }
 
@@ -174,10 +203,39 @@ extension KernelBackend {
     private struct Prepared {
         var changes: TableChanges
         var entries: [[[UInt8]]]
+        /// The change to the chain handled as entries.
+        var entryEdit: EntryEdit?
+
+        var insertedRules: Int { changes.insertedRules + (entryEdit?.insertions.count ?? 0) }
+        var deletedRules: Int { changes.deletedRules + (entryEdit?.removals.count ?? 0) }
+        var isEmpty: Bool { changes.isEmpty && (entryEdit?.isEmpty ?? true) }
+    }
+
+    /// The model table and entries of `name` as `body` left them, checked against each other.
+    private func checkEntryChain(_ chain: ChainName?, table: Table, entries: EntryList?) throws(KernelError) {
+        let operation = KernelError.Operation(family: family, table: table.name, chain: chain?.rawValue)
+        guard let chain else {
+            if entries != nil {
+                throw KernelError(.refused, "The update set entries for the \(table.name) table, which has no chain handled as entries; name the chain in `entryChains:`.", operation: operation)
+            }
+            return
+        }
+        let entries = entries ?? EntryList(family: family)
+        if entries.family != family {
+            throw KernelError(.refused, "The entries for chain \(chain) are \(entries.family) but this backend writes \(family) tables.", operation: operation)
+        }
+        if let modelChain = table.chain(named: chain) {
+            if !modelChain.rules.isEmpty {
+                throw KernelError(.refused, "Chain \(chain) is handled as entries, but the update gave it model rules; set its rules through `entries` only.", operation: operation)
+            }
+        } else if !entries.isEmpty {
+            throw KernelError(.refused, "The update gave entries to chain \(chain), which the \(table.name) table does not have; create the chain in the model table too.", operation: operation)
+        }
     }
 
     private func transaction<C: LibiptcCalls>(
-        _: C.Type, tables names: [TableName], setCounters: Bool, dryRun: Bool, _ body: (inout [TableName: Table]) throws -> Void
+        _: C.Type, tables names: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool,
+        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws -> UpdateReport {
         let held = try lock.acquire(logger: logger)
         defer { held.keepAlive() }
@@ -187,6 +245,7 @@ extension KernelBackend {
         // The tables as read before natgate committed anything to them: what the closure is given
         // again after EAGAIN, and what the tables are restored to when a later one fails.
         var original: [TableName: Table] = [:]
+        var originalEntries: [TableName: EntryList] = [:]
         var committed: [TableName] = []
         var start = 0
         var attempt = 1
@@ -197,14 +256,16 @@ extension KernelBackend {
             var snapshots: [Snapshot<C>] = []
             for name in names[start...] {
                 let handle = try TableHandle<C>(name)
-                let table = try decodeTable(handle)
+                let (table, entries) = try decodeTable(handle, entryChain: entryChains[name])
                 original[name] = table
-                snapshots.append(Snapshot(handle, table))
+                if entryChains[name] != nil { originalEntries[name] = entries }
+                snapshots.append(Snapshot(handle, table, entries))
             }
             let prepareStart = clock.now
             report.readDuration += prepareStart - readStart
             var working = original
-            try body(&working)
+            var workingEntries = originalEntries
+            try body(&working, &workingEntries)
             if let extra = working.keys.first(where: { !names.contains($0) }) {
                 throw KernelError(.refused, "The update added the \(extra) table, which it did not ask for; list every table to change in `tables:`.",
                                   operation: .init(family: family, table: extra))
@@ -218,8 +279,13 @@ extension KernelBackend {
                                       operation: .init(family: family, table: name))
                 }
                 try TableValidator.validate(desired, expected: name, family: family)
+                try checkEntryChain(entryChains[name], table: desired, entries: workingEntries[name])
                 var changes = TableChanges(from: snapshots[offset].table, to: desired.canonicallyOrdered, setCounters: setCounters)
-                if !changes.isEmpty { changes.keepPolicyCounters(of: snapshots[offset].table) }
+                var entryEdit: EntryEdit?
+                if let chain = entryChains[name], desired.chain(named: chain) != nil {
+                    entryEdit = EntryEdit(chain: chain, from: snapshots[offset].entries, to: workingEntries[name] ?? EntryList(family: family))
+                }
+                if !changes.isEmpty || !(entryEdit?.isEmpty ?? true) { changes.keepPolicyCounters(of: snapshots[offset].table) }
                 let encoder = EntryEncoder(family: family, codecs: codecs)
                 var entries: [[[UInt8]]] = []
                 for edit in changes.ruleEdits {
@@ -229,7 +295,7 @@ extension KernelBackend {
                     }
                     entries.append(encoded)
                 }
-                prepared.append(Prepared(changes: changes, entries: entries))
+                prepared.append(Prepared(changes: changes, entries: entries, entryEdit: entryEdit))
             }
 
             report.prepareDuration += clock.now - prepareStart
@@ -238,10 +304,10 @@ extension KernelBackend {
                 let changes = prepared[offset].changes
                 report.tables[index].createdChains = changes.createdChains
                 report.tables[index].deletedChains = changes.deletedChains
-                report.tables[index].insertedRules = changes.insertedRules
-                report.tables[index].deletedRules = changes.deletedRules
+                report.tables[index].insertedRules = prepared[offset].insertedRules
+                report.tables[index].deletedRules = prepared[offset].deletedRules
                 report.tables[index].policyChanges = changes.policies.count
-                guard !changes.isEmpty else {
+                guard !prepared[offset].isEmpty else {
                     logger.debug("table unchanged", metadata: ["table": "\(name)", "family": "\(family)"])
                     snapshots[offset].handle = nil
                     continue
@@ -251,7 +317,7 @@ extension KernelBackend {
                     try apply(prepared[offset], to: handle)
                     try testHooks.beforeCommit?(name, attempt)
                 } catch {
-                    throw rollingBack(committed, original: original, after: error, C.self)
+                    throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)
                 }
                 if dryRun {
                     logger.info("test run: not committing", metadata: ["table": "\(name)", "changes": "\(report.tables[index])"])
@@ -267,7 +333,7 @@ extension KernelBackend {
                     start = index
                     continue attempts
                 } catch {
-                    throw rollingBack(committed, original: original, after: error, C.self)
+                    throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)
                 }
                 let duration = clock.now - began
                 report.tables[index].committed = true
@@ -275,7 +341,7 @@ extension KernelBackend {
                 committed.append(name)
                 logger.debug("committed", metadata: [
                     "table": "\(name)", "family": "\(family)", "duration": "\(duration)",
-                    "inserted": "\(changes.insertedRules)", "deleted": "\(changes.deletedRules)",
+                    "inserted": "\(prepared[offset].insertedRules)", "deleted": "\(prepared[offset].deletedRules)",
                 ])
             }
             return report
@@ -293,6 +359,10 @@ extension KernelBackend {
                 try handle.insert(entry, chain: edit.chain.rawValue, at: insertion.position)
             }
         }
+        if let edit = prepared.entryEdit {
+            for position in edit.removals { try handle.delete(chain: edit.chain.rawValue, at: position) }
+            for position in edit.insertions { try handle.insert(edit.new[position], chain: edit.chain.rawValue, at: position) }
+        }
         for chain in changes.deletedChains { try handle.deleteChain(chain.rawValue) }
         for policy in changes.policies { try handle.setPolicy(policy.chain.rawValue, policy.policy, counters: policy.counters) }
         for kept in changes.keptPolicyCounters { try handle.setPolicy(kept.chain.rawValue, kept.policy, counters: kept.counters) }
@@ -301,15 +371,22 @@ extension KernelBackend {
 
     /// Restores the tables already committed (latest first) to what was read, and returns the
     /// error to throw: `failure` itself when nothing was committed yet.
-    private func rollingBack<C: LibiptcCalls>(_ committed: [TableName], original: [TableName: Table], after failure: any Error, _: C.Type) -> any Error {
+    private func rollingBack<C: LibiptcCalls>(
+        _ committed: [TableName], original: [TableName: Table], entries originalEntries: [TableName: EntryList],
+        entryChains: [TableName: ChainName], after failure: any Error, _: C.Type
+    ) -> any Error {
         guard !committed.isEmpty else { return failure }
         let primary = (failure as? KernelError) ?? KernelError(.system, "\(failure)")
         var failures: [KernelError] = []
         for name in committed.reversed() {
             do {
                 let handle = try TableHandle<C>(name)
-                let now = try decodeTable(handle)
+                let (now, nowEntries) = try decodeTable(handle, entryChain: entryChains[name])
                 var changes = TableChanges(from: now, to: original[name]!)
+                var entryEdit: EntryEdit?
+                if let chain = entryChains[name], original[name]!.chain(named: chain) != nil {
+                    entryEdit = EntryEdit(chain: chain, from: nowEntries, to: originalEntries[name] ?? EntryList(family: family))
+                }
                 changes.keepPolicyCounters(of: original[name]!)
                 let encoder = EntryEncoder(family: family, codecs: codecs)
                 var entries: [[[UInt8]]] = []
@@ -320,7 +397,7 @@ extension KernelBackend {
                     }
                     entries.append(encoded)
                 }
-                try apply(Prepared(changes: changes, entries: entries), to: handle)
+                try apply(Prepared(changes: changes, entries: entries, entryEdit: entryEdit), to: handle)
                 try handle.commit()
                 logger.notice("restored table after a later table failed", metadata: ["table": "\(name)"])
             } catch {

@@ -51,10 +51,7 @@ struct EntryEncoder {
             guard let interface else { return }
             let bytes = Array(interface.value.rawValue.utf8)
             entry.replaceSubrange(name..<(name + bytes.count), with: bytes)
-            // iptables (xtables_parse_interface): 0xFF over the name and its NUL, or, for a
-            // wildcard, over the part before the '+' only.
-            let maskLength = interface.value.isWildcard ? bytes.count - 1 : bytes.count + 1
-            for i in 0..<maskLength { entry[mask + i] = 0xFF }
+            for i in 0..<interface.value.entryMaskLength { entry[mask + i] = 0xFF }
             if interface.negated { invert |= flag }
         }
         put(rule.inInterface, name: layout.inInterface, mask: layout.inInterfaceMask, flag: EntryLayout.invertIn)

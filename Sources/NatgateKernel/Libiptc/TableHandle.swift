@@ -59,6 +59,12 @@ struct TableHandle<Calls: LibiptcCalls>: ~Copyable {
         try check(result, chain, position + 1)
     }
 
+    /// Inserts `entry` (a complete `ipt_entry`/`ip6t_entry`) before 0-based `position`.
+    func insert(_ entry: ArraySlice<UInt8>, chain: String, at position: Int) throws(KernelError) {
+        let result = entry.withUnsafeBytes { Calls.insertEntry(chain: chain, $0.baseAddress!, at: UInt32(position), raw) }
+        try check(result, chain, position + 1)
+    }
+
     func append(_ entry: [UInt8], chain: String) throws(KernelError) {
         let result = entry.withUnsafeBytes { Calls.appendEntry(chain: chain, $0.baseAddress!, raw) }
         try check(result, chain, nil)

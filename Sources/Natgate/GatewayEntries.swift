@@ -1,0 +1,625 @@
+import Glibc
+import NatgateKernel
+import NatgateModel
+import NatgatePolicy
+
+/// natgate's owned chains of one family as kernel entries, made from gateways and read back into
+/// gateways without a model `Rule` per gateway.
+///
+/// The entries are byte for byte those of the model path: `GatewayCompiler.rules(for:table:)`
+/// encoded by `EntryList.append(encoding:table:chain:)`. They are made from templates instead:
+/// gateways with the same options other than subnet, uplink and via (the same *shape*: family,
+/// via given or not, inbound, exclusions, SNAT address, ports, `--random-fully`) have the same
+/// entries but for the subnet's address and mask, the interface names and masks, and the comment.
+/// A shape's template is built once, by compiling and encoding a prototype gateway of the shape
+/// with placeholder subnet, uplink and via, and noting where the placeholders landed. Each gateway
+/// is then a copy of the template with those fields written.
+///
+/// Safety: when a shape's template is built, it is checked once against the model path: the
+/// template is patched for the gateway that needed it (and for a second, made-up gateway of the
+/// shape with other values) and compared byte for byte with what the model path encodes for that
+/// gateway. A shape whose template fails the check is *model only*: its gateways are always
+/// encoded through the model path (correct, slower). So the template can only ever be a faster
+/// way to the same bytes, never other bytes.
+///
+/// A value caches its templates, so keep one per family and reuse it. It is not thread-safe to
+/// share one mutable value; copies are independent.
+public struct GatewayEntries: Sendable {
+    /// The family of every gateway and entry list this value handles.
+    public let family: Family
+    private let fields: EntryFields
+    private let compiler = GatewayCompiler()
+    private var templates: [ShapeTemplate] = []
+    private var shapeIndex: [Shape: Int] = [:]
+    /// Template indices, the most recently used first, tried in turn when reading back.
+    private var recent: [Int] = []
+    /// Interface names already validated when reading back, by their 16 name bytes.
+    private var interfaceNames: [InterfaceBytes.Name: InterfaceName] = [:]
+    /// The last uplink made into bytes, as gateways mostly share one.
+    private var lastUplink: (name: InterfaceName, bytes: InterfaceBytes)?
+    /// Entries made while reading back, to compare with the chain's.
+    private var scratch: EntryList
+
+    /// How many recent shapes reading back tries before decoding a gateway's rules.
+    static let recentLimit = 8
+
+    /// An empty cache for `family`.
+    public init(family: Family) {
+        self.family = family
+        self.fields = EntryFields.of(family)
+        self.scratch = EntryList(family: family)
+    }
+
+    /// Whether the template of `gateway`'s shape failed its check, so that its gateways are
+    /// encoded through the model path. Builds the template if needed. For tests and diagnostics.
+    public mutating func isModelOnly(_ gateway: Gateway) throws -> Bool {
+        templates[try templateIndex(for: gateway)].modelOnly
+    }
+
+    // MARK: Gateways to entries
+
+    /// Appends the entries of `gateway`'s rules in `table` to `list`: exactly those of
+    /// `GatewayCompiler().rules(for: gateway, table: table)`, each encoded for
+    /// `OwnedChains.owned(in: table)`. Nothing for a table natgate does not write.
+    ///
+    /// - Throws: `NatgateError` (`.invalidInput`) when the gateway or the list is of the other
+    ///   family; `KernelError` if the encoder refuses one of the rules (a bug).
+    public mutating func append(_ gateway: Gateway, table: TableName, to list: inout EntryList) throws {
+        guard gateway.family == family, list.family == family else {
+            throw NatgateError(
+                .invalidInput,
+                "Gateway \(gateway.key) is \(gateway.family), but these entries are \(list.family == family ? family : list.family); use the GatewayEntries and entry list of the gateway's family.")
+        }
+        guard table == .filter || table == .nat else { return }
+        let index = try templateIndex(for: gateway)
+        try append(index, values: values(gateway), table: table, to: &list)
+    }
+
+    /// The owned chain of `table` for the gateways of this family in `set`, in order: the entries
+    /// of `GatewayCompiler().rules(for: set, family: family, table: table)`. Capacity is reserved
+    /// up front, so the list is built in one allocation per buffer.
+    public mutating func entries(for set: GatewaySet, table: TableName) throws -> EntryList {
+        var list = EntryList(family: family)
+        guard table == .filter || table == .nat else { return list }
+        var indices: [Int] = []
+        indices.reserveCapacity(set.count)
+        var entryCount = 0
+        var byteCount = 0
+        for gateway in set.gateways where gateway.family == family {
+            let index = try templateIndex(for: gateway)
+            indices.append(index)
+            let template = templates[index].table(table)
+            entryCount += template.entries.count
+            byteCount += template.entries.bytes.count
+        }
+        list.reserveCapacity(entries: entryCount, bytes: byteCount)
+        var next = 0
+        for gateway in set.gateways where gateway.family == family {
+            try append(indices[next], values: values(gateway), table: table, to: &list)
+            next += 1
+        }
+        return list
+    }
+
+    private mutating func append(_ index: Int, values: Values, table: TableName, to list: inout EntryList) throws {
+        let template = templates[index]
+        if template.modelOnly {
+            try appendModel(values.gateway(template.shape), table: table, to: &list)
+            return
+        }
+        let part = template.table(table)
+        list.append(contentsOf: part.entries, 0..<part.entries.count) { buffer in
+            part.patch(buffer.baseAddress!, values: values, fields: fields)
+        }
+    }
+
+    /// The model path: compile, then encode each rule.
+    private func appendModel(_ gateway: Gateway?, table: TableName, to list: inout EntryList) throws {
+        guard let gateway, let chain = OwnedChains.owned(in: table) else { return }
+        for rule in compiler.rules(for: gateway, table: table) {
+            try list.append(encoding: rule, table: table, chain: chain)
+        }
+    }
+
+    private mutating func values(_ gateway: Gateway) -> Values {
+        let uplink: InterfaceBytes
+        if let last = lastUplink, last.name == gateway.uplink {
+            uplink = last.bytes
+        } else {
+            uplink = InterfaceBytes(gateway.uplink)
+            lastUplink = (gateway.uplink, uplink)
+        }
+        return Values(subnet: gateway.subnet, uplink: gateway.uplink, uplinkBytes: uplink,
+                      via: gateway.via, viaBytes: gateway.via.map(InterfaceBytes.init))
+    }
+
+    // MARK: Templates
+
+    private mutating func templateIndex(for gateway: Gateway) throws -> Int {
+        if let last = recent.first, templates[last].shape.fits(gateway) { return last }
+        let shape = Shape(gateway)
+        if let index = shapeIndex[shape] {
+            touch(index)
+            return index
+        }
+        let template = try ShapeTemplate(shape: shape, family: family, fields: fields, compiler: compiler, check: gateway)
+        templates.append(template)
+        shapeIndex[shape] = templates.count - 1
+        touch(templates.count - 1)
+        return templates.count - 1
+    }
+
+    /// Puts template `index` first among the recent ones.
+    private mutating func touch(_ index: Int) {
+        if recent.first == index { return }
+        if let at = recent.firstIndex(of: index) { recent.remove(at: at) }
+        recent.insert(index, at: 0)
+        if recent.count > GatewayEntries.recentLimit { recent.removeLast() }
+    }
+
+    // MARK: Entries to gateways
+
+    /// The gateways whose rules the owned chains hold, in chain order; nil when the chains hold
+    /// anything else.
+    ///
+    /// Non-nil means: `filter` and `nat` are, rule for rule, what `append` makes for these
+    /// gateways, in this order, and the gateways form a `GatewaySet` in its order; so
+    /// `entries(for: GatewaySet(result), table:)` gives the same rules again. Bytes the kernel
+    /// changes on its own are not compared: counters, `comefrom`, what follows each extension
+    /// name's NUL (see `EntryList.sameRule`), and a verdict carried as a number rather than a name
+    /// (see `EntryList.matchVerdictForm`).
+    ///
+    /// nil for a foreign rule, a rule without natgate's comment or whose comment is not
+    /// `natgate SUBNET UPLINK`, a gateway whose rules differ in any other byte or number from what
+    /// `append` makes, a gateway in only one table, gateways or rules out of order, or gateways that
+    /// conflict. Callers then read the chains through the model (`GatewayCompiler.read`), which
+    /// says what drifted.
+    ///
+    /// Fast path: a gateway's subnet, uplink and via are taken from its first filter rule, and its
+    /// rules are made from the recently seen shapes until one gives the chains' bytes. Otherwise
+    /// the rules carrying the gateway's comment are decoded into model rules, the gateway is
+    /// recovered from them as `GatewayCompiler.read` does, and is checked byte for byte the same way.
+    public mutating func gateways(filter: EntryList, nat: EntryList) -> [Gateway]? {
+        guard filter.family == family, nat.family == family else { return nil }
+        // Out of `self` while in use, so that it can be passed inout to methods of `self`.
+        var scratch = self.scratch
+        self.scratch = EntryList(family: family)
+        defer { self.scratch = scratch }
+        var gateways: [Gateway] = []
+        gateways.reserveCapacity(filter.count / 2)
+        var f = 0
+        var n = 0
+        while f < filter.count || n < nat.count {
+            guard f < filter.count, n < nat.count else { return nil }
+            if let (gateway, filterCount, natCount) = guess(filter: filter, f, nat: nat, n, scratch: &scratch) {
+                gateways.append(gateway)
+                f += filterCount
+                n += natCount
+                continue
+            }
+            guard let (gateway, filterCount, natCount) = recover(filter: filter, f, nat: nat, n, scratch: &scratch) else { return nil }
+            gateways.append(gateway)
+            f += filterCount
+            n += natCount
+        }
+        for (previous, current) in zip(gateways, gateways.dropFirst()) where !(previous.key < current.key) {
+            return nil
+        }
+        guard (try? GatewaySet(gateways)) != nil else { return nil }
+        return gateways
+    }
+
+    /// The gateway at filter entry `f` and nat entry `n` from the recent shapes, with how many
+    /// entries of each table it has; nil when no recent shape gives exactly those entries.
+    private mutating func guess(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout EntryList) -> (Gateway, Int, Int)? {
+        guard let subnet = network(filter, f, at: fields.source, mask: fields.sourceMask),
+              let uplink = interfaceName(filter, f, at: fields.outInterface)
+        else { return nil }
+        let via = interfaceName(filter, f, at: fields.inInterface)
+        let hasVia = filter.bytes[filter.starts[f] + fields.inInterface] != 0
+        guard !hasVia || via != nil else { return nil }
+        let uplinkBytes: InterfaceBytes
+        if let last = lastUplink, last.name == uplink {
+            uplinkBytes = last.bytes
+        } else {
+            uplinkBytes = InterfaceBytes(uplink)
+            lastUplink = (uplink, uplinkBytes)
+        }
+        let values = Values(subnet: subnet, uplink: uplink, uplinkBytes: uplinkBytes, via: via, viaBytes: via.map(InterfaceBytes.init))
+        for index in recent where templates[index].shape.hasVia == hasVia {
+            guard let filterCount = matches(index, values: values, table: .filter, in: filter, at: f, scratch: &scratch),
+                  let natCount = matches(index, values: values, table: .nat, in: nat, at: n, scratch: &scratch),
+                  let gateway = values.gateway(templates[index].shape)
+            else { continue }
+            touch(index)
+            return (gateway, filterCount, natCount)
+        }
+        return nil
+    }
+
+    /// How many entries template `index` makes for `values` in `table`, when `list` holds exactly
+    /// those from `start` and the entry after them is not the same gateway's; nil otherwise.
+    private mutating func matches(_ index: Int, values: Values, table: TableName, in list: EntryList, at start: Int, scratch: inout EntryList) -> Int? {
+        scratch.removeAll(keepingCapacity: true)
+        do { try append(index, values: values, table: table, to: &scratch) } catch { return nil }
+        guard start + scratch.count <= list.count, GatewayEntries.same(&scratch, list, start) else { return nil }
+        let after = start + scratch.count
+        if after < list.count, let comment = list.payload(ofMatch: "comment", in: after),
+           let mine = scratch.payload(ofMatch: "comment", in: 0), equal(list, comment, scratch, mine) {
+            return nil
+        }
+        return scratch.count
+    }
+
+    /// Whether `scratch` equals `list`'s entries from `start`, as the kernel may hand them back.
+    private static func same(_ scratch: inout EntryList, _ list: EntryList, _ start: Int) -> Bool {
+        for k in 0..<scratch.count where !scratch.sameRule(k, as: start + k, of: list) {
+            scratch.matchVerdictForm(k, to: start + k, of: list)
+            if !scratch.sameRule(k, as: start + k, of: list) { return false }
+        }
+        return true
+    }
+
+    /// The gateway whose comment filter entry `f` carries, recovered from its rules through the
+    /// model and checked against `append`; nil when that fails anywhere.
+    private mutating func recover(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout EntryList) -> (Gateway, Int, Int)? {
+        guard let comment = filter.payload(ofMatch: "comment", in: f),
+              let natComment = nat.payload(ofMatch: "comment", in: n),
+              equal(filter, comment, nat, natComment)
+        else { return nil }
+        func groupEnd(_ list: EntryList, _ start: Int) -> Int {
+            var end = start + 1
+            while end < list.count, let other = list.payload(ofMatch: "comment", in: end), equal(list, other, filter, comment) { end += 1 }
+            return end
+        }
+        let filterEnd = groupEnd(filter, f)
+        let natEnd = groupEnd(nat, n)
+        let text = String(decoding: filter.bytes[comment].prefix { $0 != 0 }, as: UTF8.self)
+        guard let key = OwnedChains.key(fromTag: text), key.subnet.family == family else { return nil }
+
+        var filterPart = EntryList(family: family)
+        filterPart.append(contentsOf: filter, f..<filterEnd)
+        var natPart = EntryList(family: family)
+        natPart.append(contentsOf: nat, n..<natEnd)
+        guard let filterRules = try? filterPart.rules(table: .filter, chain: OwnedChains.forward),
+              let natRules = try? natPart.rules(table: .nat, chain: OwnedChains.postrouting)
+        else { return nil }
+        let readback = compiler.read(
+            family: family,
+            filter: Table(name: .filter, family: family, chains: [Chain(name: OwnedChains.forward, rules: filterRules)]),
+            nat: Table(name: .nat, family: family, chains: [Chain(name: OwnedChains.postrouting, rules: natRules)]),
+            comparingChains: false)
+        guard readback.gateways.count == 1, let gateway = readback.gateways.first, gateway.key == key else { return nil }
+
+        guard let index = try? templateIndex(for: gateway) else { return nil }
+        let values = values(gateway)
+        guard matches(index, values: values, table: .filter, in: filter, at: f, scratch: &scratch) == filterEnd - f,
+              matches(index, values: values, table: .nat, in: nat, at: n, scratch: &scratch) == natEnd - n
+        else { return nil }
+        return (gateway, filterEnd - f, natEnd - n)
+    }
+
+    /// The network at `address`/`mask` of entry `index`; nil when the field is empty.
+    private func network(_ list: EntryList, _ index: Int, at address: Int, mask: Int) -> IPNetwork? {
+        let start = list.starts[index]
+        return list.bytes.withUnsafeBytes { raw -> IPNetwork? in
+            let p = raw.baseAddress! + start
+            switch family {
+            case .ipv4:
+                let value = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: address, as: UInt32.self))
+                let maskValue = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: mask, as: UInt32.self))
+                guard maskValue != 0 else { return nil }
+                return .v4(IPv4Network(masking: IPv4Address(rawValue: value), mask: maskValue))
+            case .ipv6:
+                func load(_ at: Int) -> IPv6Address {
+                    IPv6Address(high: UInt64(bigEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
+                                low: UInt64(bigEndian: p.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)))
+                }
+                let maskValue = load(mask)
+                guard maskValue.high != 0 || maskValue.low != 0 else { return nil }
+                return .v6(IPv6Network(masking: load(address), mask: maskValue))
+            }
+        }
+    }
+
+    /// The interface name at `offset` of entry `index`; nil when empty or not a valid name.
+    private mutating func interfaceName(_ list: EntryList, _ index: Int, at offset: Int) -> InterfaceName? {
+        let start = list.starts[index] + offset
+        let key = list.bytes.withUnsafeBytes { raw in
+            InterfaceBytes.Name(first: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self),
+                                second: raw.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+        }
+        guard key.first & 0xFF != 0 else { return nil }
+        if let known = interfaceNames[key] { return known }
+        let bytes = list.bytes[start..<(start + EntryFields.interfaceSize)]
+        guard bytes.contains(0), let name = try? InterfaceName(String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)),
+              InterfaceBytes(name).name == key
+        else { return nil }
+        if interfaceNames.count > 1024 { interfaceNames.removeAll() }
+        interfaceNames[key] = name
+        return name
+    }
+
+    /// Whether `a[ra]` and `b[rb]` hold the same bytes.
+    private func equal(_ a: EntryList, _ ra: Range<Int>, _ b: EntryList, _ rb: Range<Int>) -> Bool {
+        guard ra.count == rb.count else { return false }
+        return a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress! + ra.lowerBound, y.baseAddress! + rb.lowerBound, ra.count) == 0 }
+        }
+    }
+}
+
+// MARK: - Shapes and templates
+
+/// Everything about a gateway that its entries depend on, except the subnet, uplink and via.
+private struct Shape: Hashable, Sendable {
+    var hasVia: Bool
+    var inbound: Gateway.Inbound
+    var exclude: [IPNetwork]
+    var snatTo: IPAddress?
+    var ports: PortRange?
+    var randomFully: Bool
+
+    init(_ gateway: Gateway) {
+        hasVia = gateway.via != nil
+        inbound = gateway.inbound
+        exclude = gateway.exclude
+        snatTo = gateway.snatTo
+        ports = gateway.ports
+        randomFully = gateway.randomFully
+    }
+
+    /// Whether `gateway` has this shape (without making a `Shape`).
+    func fits(_ gateway: Gateway) -> Bool {
+        hasVia == (gateway.via != nil) && inbound == gateway.inbound && randomFully == gateway.randomFully
+            && ports == gateway.ports && snatTo == gateway.snatTo && exclude == gateway.exclude
+    }
+
+    /// The gateway of this shape with these subnet, uplink and via.
+    func gateway(subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName?) -> Gateway? {
+        try? Gateway(subnet: subnet, uplink: uplink, via: via, inbound: inbound, exclude: exclude,
+                     snatTo: snatTo, ports: ports, randomFully: randomFully)
+    }
+}
+
+/// A gateway's subnet, uplink and via, ready to be written into entries.
+private struct Values {
+    var subnet: IPNetwork
+    var uplink: InterfaceName
+    var uplinkBytes: InterfaceBytes
+    var via: InterfaceName?
+    var viaBytes: InterfaceBytes?
+
+    func gateway(_ shape: Shape) -> Gateway? { shape.gateway(subnet: subnet, uplink: uplink, via: via) }
+}
+
+/// An interface name and its kernel mask as two 16-byte fields (byte `i` in bits `8i` of the
+/// little-endian words), as `EntryEncoder` writes them.
+private struct InterfaceBytes: Sendable {
+    struct Name: Hashable, Sendable {
+        var first: UInt64
+        var second: UInt64
+    }
+    var name: Name
+    var mask: Name
+    var length: Int
+
+    init(_ interface: InterfaceName) {
+        var words: (UInt64, UInt64) = (0, 0)
+        var length = 0
+        for byte in interface.rawValue.utf8 {
+            if length < 8 { words.0 |= UInt64(byte) << (8 * length) } else { words.1 |= UInt64(byte) << (8 * (length - 8)) }
+            length += 1
+        }
+        name = Name(first: words.0, second: words.1)
+        let maskLength = interface.entryMaskLength
+        func ones(_ count: Int) -> UInt64 { count <= 0 ? 0 : count >= 8 ? .max : (1 << (8 * UInt64(count))) - 1 }
+        mask = Name(first: ones(maskLength), second: ones(maskLength - 8))
+        self.length = length
+    }
+
+    func store(_ p: UnsafeMutableRawPointer, name nameOffset: Int, mask maskOffset: Int) {
+        p.storeBytes(of: name.first.littleEndian, toByteOffset: nameOffset, as: UInt64.self)
+        p.storeBytes(of: name.second.littleEndian, toByteOffset: nameOffset + 8, as: UInt64.self)
+        p.storeBytes(of: mask.first.littleEndian, toByteOffset: maskOffset, as: UInt64.self)
+        p.storeBytes(of: mask.second.littleEndian, toByteOffset: maskOffset + 8, as: UInt64.self)
+    }
+}
+
+/// The entries of one shape in both tables, and whether they are used at all.
+private struct ShapeTemplate: Sendable {
+    var shape: Shape
+    var filter: TableTemplate
+    var nat: TableTemplate
+    /// The check failed: encode this shape's gateways through the model path.
+    var modelOnly: Bool
+
+    func table(_ name: TableName) -> TableTemplate { name == .filter ? filter : nat }
+
+    /// Placeholders, chosen from documentation ranges; any distinct values would do.
+    static func placeholders(_ family: Family) -> (subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName) {
+        let subnet = family == .ipv4 ? "198.51.100.128/27" : "2001:db8:ffff:fffe::/63"
+        return (try! IPNetwork(subnet), InterfaceName(valid: "ngtemplateup0"), InterfaceName(valid: "ngtemplatevia0"))
+    }
+
+    /// A second gateway of the shape, with other values of other lengths, for the check.
+    static func probe(_ family: Family) -> (subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName) {
+        let subnet = family == .ipv4 ? "203.0.113.7/32" : "2001:db8:1:2:3:4:5:0/113"
+        return (try! IPNetwork(subnet), InterfaceName(valid: "p+"), InterfaceName(valid: "abcdefghijklmn+"))
+    }
+
+    /// Builds and checks the template of `shape`; `check` is a gateway of that shape.
+    init(shape: Shape, family: Family, fields: EntryFields, compiler: GatewayCompiler, check: Gateway) throws {
+        self.shape = shape
+        let placeholder = ShapeTemplate.placeholders(family)
+        let prototype = shape.gateway(subnet: placeholder.subnet, uplink: placeholder.uplink, via: shape.hasVia ? placeholder.via : nil)
+        var tables: [TableTemplate] = []
+        var usable = prototype != nil
+        for table in [TableName.filter, .nat] {
+            var list = EntryList(family: family)
+            if let prototype {
+                for rule in compiler.rules(for: prototype, table: table) {
+                    try list.append(encoding: rule, table: table, chain: OwnedChains.owned(in: table)!)
+                }
+            }
+            let template = TableTemplate(list, fields: fields, placeholder: placeholder)
+            usable = usable && template != nil
+            tables.append(template ?? TableTemplate(entries: list))
+        }
+        filter = tables[0]
+        nat = tables[1]
+        modelOnly = !usable
+        guard usable else { return }
+
+        let probe = ShapeTemplate.probe(family)
+        for gateway in [check, shape.gateway(subnet: probe.subnet, uplink: probe.uplink, via: shape.hasVia ? probe.via : nil)] {
+            guard let gateway else { continue }
+            let values = Values(subnet: gateway.subnet, uplink: gateway.uplink, uplinkBytes: InterfaceBytes(gateway.uplink),
+                                via: gateway.via, viaBytes: gateway.via.map(InterfaceBytes.init))
+            for table in [TableName.filter, .nat] {
+                var model = EntryList(family: family)
+                for rule in compiler.rules(for: gateway, table: table) {
+                    try model.append(encoding: rule, table: table, chain: OwnedChains.owned(in: table)!)
+                }
+                let part = self.table(table)
+                var patched = EntryList(family: family)
+                patched.append(contentsOf: part.entries, 0..<part.entries.count) { buffer in
+                    part.patch(buffer.baseAddress!, values: values, fields: fields)
+                }
+                if patched != model {
+                    modelOnly = true
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// One table's entries of a shape, and where each gateway's values go in them.
+private struct TableTemplate: Sendable {
+    struct Field: Sendable {
+        var value: Int
+        var mask: Int
+    }
+    var entries: EntryList
+    var subnets: [Field] = []
+    var uplinks: [Field] = []
+    var vias: [Field] = []
+    /// Where each entry's comment payload starts (256 bytes, `struct xt_comment_info`).
+    var comments: [Int] = []
+
+    static let commentSize = 256
+
+    init(entries: EntryList) { self.entries = entries }
+
+    /// Finds the placeholders in `entries`; nil when a comment is missing or of another size.
+    init?(_ entries: EntryList, fields: EntryFields, placeholder: (subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName)) {
+        self.entries = entries
+        let subnet = TableTemplate.networkBytes(placeholder.subnet)
+        let uplink = InterfaceBytes(placeholder.uplink)
+        let via = InterfaceBytes(placeholder.via)
+        let bytes = entries.bytes
+        func read(_ at: Int, _ count: Int) -> [UInt8] { Array(bytes[at..<(at + count)]) }
+        func name(_ at: Int) -> InterfaceBytes.Name {
+            bytes.withUnsafeBytes {
+                InterfaceBytes.Name(first: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self),
+                                    second: $0.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self))
+            }
+        }
+        for index in 0..<entries.count {
+            let start = entries.starts[index]
+            let size = fields.addressSize
+            if read(start + fields.source, size) == subnet.address, read(start + fields.sourceMask, size) == subnet.mask {
+                subnets.append(Field(value: start + fields.source, mask: start + fields.sourceMask))
+            } else if read(start + fields.destination, size) == subnet.address, read(start + fields.destinationMask, size) == subnet.mask {
+                subnets.append(Field(value: start + fields.destination, mask: start + fields.destinationMask))
+            }
+            for (at, mask) in [(fields.inInterface, fields.inInterfaceMask), (fields.outInterface, fields.outInterfaceMask)] {
+                let field = Field(value: start + at, mask: start + mask)
+                if name(start + at) == uplink.name { uplinks.append(field) }
+                if name(start + at) == via.name { vias.append(field) }
+            }
+            guard let comment = entries.payload(ofMatch: "comment", in: index), comment.count == TableTemplate.commentSize else { return nil }
+            comments.append(comment.lowerBound)
+        }
+    }
+
+    static func networkBytes(_ network: IPNetwork) -> (address: [UInt8], mask: [UInt8]) {
+        switch network {
+        case .v4(let v4): (v4.address.bytes, IPv4Address(rawValue: v4.mask).bytes)
+        case .v6(let v6): (v6.address.bytes, v6.mask.bytes)
+        }
+    }
+
+    /// Writes `values` into a copy of `entries` at `p`.
+    func patch(_ p: UnsafeMutableRawPointer, values: Values, fields: EntryFields) {
+        switch values.subnet {
+        case .v4(let network):
+            for field in subnets {
+                p.storeBytes(of: network.address.rawValue.bigEndian, toByteOffset: field.value, as: UInt32.self)
+                p.storeBytes(of: network.mask.bigEndian, toByteOffset: field.mask, as: UInt32.self)
+            }
+        case .v6(let network):
+            for field in subnets {
+                p.storeBytes(of: network.address.high.bigEndian, toByteOffset: field.value, as: UInt64.self)
+                p.storeBytes(of: network.address.low.bigEndian, toByteOffset: field.value + 8, as: UInt64.self)
+                p.storeBytes(of: network.mask.high.bigEndian, toByteOffset: field.mask, as: UInt64.self)
+                p.storeBytes(of: network.mask.low.bigEndian, toByteOffset: field.mask + 8, as: UInt64.self)
+            }
+        }
+        for field in uplinks { values.uplinkBytes.store(p, name: field.value, mask: field.mask) }
+        if let via = values.viaBytes {
+            for field in vias { via.store(p, name: field.value, mask: field.mask) }
+        }
+        guard let first = comments.first else { return }
+        let comment = p + first
+        comment.initializeMemory(as: UInt8.self, repeating: 0, count: TableTemplate.commentSize)
+        TagWriter.write(values, to: comment)
+        for other in comments.dropFirst() {
+            (p + other).copyMemory(from: comment, byteCount: TableTemplate.commentSize)
+        }
+    }
+}
+
+/// Writes `OwnedChains.tag(key)` (`natgate 10.200.1.0/24 eth0`) without making a string, for
+/// IPv4 networks with a prefix length; through the string otherwise.
+private enum TagWriter {
+    static let prefix = Array(OwnedChains.tagPrefix.utf8)
+
+    /// Writes the tag at `p` (which is zeroed and has room for 256 bytes).
+    static func write(_ values: Values, to p: UnsafeMutableRawPointer) {
+        var at = 0
+        guard case .v4(let network) = values.subnet, let length = network.prefixLength else {
+            for byte in OwnedChains.tag(Gateway.Key(subnet: values.subnet, uplink: values.uplink)).utf8.prefix(255) {
+                p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
+                at += 1
+            }
+            return
+        }
+        for byte in prefix {
+            p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
+            at += 1
+        }
+        func decimal(_ value: UInt32) {
+            if value >= 100 { p.storeBytes(of: UInt8(48 + value / 100), toByteOffset: at, as: UInt8.self); at += 1 }
+            if value >= 10 { p.storeBytes(of: UInt8(48 + value / 10 % 10), toByteOffset: at, as: UInt8.self); at += 1 }
+            p.storeBytes(of: UInt8(48 + value % 10), toByteOffset: at, as: UInt8.self)
+            at += 1
+        }
+        let address = network.address.rawValue
+        decimal(address >> 24)
+        for shift in [UInt32(16), 8, 0] {
+            p.storeBytes(of: UInt8(ascii: "."), toByteOffset: at, as: UInt8.self)
+            at += 1
+            decimal(address >> shift & 0xFF)
+        }
+        p.storeBytes(of: UInt8(ascii: "/"), toByteOffset: at, as: UInt8.self)
+        at += 1
+        decimal(UInt32(length))
+        p.storeBytes(of: UInt8(ascii: " "), toByteOffset: at, as: UInt8.self)
+        at += 1
+        // The name's 16 bytes, NUL-padded: the rest of the comment is zero already.
+        p.storeBytes(of: values.uplinkBytes.name.first.littleEndian, toByteOffset: at, as: UInt64.self)
+        p.storeBytes(of: values.uplinkBytes.name.second.littleEndian, toByteOffset: at + 8, as: UInt64.self)
+    }
+}

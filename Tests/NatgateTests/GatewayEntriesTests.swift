@@ -1,0 +1,325 @@
+import NatgateKernel
+import NatgateModel
+import NatgatePolicy
+import Testing
+@testable import Natgate
+
+/// `GatewayEntries` against the model path (compile each gateway into rules, encode each rule),
+/// byte for byte, over random gateway sets that use every option; and reading entries back.
+@Suite("Gateway entries from templates")
+struct GatewayEntriesTests {
+    /// The model path: what `GatewayEntries.entries(for:table:)` must equal.
+    static func modelEntries(_ set: GatewaySet, family: Family, table: TableName) throws -> EntryList {
+        var list = EntryList(family: family)
+        for rule in GatewayCompiler().rules(for: set, family: family, table: table) {
+            try list.append(encoding: rule, table: table, chain: OwnedChains.owned(in: table)!)
+        }
+        return list
+    }
+
+    @Test("entries equal the model path's, byte for byte", arguments: 0..<40)
+    func sameAsModel(seed: Int) throws {
+        var random = SeededRandom(seed: UInt64(seed))
+        let set = RandomGateways.set(count: 1 + seed % 25, using: &random)
+        for family in Family.allCases {
+            var entries = GatewayEntries(family: family)
+            for table in [TableName.filter, .nat] {
+                let model = try GatewayEntriesTests.modelEntries(set, family: family, table: table)
+                let fast = try entries.entries(for: set, table: table)
+                #expect(fast.count == model.count)
+                for index in 0..<min(fast.count, model.count) where fast[index] != model[index] {
+                    Issue.record("\(family) \(table) entry \(index) differs (seed \(seed)): \(GatewayCompiler().rules(for: set, family: family, table: table)[index])")
+                }
+                #expect(fast == model)
+            }
+            for gateway in set.gateways(of: family) {
+                #expect(try !entries.isModelOnly(gateway), "template refused for \(gateway)")
+            }
+        }
+    }
+
+    @Test("append adds one gateway's entries, and nothing for other tables")
+    func appendOne() throws {
+        let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), via: InterfaceName("veth+"), ports: PortRange(lower: 1024, upper: 65535))
+        var entries = GatewayEntries(family: .ipv4)
+        var list = EntryList(family: .ipv4)
+        try entries.append(gateway, table: .nat, to: &list)
+        #expect(list == (try GatewayEntriesTests.modelEntries(GatewaySet([gateway]), family: .ipv4, table: .nat)))
+        #expect(list.count == 3)
+        var mangle = EntryList(family: .ipv4)
+        try entries.append(gateway, table: .mangle, to: &mangle)
+        #expect(mangle.isEmpty)
+        var v6 = EntryList(family: .ipv6)
+        #expect(throws: NatgateError.self) { try entries.append(gateway, table: .nat, to: &v6) }
+    }
+
+    @Test("reading entries back gives the gateways", arguments: 0..<40)
+    func readBack(seed: Int) throws {
+        var random = SeededRandom(seed: UInt64(1000 + seed))
+        let set = RandomGateways.set(count: seed % 30, using: &random)
+        for family in Family.allCases {
+            let filter = try GatewayEntriesTests.modelEntries(set, family: family, table: .filter)
+            let nat = try GatewayEntriesTests.modelEntries(set, family: family, table: .nat)
+            var fresh = GatewayEntries(family: family)
+            #expect(fresh.gateways(filter: filter, nat: nat) == set.gateways(of: family), "seed \(seed)")
+            // Again with the shapes learnt: the fast path.
+            #expect(fresh.gateways(filter: filter, nat: nat) == set.gateways(of: family), "seed \(seed)")
+        }
+    }
+
+    @Test("reading back gives nil for anything but exactly the gateways' entries", arguments: 0..<30)
+    func readBackRefuses(seed: Int) throws {
+        var random = SeededRandom(seed: UInt64(2000 + seed))
+        let set = RandomGateways.set(count: 2 + seed % 12, using: &random)
+        for family in Family.allCases {
+            let gateways = set.gateways(of: family)
+            guard gateways.count >= 2 else { continue }
+            let filter = try GatewayEntriesTests.modelEntries(set, family: family, table: .filter)
+            let nat = try GatewayEntriesTests.modelEntries(set, family: family, table: .nat)
+            var entries = GatewayEntries(family: family)
+            #expect(entries.gateways(filter: filter, nat: nat) == gateways)
+
+            func refuses(_ filter: EntryList, _ nat: EntryList, _ what: String) {
+                var fresh = GatewayEntries(family: family)
+                #expect(fresh.gateways(filter: filter, nat: nat) == nil, "fresh: \(what) (seed \(seed))")
+                #expect(entries.gateways(filter: filter, nat: nat) == nil, "warm: \(what) (seed \(seed))")
+            }
+            let tables = [(filter, nat), (nat, filter)]
+            for (list, other) in tables {
+                let swapped = list == nat
+                func pair(_ changed: EntryList) -> (EntryList, EntryList) { swapped ? (other, changed) : (changed, other) }
+
+                // A foreign rule.
+                let foreign = Rule(source: Negatable(family == .ipv4 ? try IPNetwork("192.0.2.0/24") : try IPNetwork("2001:db8::/32")), target: .accept)
+                var withForeign = EntryList(family: family)
+                try withForeign.append(encoding: foreign, table: swapped ? .nat : .filter, chain: OwnedChains.owned(in: swapped ? .nat : .filter)!)
+                let at = Int.random(in: 0...list.count, using: &random)
+                var inserted = EntryList(family: family)
+                inserted.append(contentsOf: list, 0..<at)
+                inserted.append(0, of: withForeign)
+                inserted.append(contentsOf: list, at..<list.count)
+                let (f1, n1) = pair(inserted)
+                refuses(f1, n1, "foreign rule at \(at)")
+
+                // Entries that are not exclusions: taking out an exclusion, or changing its
+                // destination, leaves the rules of a gateway with other exclusions.
+                let rules = GatewayCompiler().rules(for: set, family: family, table: swapped ? .nat : .filter)
+                let candidates = rules.indices.filter { rules[$0].target != .verdict(.return) }
+
+                // One byte changed: in the header, or in the comment.
+                let index = candidates.randomElement(using: &random)!
+                var changed = list
+                let fields = EntryFields.of(family)
+                let offset: Int
+                if Bool.random(using: &random) {
+                    offset = Int.random(in: 0..<fields.targetOffset, using: &random)
+                } else {
+                    offset = changed.payload(ofMatch: "comment", in: index)!.lowerBound - changed.starts[index] + Int.random(in: 0..<256, using: &random)
+                }
+                changed.withEntry(index) { $0[$0.startIndex + offset] ^= UInt8.random(in: 1...255, using: &random) }
+                let (f2, n2) = pair(changed)
+                refuses(f2, n2, "byte \(offset) of entry \(index) changed")
+
+                // A missing rule.
+                let missing = candidates.randomElement(using: &random)!
+                var without = EntryList(family: family)
+                without.append(contentsOf: list, 0..<missing)
+                without.append(contentsOf: list, (missing + 1)..<list.count)
+                let (f3, n3) = pair(without)
+                refuses(f3, n3, "entry \(missing) missing")
+
+                // Two neighbouring rules swapped.
+                let first = Int.random(in: 0..<(list.count - 1), using: &random)
+                if list[first] != list[first + 1] {
+                    var reordered = EntryList(family: family)
+                    reordered.append(contentsOf: list, 0..<first)
+                    reordered.append(first + 1, of: list)
+                    reordered.append(first, of: list)
+                    reordered.append(contentsOf: list, (first + 2)..<list.count)
+                    let (f4, n4) = pair(reordered)
+                    refuses(f4, n4, "entries \(first) and \(first + 1) swapped")
+                }
+            }
+
+            // A gateway in filter only.
+            let dropped = gateways[Int.random(in: 0..<gateways.count, using: &random)]
+            let fewer = try GatewaySet(gateways.filter { $0 != dropped })
+            refuses(filter, try GatewayEntriesTests.modelEntries(fewer, family: family, table: .nat), "\(dropped) missing from nat")
+            refuses(try GatewayEntriesTests.modelEntries(fewer, family: family, table: .filter), nat, "\(dropped) missing from filter")
+
+            // Two whole gateways swapped in both tables: out of order.
+            var swappedFilter = EntryList(family: family)
+            var swappedNat = EntryList(family: family)
+            for gateway in [gateways[1], gateways[0]] + gateways.dropFirst(2) {
+                try entries.append(gateway, table: .filter, to: &swappedFilter)
+                try entries.append(gateway, table: .nat, to: &swappedNat)
+            }
+            refuses(swappedFilter, swappedNat, "first two gateways swapped")
+
+            // A gateway's rules repeated.
+            var twice = filter
+            twice.append(contentsOf: filter, 0..<2)
+            refuses(twice, nat, "first gateway's filter rules repeated at the end")
+
+            // Lists of the other family.
+            let other: Family = family == .ipv4 ? .ipv6 : .ipv4
+            #expect(entries.gateways(filter: EntryList(family: other), nat: EntryList(family: other)) == nil)
+        }
+    }
+
+    @Test("reading back a comment that is not natgate's gives nil")
+    func foreignComment() throws {
+        let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))
+        var filterRules = GatewayCompiler().rules(for: gateway, table: .filter)
+        let natRules = GatewayCompiler().rules(for: gateway, table: .nat)
+        for index in filterRules.indices {
+            filterRules[index].matches = [Match(try CommentMatch("natgate 10.200.1.0/24 eth0 extra"))] + filterRules[index].matches.dropFirst()
+        }
+        var filter = EntryList(family: .ipv4)
+        var nat = EntryList(family: .ipv4)
+        for rule in filterRules { try filter.append(encoding: rule, table: .filter, chain: OwnedChains.forward) }
+        for rule in natRules { try nat.append(encoding: rule, table: .nat, chain: OwnedChains.postrouting) }
+        var entries = GatewayEntries(family: .ipv4)
+        #expect(entries.gateways(filter: filter, nat: nat) == nil)
+        #expect(entries.gateways(filter: EntryList(family: .ipv4), nat: EntryList(family: .ipv4)) == [])
+    }
+
+    @Test("entry lists decode into the rules they were encoded from", arguments: 0..<10)
+    func decodesRules(seed: Int) throws {
+        var random = SeededRandom(seed: UInt64(3000 + seed))
+        let set = RandomGateways.set(count: 10, using: &random)
+        for family in Family.allCases {
+            for table in [TableName.filter, .nat] {
+                let list = try GatewayEntriesTests.modelEntries(set, family: family, table: table)
+                let rules = try list.rules(table: table, chain: OwnedChains.owned(in: table)!)
+                #expect(rules.map(\.withoutCounters) == GatewayCompiler().rules(for: set, family: family, table: table))
+            }
+        }
+    }
+
+    @Test("entries the kernel hands back read back as the gateways", .enabled(if: isRoot, rootReason))
+    func kernelReadBack() throws {
+        try ThrowawayNamespace.with { scratch in
+            for family in Family.allCases {
+                let v4 = family == .ipv4
+                let gateways = try [
+                    Gateway(subnet: IPNetwork(v4 ? "10.200.1.0/24" : "fd00:200:1::/64"), uplink: InterfaceName("eth0")),
+                    Gateway(subnet: IPNetwork(v4 ? "10.200.2.0/31" : "fd00:200:2::/127"), uplink: InterfaceName("wlan+"),
+                            via: InterfaceName("veth+"), inbound: .all),
+                    Gateway(subnet: IPNetwork(v4 ? "10.200.3.0/24" : "fd00:200:3::/64"), uplink: InterfaceName("eth1"),
+                            via: InterfaceName("v-eth3"),
+                            exclude: [IPNetwork(v4 ? "10.0.0.0/8" : "fd00::/8"), IPNetwork(v4 ? "192.168.0.0/16" : "fc00::/8")],
+                            snatTo: IPAddress(v4 ? "198.51.100.1" : "2001:db8::1"), ports: PortRange(lower: 1024, upper: 65535), randomFully: true),
+                    Gateway(subnet: IPNetwork(v4 ? "12.0.0.0/7" : "2200::/7"), uplink: InterfaceName("abcdefghijklmno"),
+                            ports: PortRange(lower: 2000, upper: 3000)),
+                ]
+                let set = try GatewaySet(gateways)
+                let backend = KernelBackend(family: family, namespace: scratch.namespace)
+                try backend.update(tables: OwnedChains.tables) { tables in
+                    for table in OwnedChains.tables { try GatewayCompiler().install(set, into: &tables[table]!) }
+                }
+                func entries(_ table: TableName) throws -> EntryList {
+                    var list = EntryList(family: family)
+                    for entry in try backend.rawEntries(table) where entry.chain == OwnedChains.owned(in: table)!.rawValue {
+                        list.append(entry.bytes)
+                    }
+                    return list
+                }
+                let filter = try entries(.filter)
+                let nat = try entries(.nat)
+                #expect(filter.count == 8)
+                // The kernel's bytes are not natgate's: it numbers verdicts and keeps its bookkeeping.
+                #expect(filter != (try GatewayEntriesTests.modelEntries(set, family: family, table: .filter)))
+                var fresh = GatewayEntries(family: family)
+                #expect(fresh.gateways(filter: filter, nat: nat) == set.gateways, "\(family), shapes learnt from the kernel's entries")
+                #expect(fresh.gateways(filter: filter, nat: nat) == set.gateways, "\(family), shapes known")
+                var warm = GatewayEntries(family: family)
+                _ = try warm.entries(for: set, table: .filter)
+                #expect(warm.gateways(filter: filter, nat: nat) == set.gateways, "\(family), shapes learnt from writing")
+            }
+        }
+    }
+}
+
+// MARK: - Random gateways
+
+/// SplitMix64: a small seeded generator, so that a failing seed can be run again.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Gateways with every option, in both families.
+enum RandomGateways {
+    static let uplinks = ["eth0", "wlan+", "e", "abcdefghijklmno", "x+", "ens3f0np0", "abcdefghijklmn+"]
+    static let vias = ["v-eth1", "veth+", "v", "abcdefghijklmno", "p+"]
+
+    static func network(_ family: Family, using random: inout SeededRandom) -> IPNetwork {
+        switch family {
+        case .ipv4:
+            let address = IPv4Address(rawValue: UInt32.random(in: 1...UInt32.max, using: &random))
+            if Int.random(in: 0..<12, using: &random) == 0 {
+                // A mask that is not a prefix.
+                return .v4(IPv4Network(masking: address, mask: 0xFF00_FF00))
+            }
+            let length = [1, 7, 8, 13, 16, 22, 24, 25, 29, 30, 31, 32].randomElement(using: &random)!
+            return .v4(IPv4Network(masking: address, prefixLength: length))
+        case .ipv6:
+            let address = IPv6Address(high: UInt64.random(in: 1...UInt64.max, using: &random), low: random.next())
+            let length = [1, 7, 16, 48, 56, 63, 64, 65, 96, 112, 126, 127, 128].randomElement(using: &random)!
+            return .v6(IPv6Network(masking: address, prefixLength: length))
+        }
+    }
+
+    static func address(_ family: Family, using random: inout SeededRandom) -> IPAddress {
+        switch family {
+        case .ipv4: .v4(IPv4Address(rawValue: UInt32.random(in: 1...UInt32.max, using: &random)))
+        case .ipv6: .v6(IPv6Address(high: random.next(), low: random.next()))
+        }
+    }
+
+    static func gateway(_ family: Family, using random: inout SeededRandom) -> Gateway? {
+        let uplink = uplinks.randomElement(using: &random)!
+        let via = Bool.random(using: &random) ? vias.randomElement(using: &random)! : nil
+        let exclude = (0..<[0, 0, 1, 2, 3].randomElement(using: &random)!).map { _ in network(family, using: &random) }
+        let snatTo = Bool.random(using: &random) ? address(family, using: &random) : nil
+        var ports: PortRange?
+        if Bool.random(using: &random) {
+            let lower = UInt16.random(in: 1...65535, using: &random)
+            ports = try? PortRange(lower: lower, upper: UInt16.random(in: lower...65535, using: &random))
+        }
+        return try? Gateway(
+            subnet: network(family, using: &random), uplink: InterfaceName(valid: uplink), via: via.map { InterfaceName(valid: $0) },
+            inbound: Bool.random(using: &random) ? .established : .all, exclude: exclude, snatTo: snatTo, ports: ports,
+            randomFully: Bool.random(using: &random))
+    }
+
+    /// About `count` gateways of both families whose subnets do not overlap; several share a shape.
+    static func set(count: Int, using random: inout SeededRandom) -> GatewaySet {
+        var gateways: [Gateway] = []
+        var attempts = 0
+        while gateways.count < count, attempts < count * 20 {
+            attempts += 1
+            let family: Family = Bool.random(using: &random) ? .ipv4 : .ipv6
+            guard var gateway = gateway(family, using: &random) else { continue }
+            // Reuse an earlier gateway's shape now and then.
+            if let earlier = gateways.filter({ $0.family == family }).randomElement(using: &random), Bool.random(using: &random),
+               let same = try? Gateway(subnet: gateway.subnet, uplink: gateway.uplink, via: earlier.via == nil ? nil : gateway.via ?? earlier.via,
+                                       inbound: earlier.inbound, exclude: earlier.exclude, snatTo: earlier.snatTo, ports: earlier.ports,
+                                       randomFully: earlier.randomFully)
+            {
+                gateway = same
+            }
+            guard !gateways.contains(where: { $0.subnet.overlaps(gateway.subnet) }) else { continue }
+            gateways.append(gateway)
+        }
+        return try! GatewaySet(gateways)
+    }
+}
