@@ -81,10 +81,18 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.uplink = uplink
         self.via = via
         self.inbound = inbound
-        self.exclude = Array(Set(exclude)).sorted()
+        self.exclude = exclude.count < 2 ? exclude : Gateway.sortedWithoutDuplicates(exclude)
         self.snatTo = snatTo
         self.ports = ports
         self.randomFully = randomFully
+    }
+
+    /// `networks` sorted, each once.
+    private static func sortedWithoutDuplicates(_ networks: [IPNetwork]) -> [IPNetwork] {
+        var result: [IPNetwork] = []
+        result.reserveCapacity(networks.count)
+        for network in networks.sorted() where result.last != network { result.append(network) }
+        return result
     }
 
     /// The gateway's address family: that of its subnet.

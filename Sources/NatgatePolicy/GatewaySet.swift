@@ -16,8 +16,25 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
     ///
     /// - Throws: `PolicyError` (`.conflict`) naming the two gateways that cannot coexist.
     public init<S: Sequence>(_ gateways: S) throws where S.Element == Gateway {
+        let given = Array(gateways)
+        // Sorting compares subnets as integers and moves indexes rather than gateways; the
+        // gateways' own `<` breaks ties (the same subnet), so the order is that of `given.sorted()`.
+        let keys = given.map { SubnetKey($0.subnet) }
+        func precedes(_ a: Int, _ b: Int) -> Bool { keys[a] != keys[b] ? keys[a] < keys[b] : given[a] < given[b] }
+        var order = Array(given.indices)
+        // Files natgate wrote, and sets being added to, are mostly in order already.
+        if !zip(order, order.dropFirst()).allSatisfy({ !precedes($1, $0) }) {
+            order.sort(by: precedes)
+        }
         var sorted: [Gateway] = []
-        for gateway in gateways.sorted() where sorted.last != gateway { sorted.append(gateway) }
+        sorted.reserveCapacity(given.count)
+        var previous: Int?
+        for index in order {
+            // Equal gateways are neighbours: equal subnets sort together.
+            if let previous, keys[previous] == keys[index], given[previous] == given[index] { continue }
+            sorted.append(given[index])
+            previous = index
+        }
         try GatewaySet.checkConflicts(sorted)
         self.gateways = sorted
     }
@@ -51,7 +68,9 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
 
     private static func checkConflicts(_ sorted: [Gateway]) throws {
         // Sorted by subnet, then uplink: equal subnets are neighbours.
-        for (previous, current) in zip(sorted, sorted.dropFirst()) where previous.subnet == current.subnet {
+        for index in sorted.indices.dropFirst() where sorted[index - 1].subnet == sorted[index].subnet {
+            let previous = sorted[index - 1]
+            let current = sorted[index]
             if previous.uplink == current.uplink {
                 throw PolicyError(
                     .conflict, input: current.key.description,
@@ -61,10 +80,10 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
                 .conflict, input: current.subnet.description,
                 "Subnet \(current.subnet) is given through two uplinks, \(previous.uplink) and \(current.uplink): a subnet leaves by one uplink. Keep one (to move it, `natgate disable \(previous.key)` first).")
         }
-        for family in Family.allCases {
-            let networks = sorted.filter { $0.family == family }
-            try checkOverlaps(networks)
-        }
+        // IPv4 subnets sort before IPv6 ones.
+        let firstIPv6 = sorted.firstIndex { $0.family == .ipv6 } ?? sorted.endIndex
+        try checkOverlaps(sorted[..<firstIPv6])
+        try checkOverlaps(sorted[firstIPv6...])
     }
 
     /// Finds two overlapping subnets in `sorted` (one family, sorted by subnet, distinct subnets).
@@ -72,22 +91,23 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
     /// Prefix networks are nested or disjoint, so among networks sorted by first address one
     /// overlaps an earlier one exactly when it starts before the furthest end seen so far; that
     /// makes the check linear. Networks with non-contiguous masks are checked pairwise.
-    private static func checkOverlaps(_ sorted: [Gateway]) throws {
-        var widest: (gateway: Gateway, end: AddressBound)?
-        var irregular: [Gateway] = []
-        for gateway in sorted {
-            guard let range = gateway.subnet.addressRange else {
-                irregular.append(gateway)
+    private static func checkOverlaps(_ sorted: ArraySlice<Gateway>) throws {
+        var widest: (index: Int, end: AddressBound)?
+        var irregular: [Int] = []
+        for index in sorted.indices {
+            guard let range = sorted[index].subnet.addressRange else {
+                irregular.append(index)
                 continue
             }
             if let current = widest, range.start <= current.end {
-                throw overlap(current.gateway, gateway)
+                throw overlap(sorted[current.index], sorted[index])
             }
-            if widest == nil || range.end > widest!.end { widest = (gateway, range.end) }
+            if widest == nil || range.end > widest!.end { widest = (index, range.end) }
         }
-        for gateway in irregular {
-            if let other = sorted.first(where: { $0.subnet != gateway.subnet && $0.subnet.overlaps(gateway.subnet) }) {
-                throw overlap(other, gateway)
+        for index in irregular {
+            let subnet = sorted[index].subnet
+            if let other = sorted.first(where: { $0.subnet != subnet && $0.subnet.overlaps(subnet) }) {
+                throw overlap(other, sorted[index])
             }
         }
     }
@@ -96,6 +116,32 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
         PolicyError(
             .conflict, input: "\(a.subnet) \(b.subnet)",
             "Subnets \(a.subnet) (uplink \(a.uplink)) and \(b.subnet) (uplink \(b.uplink)) overlap: each gateway needs a subnet of its own. Give the namespaces non-overlapping subnets, or disable one gateway first (`natgate disable \(a.key)`).")
+    }
+}
+
+/// A subnet as integers, ordered as `IPNetwork` orders: IPv4 before IPv6, then by address, then
+/// wider masks first.
+struct SubnetKey: Comparable {
+    var family: UInt8
+    var address: AddressBound
+    var mask: AddressBound
+
+    init(_ network: IPNetwork) {
+        switch network {
+        case .v4(let network):
+            family = 0
+            address = AddressBound(high: 0, low: UInt64(network.address.rawValue))
+            mask = AddressBound(high: 0, low: UInt64(network.mask))
+        case .v6(let network):
+            family = 1
+            address = AddressBound(high: network.address.high, low: network.address.low)
+            mask = AddressBound(high: network.mask.high, low: network.mask.low)
+        }
+    }
+
+    static func < (lhs: SubnetKey, rhs: SubnetKey) -> Bool {
+        if lhs.family != rhs.family { return lhs.family < rhs.family }
+        return lhs.address != rhs.address ? lhs.address < rhs.address : lhs.mask < rhs.mask
     }
 }
 

@@ -58,17 +58,27 @@ public struct PolicyFile: Hashable, Sendable, Codable {
 
     /// Reads a policy file's bytes.
     ///
+    /// The bytes must be strict JSON (RFC 8259, UTF-8): no comments, no trailing commas, and no key
+    /// given twice in one object. `"version"` is required and must be the number
+    /// `PolicyFile.currentVersion`; any JSON spelling of that number is accepted (`1`, `1.0`,
+    /// `1e0`), a fraction or another number is refused. A key whose value is `null` counts as
+    /// absent, except `"version"`. Unknown keys are refused by name.
+    ///
     /// - Parameter name: the file's name, used in error messages.
-    /// - Throws: `PolicyError` (`.invalidPolicyFile`) naming the file, the key path and what to fix.
+    /// - Throws: `PolicyError` (`.invalidPolicyFile`) naming the file, the key path and what to fix;
+    ///   for text that is not JSON, also the line and column (`p.json:3:17: not valid JSON …`).
     public static func decode(_ data: Data, name: String = "policy") throws -> PolicyFile {
+        let document: JSONDocument
         do {
-            return try JSONDecoder().decode(PolicyFile.self, from: data)
-        } catch let error as PolicyError {
-            throw PolicyError(error.kind == .invalidGateway || error.kind == .invalidPolicyFile ? .invalidPolicyFile : error.kind, input: error.input, "\(name): \(error.message)")
-        } catch let error as ModelError {
-            throw PolicyError(.invalidPolicyFile, input: error.input, "\(name): \(error.message)")
-        } catch let error as DecodingError {
-            throw PolicyError(.invalidPolicyFile, input: name, "\(name): \(PolicyFile.explain(error))")
+            document = try data.withUnsafeBytes { try JSONDocument(parsing: $0) }
+        } catch let error as JSONReadError {
+            throw PolicyError(reading: name, error)
+        }
+        do {
+            var decoder = PolicyDecoder(document: document)
+            return try decoder.policyFile()
+        } catch {
+            throw PolicyError(error.kind, input: error.input, "\(name): \(error.message)")
         }
     }
 

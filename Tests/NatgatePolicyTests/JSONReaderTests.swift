@@ -1,0 +1,283 @@
+import Foundation
+import Testing
+@testable import NatgatePolicy
+
+/// A parsed JSON value as a tree, to compare documents with what they should hold.
+indirect enum JSONTree: Equatable, CustomStringConvertible {
+    struct Member: Equatable {
+        var key: String
+        var value: JSONTree
+    }
+
+    case object([Member])
+    case array([JSONTree])
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    case null
+
+    init(_ document: JSONDocument, _ node: Int) {
+        switch document.kind(node) {
+        case .object: self = .object(document.members(node).map { Member(key: $0.key, value: JSONTree(document, $0.value)) })
+        case .array: self = .array(document.elements(node).map { JSONTree(document, $0) })
+        case .string: self = .string(document.text(node))
+        case .number: self = .number(document.text(node))
+        case .true: self = .bool(true)
+        case .false: self = .bool(false)
+        case .null: self = .null
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .object(let members): "{" + members.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+        case .array(let elements): "[" + elements.map(\.description).joined(separator: ", ") + "]"
+        case .string(let text): "\"\(text)\""
+        case .number(let text): text
+        case .bool(let value): "\(value)"
+        case .null: "null"
+        }
+    }
+}
+
+/// The tree of `bytes`, or why they are not JSON.
+func read(_ bytes: [UInt8]) -> Result<JSONTree, JSONReadError> {
+    do {
+        return .success(try bytes.withUnsafeBytes { buffer in
+            let document = try JSONDocument(parsing: buffer)
+            return JSONTree(document, document.root)
+        })
+    } catch {
+        return .failure(error as! JSONReadError)
+    }
+}
+
+func parse(_ text: String) throws(JSONReadError) -> JSONTree { try read(Array(text.utf8)).get() }
+
+func parseError(_ text: String) -> JSONReadError? {
+    guard case .failure(let error) = read(Array(text.utf8)) else { return nil }
+    return error
+}
+
+@Suite struct JSONReaderTests {
+    @Test func everyKindOfValueInDocumentOrder() throws {
+        let tree = try parse(#" {"a": [1, -2.5e3, "x", true, false, null, {}, []], "b": {"c": {"d": [[]]}}, "e": 0} "#)
+        #expect(
+            tree == .object([
+                .init(key: "a", value: .array([.number("1"), .number("-2.5e3"), .string("x"), .bool(true), .bool(false), .null, .object([]), .array([])])),
+                .init(key: "b", value: .object([.init(key: "c", value: .object([.init(key: "d", value: .array([.array([])]))]))])),
+                .init(key: "e", value: .number("0")),
+            ]))
+        // Stepping over a nested value lands on the next member.
+        #expect(try parse(#"[[1, [2, [3]]], 4]"#) == .array([.array([.number("1"), .array([.number("2"), .array([.number("3")])])]), .number("4")]))
+    }
+
+    @Test func scalarsAtTheTopLevel() throws {
+        #expect(try parse("3") == .number("3"))
+        #expect(try parse(#""x""#) == .string("x"))
+        #expect(try parse(" null\n") == .null)
+        #expect(try parse("\u{FEFF}{}") == .object([]))  // a UTF-8 byte order mark is skipped
+    }
+
+    @Test func stringsResolveEveryEscape() throws {
+        #expect(try parse(#""\" \\ \/ \b \f \n \r \t""#) == .string("\" \\ / \u{8} \u{C} \n \r \t"))
+        #expect(try parse(#""\u0041\u00e9\u00E9\u20AC\u0000""#) == .string("Aéé€\u{0}"))
+        #expect(try parse(#""\ud83d\ude00 and \uD83D\uDE00""#) == .string("😀 and 😀"))
+        #expect(try parse(#""é€😀 raw""#) == .string("é€😀 raw"))
+        #expect(try parse(#""a\nb" "#) == .string("a\nb"))
+        #expect(try parse(#"{"sn\u0061tTo": 1}"#) == .object([.init(key: "snatTo", value: .number("1"))]))
+    }
+
+    @Test func numbersFollowTheGrammar() throws {
+        for literal in ["0", "-0", "1", "-1", "10", "1.5", "0.25", "1e3", "1E3", "1e+3", "1e-3", "-0.0e-0", "123456789012345678901234567890"] {
+            #expect(try parse(literal) == .number(literal), "\(literal)")
+        }
+        for literal in ["01", "-01", "+1", ".5", "1.", "1.e3", "1e", "1e+", "-", "--1", "0x10", "1_000", "NaN", "Infinity", "-Infinity"] {
+            #expect(parseError(literal) != nil, "\(literal)")
+        }
+    }
+
+    @Test func numbersAsIntegersAreExact() {
+        let cases: [(String, JSONDocument.IntegerValue)] = [
+            ("1", .exactly(1)), ("1.0", .exactly(1)), ("1e0", .exactly(1)), ("10e-1", .exactly(1)), ("0.1e1", .exactly(1)),
+            ("100", .exactly(100)), ("1.00e2", .exactly(100)), ("123000e-3", .exactly(123)), ("-0", .exactly(0)), ("0.000", .exactly(0)),
+            ("0e999999999999999999999", .exactly(0)), ("-7", .exactly(-7)), ("1.5", .fractional), ("1e-1", .fractional),
+            ("0.05", .fractional), ("1e-999999999999999999999", .fractional), ("9223372036854775807", .exactly(.max)),
+            ("-9223372036854775808", .exactly(.min)), ("9223372036854775808", .outOfRange), ("1e19", .outOfRange),
+            ("1e999999999999999999999", .outOfRange), ("-9223372036854775809", .outOfRange),
+        ]
+        for (literal, expected) in cases {
+            #expect(JSONDocument.integerValue(ofNumber: literal) == expected, "\(literal)")
+        }
+    }
+
+    @Test func syntaxErrorsSayWhereByLineAndColumn() throws {
+        let text = """
+            {
+              "version": 1,
+              "gateways": [
+                {"subnet": "10.0.0.0/24" "uplink": "eth0"}
+              ]
+            }
+            """
+        let error = try #require(parseError(text))
+        #expect(error.line == 4 && error.column == 30)
+        #expect(error.path == [.key("gateways"), .index(0)])
+        // Columns count characters, not bytes.
+        let wide = try #require(parseError(#"{"é😀": 1 x}"#))
+        #expect(wide.line == 1 && wide.column == 10)
+        let late = try #require(parseError("[1,\n2,\n\n  3 4]"))
+        #expect(late.line == 4 && late.column == 5 && late.path.isEmpty)
+    }
+
+    @Test func malformedTextIsRefusedWithAReason() throws {
+        let cases: [(text: String, line: Int, column: Int, mentions: String)] = [
+            ("", 1, 1, "empty"),
+            ("  \n ", 2, 2, "empty"),
+            ("{} x", 1, 4, "after the end"),
+            ("{}{}", 1, 3, "after the end"),
+            (#"{"a": 1,}"#, 1, 8, "comma before '}'"),
+            ("[1, 2,\n]", 1, 6, "comma before ']'"),
+            (#"{"a" 1}"#, 1, 6, "after the key \"a\""),
+            (#"{"a": 1 "b": 2}"#, 1, 9, "after the value of \"a\""),
+            ("[1 2]", 1, 4, "after an element"),
+            (#"{a: 1}"#, 1, 2, "where a key should be"),
+            (#"{'a': 1}"#, 1, 2, "single quote"),
+            (#"['a']"#, 1, 2, "single quote"),
+            ("[", 1, 2, "ends where a value should be"),
+            (#"{"a": 1"#, 1, 8, "ends inside an object"),
+            ("[1", 1, 3, "ends inside an array"),
+            (#"["abc"#, 1, 2, "never closed"),
+            (#"[1, ]"#, 1, 3, "comma before ']'"),
+            (#"[,1]"#, 1, 2, "where a value should be"),
+            ("[tru]", 1, 2, "'t'"),
+            ("[True]", 1, 2, "'T'"),
+            ("[nul]", 1, 2, "'n'"),
+            ("[\"a\tb\"]", 1, 4, "tab"),
+            ("[\"a\nb\"]", 1, 4, "line break"),
+            (#"["\x"]"#, 1, 3, "the escape \\x"),
+            (#"["\u12"]"#, 1, 3, "four hex digits"),
+            (#"["\u12G4"]"#, 1, 3, "four hex digits"),
+            (#"["\ud83d"]"#, 1, 3, "first half"),
+            (#"["\ud83dx"]"#, 1, 3, "first half"),
+            (#"["\ud83d\u0041"]"#, 1, 3, "not the second half"),
+            (#"["\ude00"]"#, 1, 3, "second half"),
+            ("[01]", 1, 2, "leading zero"),
+            ("[1.]", 1, 4, "decimal point"),
+            ("[1e]", 1, 4, "exponent"),
+            ("[-]", 1, 3, "after '-'"),
+            ("/* comment */ {}", 1, 1, "'/'"),
+        ]
+        for (text, line, column, mentions) in cases {
+            guard let error = parseError(text) else {
+                Issue.record("\(text.debugDescription) was accepted")
+                continue
+            }
+            guard case .syntax(let problem, let advice) = error.reason else {
+                Issue.record("\(text.debugDescription): \(error.reason)")
+                continue
+            }
+            #expect(error.line == line && error.column == column, "\(text.debugDescription): \(error.line):\(error.column) \(problem)")
+            #expect(problem.contains(mentions), "\(text.debugDescription): \(problem)")
+            #expect(!advice.isEmpty)
+        }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22]] {
+            guard case .failure(let error) = read(bytes), case .syntax(let problem, _) = error.reason else {
+                Issue.record("\(bytes) was accepted")
+                continue
+            }
+            #expect(problem.contains("not UTF-8") && error.column == 2, "\(bytes): \(problem)")
+        }
+    }
+
+    @Test func aKeyGivenTwiceIsRefusedWhereverItIs() throws {
+        let top = try #require(parseError(#"{"a": 1, "b": 2, "a": 3}"#))
+        #expect(top.reason == .duplicateKey("a") && top.line == 1 && top.column == 18 && top.path.isEmpty)
+        let nested = try #require(parseError(#"{"x": [{}, {"k": 1, "k": 1}]}"#))
+        #expect(nested.reason == .duplicateKey("k") && nested.path == [.key("x"), .index(1)])
+        // The same key spelled with an escape is the same key.
+        #expect(try #require(parseError(#"{"ab": 1, "\u0061b": 2}"#)).reason == .duplicateKey("ab"))
+        // Keys of different objects are independent.
+        #expect(try parse(#"{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}"#) != .null)
+    }
+
+    @Test func nestingIsLimited() throws {
+        let depth = JSONDocument.maximumDepth
+        let deepest = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        #expect(parseError(deepest) == nil)
+        let tooDeep = String(repeating: "[", count: depth + 1) + String(repeating: "]", count: depth + 1)
+        let error = try #require(parseError(tooDeep))
+        #expect(error.column == depth + 1 && error.path.count == depth)
+        // Far deeper than any stack would take is refused as quickly.
+        #expect(parseError(String(repeating: "{\"a\":", count: 100_000)) != nil)
+    }
+
+    @Test func pathsReadAsKeyPaths() {
+        #expect(JSONPathComponent.text([]) == "the top level")
+        #expect(JSONPathComponent.text([.key("gateways"), .index(3), .key("subnet")]) == "gateways[3].subnet")
+        #expect(JSONPathComponent.text([.index(0), .index(1)]) == "[0][1]")
+    }
+
+    @Test func agreesWithJSONSerializationOnRandomDocuments() throws {
+        var random = SeededRandom(seed: 6)
+        for _ in 0..<200 {
+            let value = randomJSON(&random, depth: 0)
+            let data = try JSONSerialization.data(withJSONObject: ["v": value], options: random.next() % 2 == 0 ? [.prettyPrinted] : [])
+            let tree = try read(Array(data)).get()
+            guard case .object(let members) = tree, members.count == 1 else {
+                Issue.record("\(tree)")
+                continue
+            }
+            #expect(same(members[0].value, value), "\(String(decoding: data, as: UTF8.self))")
+        }
+    }
+}
+
+/// A reproducible generator (SplitMix64), so that a failure can be replayed.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A random JSONSerialization value: strings with every kind of character, integers, nesting.
+func randomJSON(_ random: inout SeededRandom, depth: Int) -> Any {
+    let alphabet: [Character] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "\u{7F}", "é", "€", "😀", "\u{FFFF}", ":", ","]
+    switch Int.random(in: depth > 3 ? 0...2 : 0...4, using: &random) {
+    case 0: return String((0..<Int.random(in: 0...8, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+    case 1: return Int.random(in: -1_000_000...1_000_000, using: &random)
+    case 2: return [true, false].randomElement(using: &random)!
+    case 3:
+        var object: [String: Any] = [:]
+        for index in 0..<Int.random(in: 0...4, using: &random) {
+            object["k\(index)\(alphabet.randomElement(using: &random)!)"] = randomJSON(&random, depth: depth + 1)
+        }
+        return object
+    default: return (0..<Int.random(in: 0...4, using: &random)).map { _ in randomJSON(&random, depth: depth + 1) }
+    }
+}
+
+/// Whether `tree` holds the JSONSerialization value `value`.
+func same(_ tree: JSONTree, _ value: Any) -> Bool {
+    switch tree {
+    case .object(let members):
+        guard let object = value as? [String: Any], object.count == members.count else { return false }
+        return members.allSatisfy { member in object[member.key].map { same(member.value, $0) } ?? false }
+    case .array(let elements):
+        guard let array = value as? [Any], array.count == elements.count else { return false }
+        return zip(elements, array).allSatisfy { same($0, $1) }
+    case .string(let text): return (value as? String) == text
+    case .number(let literal): return (value as? Int).map { "\($0)" == literal } ?? false
+    case .bool(let flag): return (value as? Bool) == flag
+    case .null: return value is NSNull
+    }
+}
