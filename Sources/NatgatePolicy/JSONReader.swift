@@ -229,10 +229,12 @@ private struct JSONParser {
 
     mutating func skipWhitespace() {
         while position < bytes.count {
-            switch bytes[position] {
-            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"): position += 1
-            default: return
-            }
+            let byte = bytes[position]
+            // Every white space byte is at most 0x20; most bytes that follow it are above.
+            guard byte <= UInt8(ascii: " "),
+                byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+            else { return }
+            position += 1
         }
     }
 
@@ -279,6 +281,7 @@ private struct JSONParser {
         append(.object)
         position += 1  // {
         var count: Int32 = 0
+        var seen: Set<String> = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
@@ -298,7 +301,15 @@ private struct JSONParser {
                 let keyOffset = position
                 let keyIndex = try parseString()
                 let key = strings[Int(keyIndex)]
-                if hasKey(key, object: object, count: Int(count)) {
+                let repeated: Bool
+                if count < 16 {
+                    repeated = hasKey(key, object: object, count: Int(count))
+                } else {
+                    // Large objects: a set, so that a file of many keys costs linear time.
+                    if seen.isEmpty { seen = Set(keys(object: object, count: Int(count))) }
+                    repeated = !seen.insert(key).inserted
+                }
+                if repeated {
                     let (line, column) = location(of: keyOffset)
                     throw JSONReadError(reason: .duplicateKey(key), line: line, column: column, path: [])
                 }
@@ -338,10 +349,8 @@ private struct JSONParser {
         depth -= 1
     }
 
-    /// Whether the first `count` members of the object at node `object` include `key`.
-    ///
-    /// Linear: objects in a policy file have at most eight keys. An object with many members costs
-    /// quadratic time here, bounded by the file's size.
+    /// Whether the first `count` members of the object at node `object` include `key`: a linear
+    /// search, for the small objects of a policy file.
     func hasKey(_ key: String, object: Int, count: Int) -> Bool {
         var node = object + 1
         for _ in 0..<count {
@@ -349,6 +358,17 @@ private struct JSONParser {
             node = Int(nodes[node + 1].next)
         }
         return false
+    }
+
+    /// The keys of the first `count` members of the object at node `object`.
+    func keys(object: Int, count: Int) -> [String] {
+        var keys: [String] = []
+        var node = object + 1
+        for _ in 0..<count {
+            keys.append(strings[Int(nodes[node].payload)])
+            node = Int(nodes[node + 1].next)
+        }
+        return keys
     }
 
     /// The offset of the last ',' before `position`, skipping white space.

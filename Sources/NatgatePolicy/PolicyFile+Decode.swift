@@ -111,7 +111,7 @@ struct PolicyDecoder {
         }
         var inbound = Gateway.Inbound.established
         if let text = try string(inboundNode, at: "\(path()).inbound") {
-            guard let value = Gateway.Inbound(rawValue: text) else {
+            guard let value = PolicyDecoder.inbound(text) else {
                 throw PolicyError(
                     .invalidPolicyFile, input: text,
                     "\(path()).inbound: \"\(text)\" is not an inbound mode: use \"established\" or \"all\".")
@@ -225,6 +225,8 @@ struct PolicyDecoder {
 
     /// `IPNetwork(_:)`.
     static func network(_ text: String) throws -> IPNetwork {
+        var text = text
+        if let network = text.withUTF8(PolicyDecoder.ipv4Network) { return .v4(network) }
         let utf8 = text.utf8
         if let slash = utf8.firstIndex(of: UInt8(ascii: "/")), let length = smallDecimal(utf8[utf8.index(after: slash)...]) {
             let address = text[..<slash]
@@ -242,6 +244,55 @@ struct PolicyDecoder {
             return .v4(try IPv4Network(text))
         }
         return try IPNetwork(text)
+    }
+
+    /// `Gateway.Inbound(rawValue:)`, without the generic string switch.
+    static func inbound(_ text: String) -> Gateway.Inbound? {
+        switch text {
+        case Gateway.Inbound.established.rawValue: .established
+        case Gateway.Inbound.all.rawValue: .all
+        default: Gateway.Inbound(rawValue: text)
+        }
+    }
+
+    /// `A.B.C.D/LENGTH` without host bits, the form of nearly every subnet, read in one pass with
+    /// `IPv4Address(parsing:)`'s rules (one to three digits a part, each at most 255); nil for
+    /// any other text.
+    static func ipv4Network(_ bytes: UnsafeBufferPointer<UInt8>) -> IPv4Network? {
+        var address: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        var index = 0
+        while index < bytes.count, bytes[index] != UInt8(ascii: "/") {
+            if bytes[index] == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                address = address << 8 | part
+                dots += 1
+                part = 0
+                digits = 0
+            } else {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                part = part * 10 + UInt32(digit)
+                digits += 1
+                guard digits <= 3, part <= 255 else { return nil }
+            }
+            index += 1
+        }
+        guard index < bytes.count, digits > 0, dots == 3 else { return nil }
+        address = address << 8 | part
+        var length = 0
+        let lengthDigits = bytes.count - index - 1
+        guard lengthDigits == 1 || lengthDigits == 2 else { return nil }
+        for byte in bytes[(index + 1)...] {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            length = length * 10 + Int(digit)
+        }
+        guard length <= 32 else { return nil }
+        let network = IPv4Network(masking: IPv4Address(rawValue: address), prefixLength: length)
+        return network.address.rawValue == address ? network : nil
     }
 
     /// `IPAddress(_:)`.

@@ -200,6 +200,17 @@ func parseError(_ text: String) -> JSONReadError? {
         #expect(nested.reason == .duplicateKey("k") && nested.path == [.key("x"), .index(1)])
         // The same key spelled with an escape is the same key.
         #expect(try #require(parseError(#"{"ab": 1, "\u0061b": 2}"#)).reason == .duplicateKey("ab"))
+        // Large objects too (checked with a set past 16 keys), including a repeat of an early key.
+        let many = (0..<20_000).map { "\"k\($0)\": \($0)" }
+        guard case .object(let members) = try parse("{" + many.joined(separator: ", ") + "}") else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(members.count == 20_000)
+        for (repeatOf, after) in [(3, 10), (3, 16), (3, 17), (15, 16), (16, 40), (39, 40)] {
+            let text = "{" + (many.prefix(after) + ["\"k\(repeatOf)\": 0"]).joined(separator: ", ") + "}"
+            #expect(try #require(parseError(text)).reason == .duplicateKey("k\(repeatOf)"), "k\(repeatOf) after \(after)")
+        }
         // Keys of different objects are independent.
         #expect(try parse(#"{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}"#) != .null)
     }
