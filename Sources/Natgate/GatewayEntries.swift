@@ -35,10 +35,12 @@ public struct GatewayEntries: Sendable {
     private var recent: [Int] = []
     /// Interface names already validated when reading back, by their 16 name bytes.
     private var interfaceNames: [InterfaceBytes.Name: InterfaceName] = [:]
+    /// The last two interface names read back, as gateways mostly share an uplink and a via.
+    private var lastInterfaces: ((key: InterfaceBytes.Name, name: InterfaceName)?, (key: InterfaceBytes.Name, name: InterfaceName)?) = (nil, nil)
     /// The last uplink made into bytes, as gateways mostly share one.
     private var lastUplink: (name: InterfaceName, bytes: InterfaceBytes)?
     /// Entries made while reading back, to compare with the chain's.
-    private var scratch: EntryList
+    private var scratch: Scratch
 
     /// How many recent shapes reading back tries before decoding a gateway's rules.
     static let recentLimit = 8
@@ -47,7 +49,7 @@ public struct GatewayEntries: Sendable {
     public init(family: Family) {
         self.family = family
         self.fields = EntryFields.of(family)
-        self.scratch = EntryList(family: family)
+        self.scratch = Scratch(family: family)
     }
 
     /// Whether the template of `gateway`'s shape failed its check, so that its gateways are
@@ -196,7 +198,7 @@ public struct GatewayEntries: Sendable {
         guard filter.family == family, nat.family == family else { return nil }
         // Out of `self` while in use, so that it can be passed inout to methods of `self`.
         var scratch = self.scratch
-        self.scratch = EntryList(family: family)
+        self.scratch = Scratch(family: family)
         defer { self.scratch = scratch }
         var gateways: [Gateway] = []
         gateways.reserveCapacity(filter.count / 2)
@@ -215,16 +217,43 @@ public struct GatewayEntries: Sendable {
             f += filterCount
             n += natCount
         }
-        for (previous, current) in zip(gateways, gateways.dropFirst()) where !(previous.key < current.key) {
-            return nil
+        return GatewayEntries.formSet(gateways) ? gateways : nil
+    }
+
+    /// Whether `gateways` are a `GatewaySet` in its order: subnets strictly increasing (so no
+    /// gateway twice) and not overlapping.
+    ///
+    /// Linear, without making the set: prefix networks sorted by first address overlap exactly
+    /// when one starts before the furthest end seen so far. Other masks go through `GatewaySet`.
+    static func formSet(_ gateways: [Gateway]) -> Bool {
+        var previous: IPNetwork?
+        for gateway in gateways {
+            if let previous, !(previous < gateway.subnet) { return false }
+            previous = gateway.subnet
         }
-        guard (try? GatewaySet(gateways)) != nil else { return nil }
-        return gateways
+        var end: (high: UInt64, low: UInt64)?
+        for gateway in gateways {
+            let subnet = gateway.subnet
+            let start: (high: UInt64, low: UInt64), last: (high: UInt64, low: UInt64)
+            switch subnet {
+            case .v4(let network):
+                guard network.prefixLength != nil else { return (try? GatewaySet(gateways)) != nil }
+                start = (0, UInt64(network.address.rawValue))
+                last = (0, UInt64(network.address.rawValue | ~network.mask))
+            case .v6(let network):
+                guard network.prefixLength != nil else { return (try? GatewaySet(gateways)) != nil }
+                start = (network.address.high, network.address.low)
+                last = (network.address.high | ~network.mask.high, network.address.low | ~network.mask.low)
+            }
+            if let end, start <= end { return false }
+            if end == nil || last > end! { end = last }
+        }
+        return true
     }
 
     /// The gateway at filter entry `f` and nat entry `n` from the recent shapes, with how many
     /// entries of each table it has; nil when no recent shape gives exactly those entries.
-    private mutating func guess(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout EntryList) -> (Gateway, Int, Int)? {
+    private mutating func guess(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout Scratch) -> (Gateway, Int, Int)? {
         guard let subnet = network(filter, f, at: fields.source, mask: fields.sourceMask),
               let uplink = interfaceName(filter, f, at: fields.outInterface)
         else { return nil }
@@ -252,31 +281,39 @@ public struct GatewayEntries: Sendable {
         return nil
     }
 
-    /// How many entries template `index` makes for `values` in `table`, when `list` holds exactly
-    /// those from `start` and the entry after them is not the same gateway's; nil otherwise.
+    /// How many entries template `index` makes for `values` in `table`, when `list` holds those
+    /// from `start`; nil otherwise.
     private func matches(
-        _ index: Int, values: Values, table: TableName, in list: EntryList, at start: Int, scratch: inout EntryList, gateway: () -> Gateway?
+        _ index: Int, values: Values, table: TableName, in list: EntryList, at start: Int, scratch: inout Scratch, gateway: () -> Gateway?
     ) -> Int? {
-        scratch.removeAll(keepingCapacity: true)
-        do { try append(index, values: values, table: table, to: &scratch, gateway: gateway) } catch { return nil }
-        guard start + scratch.count <= list.count, GatewayEntries.same(scratch, list, start) else { return nil }
-        let after = start + scratch.count
-        if after < list.count, let comment = list.payload(ofMatch: "comment", in: after),
-           let mine = scratch.payload(ofMatch: "comment", in: 0), equal(list, comment, scratch, mine) {
-            return nil
+        let template = templates[index]
+        let slot = table == .filter ? 0 : 1
+        if template.modelOnly {
+            scratch.lists[slot].removeAll(keepingCapacity: true)
+            scratch.templates[slot] = -1
+            do { try appendModel(gateway(), table: table, to: &scratch.lists[slot]) } catch { return nil }
+        } else {
+            // The template's entries stay in the scratch list from one gateway to the next:
+            // only the fields that differ are written again.
+            let part = template.table(table)
+            if scratch.templates[slot] != index {
+                scratch.lists[slot] = part.entries
+                scratch.templates[slot] = index
+            }
+            let fields = self.fields
+            scratch.lists[slot].withUnsafeMutableBytes { part.patch($0.baseAddress!, values: values, fields: fields) }
         }
-        return scratch.count
-    }
-
-    /// Whether `scratch` equals `list`'s entries from `start`, as the kernel may hand them back.
-    private static func same(_ scratch: borrowing EntryList, _ list: EntryList, _ start: Int) -> Bool {
-        for k in 0..<scratch.count where !scratch.sameRule(k, as: start + k, of: list) { return false }
-        return true
+        let expected = scratch.lists[slot]
+        guard start + expected.count <= list.count else { return nil }
+        for k in 0..<expected.count where !expected.sameRule(k, as: start + k, of: list) { return nil }
+        // A rule of the same gateway after these is not looked for here: it would start another
+        // gateway with the same subnet, which the order check in `gateways` refuses.
+        return expected.count
     }
 
     /// The gateway whose comment filter entry `f` carries, recovered from its rules through the
     /// model and checked against `append`; nil when that fails anywhere.
-    private mutating func recover(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout EntryList) -> (Gateway, Int, Int)? {
+    private mutating func recover(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout Scratch) -> (Gateway, Int, Int)? {
         guard let comment = filter.payload(ofMatch: "comment", in: f),
               let natComment = nat.payload(ofMatch: "comment", in: n),
               equal(filter, comment, nat, natComment)
@@ -344,7 +381,12 @@ public struct GatewayEntries: Sendable {
                                 second: raw.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
         }
         guard key.first & 0xFF != 0 else { return nil }
-        if let known = interfaceNames[key] { return known }
+        if let last = lastInterfaces.0, last.key == key { return last.name }
+        if let last = lastInterfaces.1, last.key == key { return last.name }
+        if let known = interfaceNames[key] {
+            lastInterfaces = ((key, known), lastInterfaces.0)
+            return known
+        }
         let bytes = list.bytes[start..<(start + EntryFields.interfaceSize)]
         guard bytes.contains(0), let name = try? InterfaceName(String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)),
               InterfaceBytes(name).name == key
@@ -364,6 +406,15 @@ public struct GatewayEntries: Sendable {
 }
 
 // MARK: - Shapes and templates
+
+/// The entries a gateway is expected to have while reading back, per table, and the template
+/// they were copied from (-1: none, or made through the model path).
+private struct Scratch: Sendable {
+    var lists: [EntryList]
+    var templates = [-1, -1]
+
+    init(family: Family) { lists = [EntryList(family: family), EntryList(family: family)] }
+}
 
 /// Everything about a gateway that its entries depend on, except the subnet, uplink and via.
 private struct Shape: Hashable, Sendable {

@@ -184,6 +184,30 @@ struct GatewayEntriesTests {
         #expect(entries.gateways(filter: EntryList(family: .ipv4), nat: EntryList(family: .ipv4)) == [])
     }
 
+    @Test("reading back gateways that cannot be enabled together gives nil", arguments: [
+        ("10.0.0.0/8", "10.1.0.0/16"), ("10.0.0.0/24", "10.0.0.0/25"), ("10.0.0.0/255.0.255.0", "10.1.0.0/16"),
+        ("fd00::/8", "fd00:1::/64"), ("fd00::/64", "fd00::/127"),
+    ])
+    func overlapping(first: String, second: String) throws {
+        let gateways = try [Gateway(subnet: IPNetwork(first), uplink: InterfaceName("eth0")), Gateway(subnet: IPNetwork(second), uplink: InterfaceName("eth1"))]
+        var entries = GatewayEntries(family: gateways[0].family)
+        var filter = EntryList(family: gateways[0].family)
+        var nat = EntryList(family: gateways[0].family)
+        for gateway in gateways {
+            try entries.append(gateway, table: .filter, to: &filter)
+            try entries.append(gateway, table: .nat, to: &nat)
+        }
+        #expect(entries.gateways(filter: filter, nat: nat) == nil)
+        // Each alone reads back.
+        for gateway in gateways {
+            var one = EntryList(family: gateway.family)
+            var oneNat = EntryList(family: gateway.family)
+            try entries.append(gateway, table: .filter, to: &one)
+            try entries.append(gateway, table: .nat, to: &oneNat)
+            #expect(entries.gateways(filter: one, nat: oneNat) == [gateway])
+        }
+    }
+
     @Test("entry lists decode into the rules they were encoded from", arguments: 0..<10)
     func decodesRules(seed: Int) throws {
         var random = SeededRandom(seed: UInt64(3000 + seed))

@@ -73,6 +73,11 @@ extension EntryList {
         bytes.withUnsafeMutableBytes { raw in body(UnsafeMutableRawBufferPointer(rebasing: raw[start...])) }
     }
 
+    /// Lets `body` change the entries' bytes in place; it must not change any entry's size.
+    public mutating func withUnsafeMutableBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        bytes.withUnsafeMutableBytes(body)
+    }
+
     /// Appends `rule` encoded as `KernelBackend.update` writes it in `chain` of `table`: an
     /// `ipt_entry`/`ip6t_entry` with its matches and target, counters zero, standard targets named
     /// after their verdict or chain (libiptc turns the name into a number when it commits).
