@@ -31,6 +31,18 @@ extension KernelBackend {
         }
     }
 
+    /// Reads `table` as `read(_:)` does, except for the rules of `entryChain`: that chain is in
+    /// the model without rules, and its rules come back as kernel entries (empty when the table
+    /// has no such chain). What `update(tables:entryChains:_:)` hands its closure.
+    public func read(_ table: TableName, entryChain: ChainName) throws -> (table: Table, entries: EntryList) {
+        try namespace.run {
+            switch family {
+            case .ipv4: try decodeTable(IPv4TableHandle(table), entryChain: entryChain)
+            case .ipv6: try decodeTable(IPv6TableHandle(table), entryChain: entryChain)
+            }
+        }
+    }
+
     /// The model of the table a handle holds.
     func decodeTable<C>(_ handle: borrowing TableHandle<C>) throws(KernelError) -> Table {
         try decodeTable(handle, entryChain: nil).table
