@@ -43,14 +43,23 @@ public struct GatewayEntries: Sendable {
     private var scratch: Scratch
 
     /// How many recent shapes reading back tries before decoding a gateway's rules.
-    static let recentLimit = 8
+    static let recentLimit = 16
 
     /// An empty cache for `family`.
     public init(family: Family) {
+        self.init(family: family, templates: true)
+    }
+
+    /// With `templates` false every shape is model only: for tests of that path.
+    init(family: Family, templates: Bool) {
         self.family = family
         self.fields = EntryFields.of(family)
         self.scratch = Scratch(family: family)
+        self.useTemplates = templates
     }
+
+    /// False makes every shape model only (tests).
+    private let useTemplates: Bool
 
     /// Whether the template of `gateway`'s shape failed its check, so that its gateways are
     /// encoded through the model path. Builds the template if needed. For tests and diagnostics.
@@ -158,7 +167,7 @@ public struct GatewayEntries: Sendable {
             touch(index)
             return index
         }
-        let template = try ShapeTemplate(shape: shape, family: family, fields: fields, compiler: compiler, check: gateway)
+        let template = try ShapeTemplate(shape: shape, family: family, fields: fields, compiler: compiler, check: gateway, use: useTemplates)
         templates.append(template)
         shapeIndex[shape] = templates.count - 1
         touch(templates.count - 1)
@@ -514,12 +523,12 @@ private final class ShapeTemplate: Sendable {
     }
 
     /// Builds and checks the template of `shape`; `check` is a gateway of that shape.
-    init(shape: Shape, family: Family, fields: EntryFields, compiler: GatewayCompiler, check: Gateway) throws {
+    init(shape: Shape, family: Family, fields: EntryFields, compiler: GatewayCompiler, check: Gateway, use: Bool = true) throws {
         self.shape = shape
         let placeholder = ShapeTemplate.placeholders(family)
         let prototype = shape.gateway(subnet: placeholder.subnet, uplink: placeholder.uplink, via: shape.hasVia ? placeholder.via : nil)
         var tables: [TableTemplate] = []
-        var usable = prototype != nil
+        var usable = prototype != nil && use
         for table in [TableName.filter, .nat] {
             var list = EntryList(family: family)
             if let prototype {

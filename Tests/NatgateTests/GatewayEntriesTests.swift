@@ -38,6 +38,27 @@ struct GatewayEntriesTests {
         }
     }
 
+    @Test("shapes whose template is not used go through the model path, both ways", arguments: 0..<8)
+    func modelOnly(seed: Int) throws {
+        var random = SeededRandom(seed: UInt64(4000 + seed))
+        let set = RandomGateways.set(count: 12, using: &random)
+        for family in Family.allCases {
+            var entries = GatewayEntries(family: family, templates: false)
+            let filter = try entries.entries(for: set, table: .filter)
+            let nat = try entries.entries(for: set, table: .nat)
+            #expect(filter == (try GatewayEntriesTests.modelEntries(set, family: family, table: .filter)))
+            #expect(nat == (try GatewayEntriesTests.modelEntries(set, family: family, table: .nat)))
+            #expect(entries.gateways(filter: filter, nat: nat) == set.gateways(of: family))
+            for gateway in set.gateways(of: family) { #expect(try entries.isModelOnly(gateway)) }
+            guard nat.count > 1 else { continue }
+            var shorter = EntryList(family: family)
+            shorter.append(contentsOf: nat, 0..<(nat.count - 1))
+            if GatewayCompiler().rules(for: set, family: family, table: .nat).last?.target != .verdict(.return) {
+                #expect(entries.gateways(filter: filter, nat: shorter) == nil)
+            }
+        }
+    }
+
     @Test("append adds one gateway's entries, and nothing for other tables")
     func appendOne() throws {
         let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), via: InterfaceName("veth+"), ports: PortRange(lower: 1024, upper: 65535))
