@@ -117,17 +117,24 @@ public struct GatewayController: Sendable {
 
         /// The changes from `old` to `new`.
         public init(from old: GatewaySet, to new: GatewaySet) {
-            var before: [Gateway.Key: Gateway] = [:]
-            before.reserveCapacity(old.count)
-            for gateway in old { before[gateway.key] = gateway }
-            for gateway in new {
-                if let previous = before.removeValue(forKey: gateway.key) {
-                    if previous != gateway { changed += 1 }
-                } else {
+            // Both sets are sorted by key (a set holds one gateway per key): one merge.
+            let a = old.gateways
+            let b = new.gateways
+            var i = 0
+            var j = 0
+            while i < a.count || j < b.count {
+                if j == b.count || (i < a.count && a[i].key < b[j].key) {
+                    removed += 1
+                    i += 1
+                } else if i == a.count || b[j].key < a[i].key {
                     added += 1
+                    j += 1
+                } else {
+                    if a[i] != b[j] { changed += 1 }
+                    i += 1
+                    j += 1
                 }
             }
-            removed = before.count
         }
 
         public var total: Int { added + removed + changed }

@@ -69,6 +69,14 @@ extension KernelBackend {
                 chain.counters = Counters(packets: policy.counters.pcnt, bytes: policy.counters.bcnt)
             }
             if chainName == entryChain {
+                // Sized first: growing a buffer of megabytes step by step costs more than the copy.
+                var count = 0
+                var size = 0
+                handle.forEachEntry(name) { pointer in
+                    count += 1
+                    size += Int(pointer.loadUnaligned(fromByteOffset: layout.nextOffset, as: UInt16.self))
+                }
+                entries.reserveCapacity(entries: count, bytes: size)
                 handle.forEachEntry(name) { pointer in entries.append(copying: pointer, layout: layout, targetLabel: handle.targetLabel(pointer)) }
                 chains.append(chain)
                 continue
