@@ -43,7 +43,7 @@ let package = Package(
         suite("SaveText", [.product(name: "NatgateModel", package: "natgate")]),
         suite("Encode", [
             .product(name: "NatgateKernel", package: "natgate"), .product(name: "NatgateModel", package: "natgate"),
-            .product(name: "NatgatePolicy", package: "natgate"),
+            .product(name: "NatgatePolicy", package: "natgate"), .product(name: "Natgate", package: "natgate"),
         ]),
         // Needs root: each sample runs in a network namespace of its own (see Commit/Commit.swift).
         suite("Commit", [
