@@ -56,14 +56,98 @@ public struct GatewayController: Sendable {
         public var outcome: Outcome
         /// One sentence for a person.
         public var message: String
-        /// The lines that were (or, in a plan, would be) added and removed.
-        public var plan: Plan
+        /// The lines that were added and removed. With thousands of gateways rendering them costs
+        /// more than the change itself, so they are rendered when first asked for.
+        public var plan: Plan { lazyPlan.value }
         /// What happened to forwarding sysctls.
         public var forwarding: [String]
         /// The gateways after the change.
         public var gateways: [Gateway]
+        /// How many gateways came, went and changed options.
+        public var gatewayChanges: GatewayChanges
+
+        let lazyPlan: LazyPlan
+
+        init(outcome: Outcome, message: String, plan: LazyPlan, forwarding: [String], gateways: [Gateway], gatewayChanges: GatewayChanges) {
+            self.outcome = outcome
+            self.message = message
+            self.lazyPlan = plan
+            self.forwarding = forwarding
+            self.gateways = gateways
+            self.gatewayChanges = gatewayChanges
+        }
+
+        enum CodingKeys: String, CodingKey { case outcome, message, plan, forwarding, gateways, gatewayChanges }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            outcome = try container.decode(Outcome.self, forKey: .outcome)
+            message = try container.decode(String.self, forKey: .message)
+            let plan = try container.decode(Plan.self, forKey: .plan)
+            lazyPlan = LazyPlan { plan }
+            forwarding = try container.decode([String].self, forKey: .forwarding)
+            gateways = try container.decode([Gateway].self, forKey: .gateways)
+            gatewayChanges = try container.decode(GatewayChanges.self, forKey: .gatewayChanges)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(outcome, forKey: .outcome)
+            try container.encode(message, forKey: .message)
+            try container.encode(plan, forKey: .plan)
+            try container.encode(forwarding, forKey: .forwarding)
+            try container.encode(gateways, forKey: .gateways)
+            try container.encode(gatewayChanges, forKey: .gatewayChanges)
+        }
 
         public var description: String { message }
+    }
+
+    /// How many gateways a change added, removed and changed the options of.
+    public struct GatewayChanges: Hashable, Sendable, Codable, CustomStringConvertible {
+        public var added = 0
+        public var removed = 0
+        public var changed = 0
+
+        public init(added: Int = 0, removed: Int = 0, changed: Int = 0) {
+            self.added = added
+            self.removed = removed
+            self.changed = changed
+        }
+
+        /// The changes from `old` to `new`.
+        public init(from old: GatewaySet, to new: GatewaySet) {
+            // Both sets are sorted by key (a set holds one gateway per key): one merge.
+            let a = old.gateways
+            let b = new.gateways
+            var i = 0
+            var j = 0
+            while i < a.count || j < b.count {
+                if j == b.count || (i < a.count && a[i].key < b[j].key) {
+                    removed += 1
+                    i += 1
+                } else if i == a.count || b[j].key < a[i].key {
+                    added += 1
+                    j += 1
+                } else {
+                    if a[i] != b[j] { changed += 1 }
+                    i += 1
+                    j += 1
+                }
+            }
+        }
+
+        public var total: Int { added + removed + changed }
+
+        static func + (a: GatewayChanges, b: GatewayChanges) -> GatewayChanges {
+            GatewayChanges(added: a.added + b.added, removed: a.removed + b.removed, changed: a.changed + b.changed)
+        }
+
+        /// `2 added, 1 removed`; `no gateway changed` when none did.
+        public var description: String {
+            let parts = [(added, "added"), (removed, "removed"), (changed, "changed")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+            return parts.isEmpty ? "no gateway changed" : parts.joined(separator: ", ")
+        }
     }
 
     public var store: any RuleStore
@@ -129,20 +213,24 @@ public struct GatewayController: Sendable {
 
     func perform(_ operation: Operation) throws(NatgateError) -> Report {
         logger.debug("natgate \(operation)")
-        var plan = Plan()
+        var planParts: [@Sendable () -> [Plan.TableChange]] = []
+        var changedTables = false
+        var gatewayChanges = GatewayChanges()
         var forwardingNotes: [String] = []
         var finalGateways: [Gateway] = []
         var done: [(Family, GatewaySet)] = []
         var absent = false
         do {
             for family in try families(for: operation) {
-                let (previous, changes, after, wasAbsent) = try change(family, operation)
-                absent = absent || wasAbsent
-                done.append((family, previous))
-                plan.tables += changes
-                finalGateways += after.gateways
+                let result = try change(family, operation)
+                absent = absent || result.absent
+                done.append((family, result.previous))
+                changedTables = changedTables || result.changed
+                planParts.append(result.lines)
+                finalGateways += result.after.gateways
+                gatewayChanges = gatewayChanges + GatewayChanges(from: result.previous, to: result.after)
                 do {
-                    forwardingNotes += try adjustForwarding(family, gateways: after)
+                    forwardingNotes += try adjustForwarding(family, gateways: result.after)
                 } catch {
                     logger.error("forwarding failed, putting the \(family) gateways back: \(error)")
                     throw error
@@ -160,8 +248,13 @@ public struct GatewayController: Sendable {
             }
             throw NatgateError(wrapping: error)
         }
-        plan.tables.removeAll { $0.lines.isEmpty }
-        let changed = !plan.isEmpty || forwardingNotes.contains { $0.contains("→") || $0.contains("restored") }
+        let parts = planParts
+        let plan = LazyPlan {
+            var plan = Plan(tables: parts.flatMap { $0() })
+            plan.tables.removeAll { $0.lines.isEmpty }
+            return plan
+        }
+        let changed = changedTables || forwardingNotes.contains { $0.contains("→") || $0.contains("restored") }
         let outcome: Report.Outcome = absent ? .absent : (changed ? .changed : .unchanged)
         let message: String
         switch (operation, outcome) {
@@ -170,23 +263,76 @@ public struct GatewayController: Sendable {
         case (.enable(let gateway), _): message = "Enabled gateway \(gateway)."
         case (.disable(let key), _): message = "Disabled gateway \(key)."
         case (.apply, .unchanged): message = "The \(finalGateways.count) gateways are already as the policy says; nothing changed."
-        case (.apply, _): message = "Applied the policy: \(finalGateways.count) gateways."
+        case (.apply, _): message = "Applied the policy: \(finalGateways.count) gateways (\(gatewayChanges))."
         case (.flush, .unchanged): message = "natgate owns nothing here; nothing changed."
         case (.flush, _): message = "Removed every natgate chain and rule."
         }
         logger.info("\(message)")
-        return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingNotes, gateways: finalGateways.sorted())
+        return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingNotes, gateways: finalGateways.sorted(),
+            gatewayChanges: gatewayChanges)
+    }
+
+    /// What committing one family's change found and did.
+    struct FamilyChange {
+        /// The gateways before.
+        var previous: GatewaySet
+        /// The gateways after.
+        var after: GatewaySet
+        /// Whether a disable found nothing to disable.
+        var absent: Bool
+        /// Whether any table changed.
+        var changed: Bool
+        /// The lines changed, table by table in commit order; rendered only when called.
+        var lines: @Sendable () -> [Plan.TableChange]
     }
 
     /// Commits one family's change: one transaction when the change only adds (nat, then filter)
-    /// or only removes (filter, then nat); two when an `apply` does both, removals first. Returns
-    /// the set before, the lines changed, the set after and whether a disable found nothing.
-    private func change(_ family: Family, _ operation: Operation) throws -> (GatewaySet, [Plan.TableChange], GatewaySet, Bool) {
+    /// or only removes (filter, then nat); two when an `apply` does both, removals first.
+    ///
+    /// On a store that can hand natgate's chains over as kernel entries (the kernel), the change
+    /// is made on entries; when they hold anything but gateways' exact rules (drift), nothing is
+    /// committed and the change is made again over the model, which repairs it.
+    private func change(_ family: Family, _ operation: Operation) throws -> FamilyChange {
+        if let kernel = store as? KernelRuleStore {
+            var encoder = GatewayEntries(family: family)
+            let owned = Dictionary(uniqueKeysWithValues: OwnedChains.tables.compactMap { name in OwnedChains.owned(in: name).map { (name, $0) } })
+            do {
+                return try change(family, operation) { tables, body in
+                    try kernel.update(family, tables: tables, entryChains: owned) { tables, entries in
+                        var editor: any OwnedChainsEditor = try EntryChainsEditor(
+                            tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
+                        try body(&editor)
+                        let done = editor as! EntryChainsEditor
+                        tables = done.tables
+                        entries = done.entries
+                        encoder = done.encoder
+                    }
+                }
+            } catch is EntryPathUnavailable {
+                logger.debug("natgate's chains hold more than gateways' rules; changing them through the model")
+            }
+        }
+        let keepingCounters = !store.keepsCountersOfUnchangedRules
+        return try change(family, operation) { tables, body in
+            try store.update(family, tables: tables) { tables in
+                var editor: any OwnedChainsEditor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
+                try body(&editor)
+                tables = (editor as! ModelChainsEditor).tables
+            }
+        }
+    }
+
+    /// `change` over one way of editing: `transaction(tables, body)` runs `body` on an editor of
+    /// the family's `tables` and commits what it leaves.
+    private func change(
+        _ family: Family, _ operation: Operation,
+        through transaction: (_ tables: [TableName], _ body: (inout any OwnedChainsEditor) throws -> Void) throws -> Void
+    ) throws -> FamilyChange {
         var previous = GatewaySet()
         var absent = false
         var after = GatewaySet()
-        var firstTables: [TableName: Table] = [:]
-        var finalTables: [TableName: Table] = [:]
+        var first: OwnedTablesState?
+        var final: OwnedTablesState?
         var needsSecondStep = false
         var onlyRemoved = false
         let addsFirst: Bool
@@ -194,10 +340,9 @@ public struct GatewayController: Sendable {
 
         // Step 1. enable adds (nat first); the others may remove (filter first). When removing is
         // all there is to do, or adding is, this step does it all.
-        try store.update(family, tables: order(adding: addsFirst)) { tables in
-            firstTables = tables
-            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
-            let current = GatewaySet(lenient: readback.gateways)
+        try transaction(order(adding: addsFirst)) { editor in
+            first = editor.state
+            let current = editor.current
             previous = current
             if case .disable(let key) = operation, key.subnet.family == family { absent = current.gateway(key) == nil }
             let target = try self.target(of: operation, family: family, current: current)
@@ -208,34 +353,33 @@ public struct GatewayController: Sendable {
             onlyRemoved = false
             if addsFirst || addsNothing {
                 onlyRemoved = !addsFirst
-                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
+                try editor.install(target)
             } else {
                 let targetKeys = Set(target.gateways.map(\.key))
                 let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
-                if kept != current {
-                    for name in OwnedChains.tables { try compiler.install(kept, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
-                }
+                if kept != current { try editor.install(kept) }
                 needsSecondStep = true
             }
-            finalTables = tables
+            final = editor.state
         }
 
         // Step 2: gateways that come or change, nat first; also repairs drift.
         if needsSecondStep {
-            try store.update(family, tables: order(adding: true)) { tables in
-                let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
-                let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: readback.gateways))
-                for name in OwnedChains.tables { try compiler.install(target, into: &tables[name]!, keepingCounters: !store.keepsCountersOfUnchangedRules) }
-                finalTables = tables
+            try transaction(order(adding: true)) { editor in
+                let target = try self.target(of: operation, family: family, current: editor.current)
+                try editor.install(target)
+                final = editor.state
                 after = target
             }
         }
+        guard let first, let final else { return FamilyChange(previous: previous, after: after, absent: absent, changed: false, lines: { [] }) }
         // Report the tables in the order they were committed.
-        var changes: [Plan.TableChange] = []
-        for name in order(adding: !onlyRemoved) {
-            if let before = firstTables[name], let final = finalTables[name] { changes.append(Plan.diff(from: before, to: final)) }
-        }
-        return (previous, changes, after, absent)
+        let commitOrder = order(adding: !onlyRemoved)
+        let compiler = self.compiler
+        return FamilyChange(
+            previous: previous, after: after, absent: absent,
+            changed: first.differs(from: final, compiler: compiler),
+            lines: { first.changes(to: final, order: commitOrder, compiler: compiler) })
     }
 
     /// The set `operation` asks for in `family`, given the current one.

@@ -35,20 +35,31 @@ public struct GatewayEntries: Sendable {
     private var recent: [Int] = []
     /// Interface names already validated when reading back, by their 16 name bytes.
     private var interfaceNames: [InterfaceBytes.Name: InterfaceName] = [:]
+    /// The last two interface names read back, as gateways mostly share an uplink and a via.
+    private var lastInterfaces: ((key: InterfaceBytes.Name, name: InterfaceName)?, (key: InterfaceBytes.Name, name: InterfaceName)?) = (nil, nil)
     /// The last uplink made into bytes, as gateways mostly share one.
     private var lastUplink: (name: InterfaceName, bytes: InterfaceBytes)?
     /// Entries made while reading back, to compare with the chain's.
-    private var scratch: EntryList
+    private var scratch: Scratch
 
     /// How many recent shapes reading back tries before decoding a gateway's rules.
-    static let recentLimit = 8
+    static let recentLimit = 16
 
     /// An empty cache for `family`.
     public init(family: Family) {
+        self.init(family: family, templates: true)
+    }
+
+    /// With `templates` false every shape is model only: for tests of that path.
+    init(family: Family, templates: Bool) {
         self.family = family
         self.fields = EntryFields.of(family)
-        self.scratch = EntryList(family: family)
+        self.scratch = Scratch(family: family)
+        self.useTemplates = templates
     }
+
+    /// False makes every shape model only (tests).
+    private let useTemplates: Bool
 
     /// Whether the template of `gateway`'s shape failed its check, so that its gateways are
     /// encoded through the model path. Builds the template if needed. For tests and diagnostics.
@@ -72,39 +83,54 @@ public struct GatewayEntries: Sendable {
         }
         guard table == .filter || table == .nat else { return }
         let index = try templateIndex(for: gateway)
-        try append(index, values: values(gateway), table: table, to: &list)
+        try append(index, values: values(gateway), table: table, to: &list) { gateway }
     }
 
     /// The owned chain of `table` for the gateways of this family in `set`, in order: the entries
     /// of `GatewayCompiler().rules(for: set, family: family, table: table)`. Capacity is reserved
-    /// up front, so the list is built in one allocation per buffer.
+    /// up front for as many gateways as the set has, of the first gateway's shape: one allocation
+    /// per buffer when they share it.
     public mutating func entries(for set: GatewaySet, table: TableName) throws -> EntryList {
         var list = EntryList(family: family)
         guard table == .filter || table == .nat else { return list }
-        var indices: [Int] = []
-        indices.reserveCapacity(set.count)
-        var entryCount = 0
-        var byteCount = 0
-        for gateway in set.gateways where gateway.family == family {
-            let index = try templateIndex(for: gateway)
-            indices.append(index)
-            let template = templates[index].table(table)
-            entryCount += template.entries.count
-            byteCount += template.entries.bytes.count
-        }
-        list.reserveCapacity(entries: entryCount, bytes: byteCount)
-        var next = 0
-        for gateway in set.gateways where gateway.family == family {
-            try append(indices[next], values: values(gateway), table: table, to: &list)
-            next += 1
+        let gateways = set.gateways
+        // The loop copies each gateway once and otherwise touches locals only: at 10,000
+        // gateways, each copy of a gateway, `self` or a template (their strings and arrays) cost
+        // about as much as making the gateway's entries.
+        var template: ShapeTemplate?
+        var part = EntryList(family: family)
+        var patcher: TableTemplate?
+        let fields = self.fields
+        for gateway in gateways where gateway.family == family {
+            if template == nil || !template!.fits(gateway) {
+                let next = templates[try templateIndex(for: gateway)]
+                template = next
+                patcher = next.table(table)
+                part = patcher!.entries
+                if list.isEmpty {
+                    // Exact when all gateways share the shape (the common case); grows otherwise.
+                    list.reserveCapacity(entries: part.count * gateways.count, bytes: part.bytes.count * gateways.count)
+                }
+            }
+            if template!.modelOnly {
+                try appendModel(gateway, table: table, to: &list)
+                continue
+            }
+            let values = values(gateway)
+            let patch = patcher!
+            list.append(contentsOf: part, 0..<part.count) { buffer in
+                patch.patch(buffer.baseAddress!, values: values, fields: fields)
+            }
         }
         return list
     }
 
-    private mutating func append(_ index: Int, values: Values, table: TableName, to list: inout EntryList) throws {
+    /// Appends the entries of template `index` for `values`; `gateway` gives the whole gateway
+    /// when the template is model only.
+    private func append(_ index: Int, values: Values, table: TableName, to list: inout EntryList, gateway: () -> Gateway?) throws {
         let template = templates[index]
         if template.modelOnly {
-            try appendModel(values.gateway(template.shape), table: table, to: &list)
+            try appendModel(gateway(), table: table, to: &list)
             return
         }
         let part = template.table(table)
@@ -129,20 +155,19 @@ public struct GatewayEntries: Sendable {
             uplink = InterfaceBytes(gateway.uplink)
             lastUplink = (gateway.uplink, uplink)
         }
-        return Values(subnet: gateway.subnet, uplink: gateway.uplink, uplinkBytes: uplink,
-                      via: gateway.via, viaBytes: gateway.via.map(InterfaceBytes.init))
+        return Values(subnet: gateway.subnet, uplinkBytes: uplink, viaBytes: gateway.via.map(InterfaceBytes.init))
     }
 
     // MARK: Templates
 
     private mutating func templateIndex(for gateway: Gateway) throws -> Int {
-        if let last = recent.first, templates[last].shape.fits(gateway) { return last }
+        if let last = recent.first, templates[last].fits(gateway) { return last }
         let shape = Shape(gateway)
         if let index = shapeIndex[shape] {
             touch(index)
             return index
         }
-        let template = try ShapeTemplate(shape: shape, family: family, fields: fields, compiler: compiler, check: gateway)
+        let template = try ShapeTemplate(shape: shape, family: family, fields: fields, compiler: compiler, check: gateway, use: useTemplates)
         templates.append(template)
         shapeIndex[shape] = templates.count - 1
         touch(templates.count - 1)
@@ -166,8 +191,7 @@ public struct GatewayEntries: Sendable {
     /// gateways, in this order, and the gateways form a `GatewaySet` in its order; so
     /// `entries(for: GatewaySet(result), table:)` gives the same rules again. Bytes the kernel
     /// changes on its own are not compared: counters, `comefrom`, what follows each extension
-    /// name's NUL (see `EntryList.sameRule`), and a verdict carried as a number rather than a name
-    /// (see `EntryList.matchVerdictForm`).
+    /// name's NUL, and a verdict carried as a number rather than a name (see `EntryList.sameRule`).
     ///
     /// nil for a foreign rule, a rule without natgate's comment or whose comment is not
     /// `natgate SUBNET UPLINK`, a gateway whose rules differ in any other byte or number from what
@@ -183,7 +207,7 @@ public struct GatewayEntries: Sendable {
         guard filter.family == family, nat.family == family else { return nil }
         // Out of `self` while in use, so that it can be passed inout to methods of `self`.
         var scratch = self.scratch
-        self.scratch = EntryList(family: family)
+        self.scratch = Scratch(family: family)
         defer { self.scratch = scratch }
         var gateways: [Gateway] = []
         gateways.reserveCapacity(filter.count / 2)
@@ -202,16 +226,43 @@ public struct GatewayEntries: Sendable {
             f += filterCount
             n += natCount
         }
-        for (previous, current) in zip(gateways, gateways.dropFirst()) where !(previous.key < current.key) {
-            return nil
+        return GatewayEntries.formSet(gateways) ? gateways : nil
+    }
+
+    /// Whether `gateways` are a `GatewaySet` in its order: subnets strictly increasing (so no
+    /// gateway twice) and not overlapping.
+    ///
+    /// Linear, without making the set: prefix networks sorted by first address overlap exactly
+    /// when one starts before the furthest end seen so far. Other masks go through `GatewaySet`.
+    static func formSet(_ gateways: [Gateway]) -> Bool {
+        var previous: IPNetwork?
+        for gateway in gateways {
+            if let previous, !(previous < gateway.subnet) { return false }
+            previous = gateway.subnet
         }
-        guard (try? GatewaySet(gateways)) != nil else { return nil }
-        return gateways
+        var end: (high: UInt64, low: UInt64)?
+        for gateway in gateways {
+            let subnet = gateway.subnet
+            let start: (high: UInt64, low: UInt64), last: (high: UInt64, low: UInt64)
+            switch subnet {
+            case .v4(let network):
+                guard network.prefixLength != nil else { return (try? GatewaySet(gateways)) != nil }
+                start = (0, UInt64(network.address.rawValue))
+                last = (0, UInt64(network.address.rawValue | ~network.mask))
+            case .v6(let network):
+                guard network.prefixLength != nil else { return (try? GatewaySet(gateways)) != nil }
+                start = (network.address.high, network.address.low)
+                last = (network.address.high | ~network.mask.high, network.address.low | ~network.mask.low)
+            }
+            if let end, start <= end { return false }
+            if end == nil || last > end! { end = last }
+        }
+        return true
     }
 
     /// The gateway at filter entry `f` and nat entry `n` from the recent shapes, with how many
     /// entries of each table it has; nil when no recent shape gives exactly those entries.
-    private mutating func guess(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout EntryList) -> (Gateway, Int, Int)? {
+    private mutating func guess(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout Scratch) -> (Gateway, Int, Int)? {
         guard let subnet = network(filter, f, at: fields.source, mask: fields.sourceMask),
               let uplink = interfaceName(filter, f, at: fields.outInterface)
         else { return nil }
@@ -225,11 +276,13 @@ public struct GatewayEntries: Sendable {
             uplinkBytes = InterfaceBytes(uplink)
             lastUplink = (uplink, uplinkBytes)
         }
-        let values = Values(subnet: subnet, uplink: uplink, uplinkBytes: uplinkBytes, via: via, viaBytes: via.map(InterfaceBytes.init))
+        let values = Values(subnet: subnet, uplinkBytes: uplinkBytes, viaBytes: via.map(InterfaceBytes.init))
         for index in recent where templates[index].shape.hasVia == hasVia {
-            guard let filterCount = matches(index, values: values, table: .filter, in: filter, at: f, scratch: &scratch),
-                  let natCount = matches(index, values: values, table: .nat, in: nat, at: n, scratch: &scratch),
-                  let gateway = values.gateway(templates[index].shape)
+            let shape = templates[index].shape
+            let gateway = { shape.gateway(subnet: subnet, uplink: uplink, via: via) }
+            guard let filterCount = matches(index, values: values, table: .filter, in: filter, at: f, scratch: &scratch, gateway: gateway),
+                  let natCount = matches(index, values: values, table: .nat, in: nat, at: n, scratch: &scratch, gateway: gateway),
+                  let gateway = gateway()
             else { continue }
             touch(index)
             return (gateway, filterCount, natCount)
@@ -237,32 +290,39 @@ public struct GatewayEntries: Sendable {
         return nil
     }
 
-    /// How many entries template `index` makes for `values` in `table`, when `list` holds exactly
-    /// those from `start` and the entry after them is not the same gateway's; nil otherwise.
-    private mutating func matches(_ index: Int, values: Values, table: TableName, in list: EntryList, at start: Int, scratch: inout EntryList) -> Int? {
-        scratch.removeAll(keepingCapacity: true)
-        do { try append(index, values: values, table: table, to: &scratch) } catch { return nil }
-        guard start + scratch.count <= list.count, GatewayEntries.same(&scratch, list, start) else { return nil }
-        let after = start + scratch.count
-        if after < list.count, let comment = list.payload(ofMatch: "comment", in: after),
-           let mine = scratch.payload(ofMatch: "comment", in: 0), equal(list, comment, scratch, mine) {
-            return nil
+    /// How many entries template `index` makes for `values` in `table`, when `list` holds those
+    /// from `start`; nil otherwise.
+    private func matches(
+        _ index: Int, values: Values, table: TableName, in list: EntryList, at start: Int, scratch: inout Scratch, gateway: () -> Gateway?
+    ) -> Int? {
+        let template = templates[index]
+        let slot = table == .filter ? 0 : 1
+        if template.modelOnly {
+            scratch.lists[slot].removeAll(keepingCapacity: true)
+            scratch.templates[slot] = -1
+            do { try appendModel(gateway(), table: table, to: &scratch.lists[slot]) } catch { return nil }
+        } else {
+            // The template's entries stay in the scratch list from one gateway to the next:
+            // only the fields that differ are written again.
+            let part = template.table(table)
+            if scratch.templates[slot] != index {
+                scratch.lists[slot] = part.entries
+                scratch.templates[slot] = index
+            }
+            let fields = self.fields
+            scratch.lists[slot].withUnsafeMutableBytes { part.patch($0.baseAddress!, values: values, fields: fields) }
         }
-        return scratch.count
-    }
-
-    /// Whether `scratch` equals `list`'s entries from `start`, as the kernel may hand them back.
-    private static func same(_ scratch: inout EntryList, _ list: EntryList, _ start: Int) -> Bool {
-        for k in 0..<scratch.count where !scratch.sameRule(k, as: start + k, of: list) {
-            scratch.matchVerdictForm(k, to: start + k, of: list)
-            if !scratch.sameRule(k, as: start + k, of: list) { return false }
-        }
-        return true
+        let expected = scratch.lists[slot]
+        guard start + expected.count <= list.count else { return nil }
+        for k in 0..<expected.count where !expected.sameRule(k, as: start + k, of: list) { return nil }
+        // A rule of the same gateway after these is not looked for here: it would start another
+        // gateway with the same subnet, which the order check in `gateways` refuses.
+        return expected.count
     }
 
     /// The gateway whose comment filter entry `f` carries, recovered from its rules through the
     /// model and checked against `append`; nil when that fails anywhere.
-    private mutating func recover(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout EntryList) -> (Gateway, Int, Int)? {
+    private mutating func recover(filter: EntryList, _ f: Int, nat: EntryList, _ n: Int, scratch: inout Scratch) -> (Gateway, Int, Int)? {
         guard let comment = filter.payload(ofMatch: "comment", in: f),
               let natComment = nat.payload(ofMatch: "comment", in: n),
               equal(filter, comment, nat, natComment)
@@ -293,8 +353,8 @@ public struct GatewayEntries: Sendable {
 
         guard let index = try? templateIndex(for: gateway) else { return nil }
         let values = values(gateway)
-        guard matches(index, values: values, table: .filter, in: filter, at: f, scratch: &scratch) == filterEnd - f,
-              matches(index, values: values, table: .nat, in: nat, at: n, scratch: &scratch) == natEnd - n
+        guard matches(index, values: values, table: .filter, in: filter, at: f, scratch: &scratch, gateway: { gateway }) == filterEnd - f,
+              matches(index, values: values, table: .nat, in: nat, at: n, scratch: &scratch, gateway: { gateway }) == natEnd - n
         else { return nil }
         return (gateway, filterEnd - f, natEnd - n)
     }
@@ -330,7 +390,12 @@ public struct GatewayEntries: Sendable {
                                 second: raw.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
         }
         guard key.first & 0xFF != 0 else { return nil }
-        if let known = interfaceNames[key] { return known }
+        if let last = lastInterfaces.0, last.key == key { return last.name }
+        if let last = lastInterfaces.1, last.key == key { return last.name }
+        if let known = interfaceNames[key] {
+            lastInterfaces = ((key, known), lastInterfaces.0)
+            return known
+        }
         let bytes = list.bytes[start..<(start + EntryFields.interfaceSize)]
         guard bytes.contains(0), let name = try? InterfaceName(String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)),
               InterfaceBytes(name).name == key
@@ -350,6 +415,15 @@ public struct GatewayEntries: Sendable {
 }
 
 // MARK: - Shapes and templates
+
+/// The entries a gateway is expected to have while reading back, per table, and the template
+/// they were copied from (-1: none, or made through the model path).
+private struct Scratch: Sendable {
+    var lists: [EntryList]
+    var templates = [-1, -1]
+
+    init(family: Family) { lists = [EntryList(family: family), EntryList(family: family)] }
+}
 
 /// Everything about a gateway that its entries depend on, except the subnet, uplink and via.
 private struct Shape: Hashable, Sendable {
@@ -382,15 +456,12 @@ private struct Shape: Hashable, Sendable {
     }
 }
 
-/// A gateway's subnet, uplink and via, ready to be written into entries.
+/// A gateway's subnet, uplink and via, ready to be written into entries (plain bytes: making
+/// and passing one retains nothing).
 private struct Values {
     var subnet: IPNetwork
-    var uplink: InterfaceName
     var uplinkBytes: InterfaceBytes
-    var via: InterfaceName?
     var viaBytes: InterfaceBytes?
-
-    func gateway(_ shape: Shape) -> Gateway? { shape.gateway(subnet: subnet, uplink: uplink, via: via) }
 }
 
 /// An interface name and its kernel mask as two 16-byte fields (byte `i` in bits `8i` of the
@@ -427,14 +498,17 @@ private struct InterfaceBytes: Sendable {
 }
 
 /// The entries of one shape in both tables, and whether they are used at all.
-private struct ShapeTemplate: Sendable {
-    var shape: Shape
-    var filter: TableTemplate
-    var nat: TableTemplate
+private final class ShapeTemplate: Sendable {
+    let shape: Shape
+    let filter: TableTemplate
+    let nat: TableTemplate
     /// The check failed: encode this shape's gateways through the model path.
-    var modelOnly: Bool
+    let modelOnly: Bool
 
     func table(_ name: TableName) -> TableTemplate { name == .filter ? filter : nat }
+
+    /// Whether `gateway` has this template's shape.
+    func fits(_ gateway: Gateway) -> Bool { shape.fits(gateway) }
 
     /// Placeholders, chosen from documentation ranges; any distinct values would do.
     static func placeholders(_ family: Family) -> (subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName) {
@@ -449,12 +523,12 @@ private struct ShapeTemplate: Sendable {
     }
 
     /// Builds and checks the template of `shape`; `check` is a gateway of that shape.
-    init(shape: Shape, family: Family, fields: EntryFields, compiler: GatewayCompiler, check: Gateway) throws {
+    init(shape: Shape, family: Family, fields: EntryFields, compiler: GatewayCompiler, check: Gateway, use: Bool = true) throws {
         self.shape = shape
         let placeholder = ShapeTemplate.placeholders(family)
         let prototype = shape.gateway(subnet: placeholder.subnet, uplink: placeholder.uplink, via: shape.hasVia ? placeholder.via : nil)
         var tables: [TableTemplate] = []
-        var usable = prototype != nil
+        var usable = prototype != nil && use
         for table in [TableName.filter, .nat] {
             var list = EntryList(family: family)
             if let prototype {
@@ -468,53 +542,62 @@ private struct ShapeTemplate: Sendable {
         }
         filter = tables[0]
         nat = tables[1]
-        modelOnly = !usable
-        guard usable else { return }
-
-        let probe = ShapeTemplate.probe(family)
-        for gateway in [check, shape.gateway(subnet: probe.subnet, uplink: probe.uplink, via: shape.hasVia ? probe.via : nil)] {
-            guard let gateway else { continue }
-            let values = Values(subnet: gateway.subnet, uplink: gateway.uplink, uplinkBytes: InterfaceBytes(gateway.uplink),
-                                via: gateway.via, viaBytes: gateway.via.map(InterfaceBytes.init))
-            for table in [TableName.filter, .nat] {
-                var model = EntryList(family: family)
-                for rule in compiler.rules(for: gateway, table: table) {
-                    try model.append(encoding: rule, table: table, chain: OwnedChains.owned(in: table)!)
-                }
-                let part = self.table(table)
-                var patched = EntryList(family: family)
-                patched.append(contentsOf: part.entries, 0..<part.entries.count) { buffer in
-                    part.patch(buffer.baseAddress!, values: values, fields: fields)
-                }
-                if patched != model {
-                    modelOnly = true
-                    return
+        if usable {
+            let probe = ShapeTemplate.probe(family)
+            let probeGateway = shape.gateway(subnet: probe.subnet, uplink: probe.uplink, via: shape.hasVia ? probe.via : nil)
+            checking: for gateway in [check, probeGateway].compactMap({ $0 }) {
+                let values = Values(subnet: gateway.subnet, uplinkBytes: InterfaceBytes(gateway.uplink), viaBytes: gateway.via.map(InterfaceBytes.init))
+                for (table, part) in [(TableName.filter, tables[0]), (.nat, tables[1])] {
+                    var model = EntryList(family: family)
+                    for rule in compiler.rules(for: gateway, table: table) {
+                        try model.append(encoding: rule, table: table, chain: OwnedChains.owned(in: table)!)
+                    }
+                    var patched = EntryList(family: family)
+                    patched.append(contentsOf: part.entries, 0..<part.entries.count) { buffer in
+                        part.patch(buffer.baseAddress!, values: values, fields: fields)
+                    }
+                    if patched != model {
+                        usable = false
+                        break checking
+                    }
                 }
             }
         }
+        modelOnly = !usable
     }
 }
 
 /// One table's entries of a shape, and where each gateway's values go in them.
-private struct TableTemplate: Sendable {
+private final class TableTemplate: Sendable {
     struct Field: Sendable {
         var value: Int
         var mask: Int
     }
-    var entries: EntryList
-    var subnets: [Field] = []
-    var uplinks: [Field] = []
-    var vias: [Field] = []
+    let entries: EntryList
+    let subnets: [Field]
+    let uplinks: [Field]
+    let vias: [Field]
     /// Where each entry's comment payload starts (256 bytes, `struct xt_comment_info`).
-    var comments: [Int] = []
+    let comments: [Int]
 
     static let commentSize = 256
 
-    init(entries: EntryList) { self.entries = entries }
+    /// A template that is not used (its shape is model only).
+    init(entries: EntryList) {
+        self.entries = entries
+        subnets = []
+        uplinks = []
+        vias = []
+        comments = []
+    }
 
     /// Finds the placeholders in `entries`; nil when a comment is missing or of another size.
     init?(_ entries: EntryList, fields: EntryFields, placeholder: (subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName)) {
         self.entries = entries
+        var subnets: [Field] = []
+        var uplinks: [Field] = []
+        var vias: [Field] = []
+        var comments: [Int] = []
         let subnet = TableTemplate.networkBytes(placeholder.subnet)
         let uplink = InterfaceBytes(placeholder.uplink)
         let via = InterfaceBytes(placeholder.via)
@@ -542,6 +625,10 @@ private struct TableTemplate: Sendable {
             guard let comment = entries.payload(ofMatch: "comment", in: index), comment.count == TableTemplate.commentSize else { return nil }
             comments.append(comment.lowerBound)
         }
+        self.subnets = subnets
+        self.uplinks = uplinks
+        self.vias = vias
+        self.comments = comments
     }
 
     static func networkBytes(_ network: IPNetwork) -> (address: [UInt8], mask: [UInt8]) {
@@ -590,36 +677,49 @@ private enum TagWriter {
     static func write(_ values: Values, to p: UnsafeMutableRawPointer) {
         var at = 0
         guard case .v4(let network) = values.subnet, let length = network.prefixLength else {
-            for byte in OwnedChains.tag(Gateway.Key(subnet: values.subnet, uplink: values.uplink)).utf8.prefix(255) {
+            // OwnedChains.tag: the prefix, the subnet, a space, the uplink.
+            for byte in (OwnedChains.tagPrefix + values.subnet.description + " ").utf8 {
                 p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
                 at += 1
             }
+            writeName(values.uplinkBytes, p, at)
             return
         }
         for byte in prefix {
             p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
             at += 1
         }
-        func decimal(_ value: UInt32) {
-            if value >= 100 { p.storeBytes(of: UInt8(48 + value / 100), toByteOffset: at, as: UInt8.self); at += 1 }
-            if value >= 10 { p.storeBytes(of: UInt8(48 + value / 10 % 10), toByteOffset: at, as: UInt8.self); at += 1 }
-            p.storeBytes(of: UInt8(48 + value % 10), toByteOffset: at, as: UInt8.self)
-            at += 1
-        }
         let address = network.address.rawValue
-        decimal(address >> 24)
-        for shift in [UInt32(16), 8, 0] {
-            p.storeBytes(of: UInt8(ascii: "."), toByteOffset: at, as: UInt8.self)
-            at += 1
-            decimal(address >> shift & 0xFF)
-        }
-        p.storeBytes(of: UInt8(ascii: "/"), toByteOffset: at, as: UInt8.self)
+        decimal(address >> 24, p, &at)
+        dot(UInt8(ascii: "."), p, &at)
+        decimal(address >> 16 & 0xFF, p, &at)
+        dot(UInt8(ascii: "."), p, &at)
+        decimal(address >> 8 & 0xFF, p, &at)
+        dot(UInt8(ascii: "."), p, &at)
+        decimal(address & 0xFF, p, &at)
+        dot(UInt8(ascii: "/"), p, &at)
+        decimal(UInt32(length), p, &at)
+        dot(UInt8(ascii: " "), p, &at)
+        writeName(values.uplinkBytes, p, at)
+    }
+
+    /// The name's 16 bytes, NUL-padded (the rest of the comment is zero already).
+    static func writeName(_ name: InterfaceBytes, _ p: UnsafeMutableRawPointer, _ at: Int) {
+        p.storeBytes(of: name.name.first.littleEndian, toByteOffset: at, as: UInt64.self)
+        p.storeBytes(of: name.name.second.littleEndian, toByteOffset: at + 8, as: UInt64.self)
+    }
+
+    @inline(__always)
+    static func dot(_ byte: UInt8, _ p: UnsafeMutableRawPointer, _ at: inout Int) {
+        p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
         at += 1
-        decimal(UInt32(length))
-        p.storeBytes(of: UInt8(ascii: " "), toByteOffset: at, as: UInt8.self)
-        at += 1
-        // The name's 16 bytes, NUL-padded: the rest of the comment is zero already.
-        p.storeBytes(of: values.uplinkBytes.name.first.littleEndian, toByteOffset: at, as: UInt64.self)
-        p.storeBytes(of: values.uplinkBytes.name.second.littleEndian, toByteOffset: at + 8, as: UInt64.self)
+    }
+
+    /// Writes `value` (0...255) in decimal.
+    @inline(__always)
+    static func decimal(_ value: UInt32, _ p: UnsafeMutableRawPointer, _ at: inout Int) {
+        if value >= 100 { dot(UInt8(48 + value / 100), p, &at) }
+        if value >= 10 { dot(UInt8(48 + value / 10 % 10), p, &at) }
+        dot(UInt8(48 + value % 10), p, &at)
     }
 }

@@ -57,6 +57,54 @@ public struct KernelRuleStore: RuleStore {
         logger.debug("\(family) \(report)")
     }
 
+    /// `update` with the rules of `entryChains` handled as kernel entries; see
+    /// `KernelBackend.update(tables:entryChains:_:)`. Tables the namespace does not have and
+    /// `body` leaves empty are not created, as in `update`.
+    public func update(
+        _ family: Family, tables: [TableName], entryChains: [TableName: ChainName],
+        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+    ) throws {
+        let existing = try existingTables(family)
+        var touched = tables.filter { existing.contains($0) }
+        if touched.count < tables.count {
+            // A dry run on what is there decides which missing tables the change needs.
+            var probe: [TableName: Table] = [:]
+            var probeEntries: [TableName: EntryList] = [:]
+            for name in tables {
+                if existing.contains(name), let chain = entryChains[name] {
+                    (probe[name], probeEntries[name]) = try backend(family).read(name, entryChain: chain)
+                } else if existing.contains(name) {
+                    probe[name] = try backend(family).read(name)
+                } else {
+                    probe[name] = Table.empty(name, family: family)
+                    if entryChains[name] != nil { probeEntries[name] = EntryList(family: family) }
+                }
+            }
+            try body(&probe, &probeEntries)
+            touched = tables.filter { name in
+                existing.contains(name) || probe[name] != Table.empty(name, family: family) || !(probeEntries[name]?.isEmpty ?? true)
+            }
+        }
+        guard !touched.isEmpty else { return }
+        let skipped = tables.filter { !touched.contains($0) }
+        let report = try backend(family).update(tables: touched, entryChains: entryChains.filter { touched.contains($0.key) }) { given, givenEntries in
+            var all = given
+            var allEntries = givenEntries
+            for name in skipped {
+                all[name] = Table.empty(name, family: family)
+                if entryChains[name] != nil { allEntries[name] = EntryList(family: family) }
+            }
+            try body(&all, &allEntries)
+            for name in skipped {
+                all[name] = nil
+                allEntries[name] = nil
+            }
+            given = all
+            givenEntries = allEntries
+        }
+        logger.debug("\(family) \(report)")
+    }
+
     /// `KernelBackend.update` leaves rules that did not change in place, counters and all.
     public var keepsCountersOfUnchangedRules: Bool { true }
 

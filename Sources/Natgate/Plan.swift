@@ -1,3 +1,4 @@
+import Foundation
 import NatgateModel
 import NatgatePolicy
 
@@ -39,5 +40,24 @@ public struct Plan: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The lines that differ between two versions of one table; see `TableDiff`.
     public static func diff(from before: Table, to after: Table) -> TableChange {
         TableChange(family: after.family, table: after.name, lines: TableDiff.lines(from: before, to: after))
+    }
+}
+
+/// A plan rendered the first time it is asked for, then kept.
+final class LazyPlan: @unchecked Sendable {
+    private let lock = NSLock()
+    private var make: (@Sendable () -> Plan)?
+    private var made: Plan?
+
+    init(_ make: @escaping @Sendable () -> Plan) { self.make = make }
+
+    var value: Plan {
+        lock.withLock {
+            if let made { return made }
+            let plan = make!()
+            made = plan
+            make = nil
+            return plan
+        }
     }
 }

@@ -31,6 +31,18 @@ extension KernelBackend {
         }
     }
 
+    /// Reads `table` as `read(_:)` does, except for the rules of `entryChain`: that chain is in
+    /// the model without rules, and its rules come back as kernel entries (empty when the table
+    /// has no such chain). What `update(tables:entryChains:_:)` hands its closure.
+    public func read(_ table: TableName, entryChain: ChainName) throws -> (table: Table, entries: EntryList) {
+        try namespace.run {
+            switch family {
+            case .ipv4: try decodeTable(IPv4TableHandle(table), entryChain: entryChain)
+            case .ipv6: try decodeTable(IPv6TableHandle(table), entryChain: entryChain)
+            }
+        }
+    }
+
     /// The model of the table a handle holds.
     func decodeTable<C>(_ handle: borrowing TableHandle<C>) throws(KernelError) -> Table {
         try decodeTable(handle, entryChain: nil).table
@@ -57,6 +69,14 @@ extension KernelBackend {
                 chain.counters = Counters(packets: policy.counters.pcnt, bytes: policy.counters.bcnt)
             }
             if chainName == entryChain {
+                // Sized first: growing a buffer of megabytes step by step costs more than the copy.
+                var count = 0
+                var size = 0
+                handle.forEachEntry(name) { pointer in
+                    count += 1
+                    size += Int(pointer.loadUnaligned(fromByteOffset: layout.nextOffset, as: UInt16.self))
+                }
+                entries.reserveCapacity(entries: count, bytes: size)
                 handle.forEachEntry(name) { pointer in entries.append(copying: pointer, layout: layout, targetLabel: handle.targetLabel(pointer)) }
                 chains.append(chain)
                 continue

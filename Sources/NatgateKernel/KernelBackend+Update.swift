@@ -315,6 +315,11 @@ extension KernelBackend {
                 let handle = snapshots[offset].handle.take()!
                 do {
                     try apply(prepared[offset], to: handle)
+                    // libiptc holds its own copy of every entry inserted: natgate's copies go
+                    // before the commit builds the whole table in memory once more.
+                    prepared[offset].entries = []
+                    prepared[offset].entryEdit = nil
+                    workingEntries[name] = nil
                     try testHooks.beforeCommit?(name, attempt)
                 } catch {
                     throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)
@@ -341,7 +346,7 @@ extension KernelBackend {
                 committed.append(name)
                 logger.debug("committed", metadata: [
                     "table": "\(name)", "family": "\(family)", "duration": "\(duration)",
-                    "inserted": "\(prepared[offset].insertedRules)", "deleted": "\(prepared[offset].deletedRules)",
+                    "inserted": "\(report.tables[index].insertedRules)", "deleted": "\(report.tables[index].deletedRules)",
                 ])
             }
             return report

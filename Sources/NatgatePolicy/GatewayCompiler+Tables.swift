@@ -15,10 +15,24 @@ extension GatewayCompiler {
     /// - Throws: `PolicyError` (`.foreignReference`) when the owned chain must go but a rule natgate
     ///   does not own still jumps to it.
     public func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool = true) throws {
-        guard let owned = OwnedChains.owned(in: table.name), let hook = OwnedChains.hook(in: table.name) else { return }
+        guard let owned = OwnedChains.owned(in: table.name) else { return }
         let expected = rules(for: set, family: table.family, table: table.name)
+        try installChain(present: !expected.isEmpty, into: &table)
+        guard !expected.isEmpty, var chain = table.chain(named: owned) else { return }
+        chain.rules = keepingCounters ? GatewayCompiler.keepingCounters(of: chain.rules, in: expected) : expected
+        table[chain: owned] = chain
+    }
 
-        if expected.isEmpty {
+    /// The part of `install` outside the owned chain's rules: with `present`, the owned chain
+    /// exists (rules it already has stay) and the built-in chain has exactly one jump to it, at
+    /// its top; without, the jump and the chain are gone. For callers that write the chain's
+    /// rules themselves (as kernel entries).
+    ///
+    /// - Throws: `PolicyError` (`.foreignReference`) when the owned chain must go but a rule natgate
+    ///   does not own still jumps to it.
+    public func installChain(present: Bool, into table: inout Table) throws {
+        guard let owned = OwnedChains.owned(in: table.name), let hook = OwnedChains.hook(in: table.name) else { return }
+        if !present {
             guard table.chain(named: owned) != nil else { return }
             table[chain: hook]?.rules.removeAll { $0.target == .jump(owned) || $0.target == .goto(owned) }
             if let (chain, _) = table.references(to: owned).first {
@@ -30,11 +44,10 @@ extension GatewayCompiler {
             return
         }
 
-        var chain = table.chain(named: owned) ?? Chain(name: owned)
-        chain.rules = keepingCounters ? GatewayCompiler.keepingCounters(of: chain.rules, in: expected) : expected
-        let isNew = table.chain(named: owned) == nil
-        table[chain: owned] = chain
-        if isNew { table = table.canonicallyOrdered }
+        if table.chain(named: owned) == nil {
+            table[chain: owned] = Chain(name: owned)
+            table = table.canonicallyOrdered
+        }
 
         if var builtin = table.chain(named: hook) {
             let jump = RuleTarget.jump(owned)

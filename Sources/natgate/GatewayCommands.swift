@@ -109,8 +109,17 @@ func printReport(_ report: GatewayController.Report, json: Bool) throws {
     if json { return try printJSON(report) }
     print(report.message)
     for note in report.forwarding { print("forwarding: \(note)") }
-    if !report.plan.isEmpty { print(report.plan, terminator: "") }
+    // A few gateways' lines help; tens of thousands drown the output (and take longer to render
+    // than the change took to make).
+    if report.gatewayChanges.total > reportLineLimit {
+        print("Rules not listed for \(report.gatewayChanges.total) changed gateways (\(report.gatewayChanges)): `natgate plan` shows them before a change, `--json` after.")
+    } else if !report.plan.isEmpty {
+        print(report.plan, terminator: "")
+    }
 }
+
+/// Above this many gateways changed, `enable`/`apply`/… print a count instead of the lines.
+let reportLineLimit = 20
 
 /// Reads a policy file, `-` for standard input.
 func readPolicy(_ path: String) throws -> GatewaySet {

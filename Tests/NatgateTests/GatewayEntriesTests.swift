@@ -38,6 +38,27 @@ struct GatewayEntriesTests {
         }
     }
 
+    @Test("shapes whose template is not used go through the model path, both ways", arguments: 0..<8)
+    func modelOnly(seed: Int) throws {
+        var random = SeededRandom(seed: UInt64(4000 + seed))
+        let set = RandomGateways.set(count: 12, using: &random)
+        for family in Family.allCases {
+            var entries = GatewayEntries(family: family, templates: false)
+            let filter = try entries.entries(for: set, table: .filter)
+            let nat = try entries.entries(for: set, table: .nat)
+            #expect(filter == (try GatewayEntriesTests.modelEntries(set, family: family, table: .filter)))
+            #expect(nat == (try GatewayEntriesTests.modelEntries(set, family: family, table: .nat)))
+            #expect(entries.gateways(filter: filter, nat: nat) == set.gateways(of: family))
+            for gateway in set.gateways(of: family) { #expect(try entries.isModelOnly(gateway)) }
+            guard nat.count > 1 else { continue }
+            var shorter = EntryList(family: family)
+            shorter.append(contentsOf: nat, 0..<(nat.count - 1))
+            if GatewayCompiler().rules(for: set, family: family, table: .nat).last?.target != .verdict(.return) {
+                #expect(entries.gateways(filter: filter, nat: shorter) == nil)
+            }
+        }
+    }
+
     @Test("append adds one gateway's entries, and nothing for other tables")
     func appendOne() throws {
         let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), via: InterfaceName("veth+"), ports: PortRange(lower: 1024, upper: 65535))
@@ -182,6 +203,30 @@ struct GatewayEntriesTests {
         var entries = GatewayEntries(family: .ipv4)
         #expect(entries.gateways(filter: filter, nat: nat) == nil)
         #expect(entries.gateways(filter: EntryList(family: .ipv4), nat: EntryList(family: .ipv4)) == [])
+    }
+
+    @Test("reading back gateways that cannot be enabled together gives nil", arguments: [
+        ("10.0.0.0/8", "10.1.0.0/16"), ("10.0.0.0/24", "10.0.0.0/25"), ("10.0.0.0/255.0.255.0", "10.1.0.0/16"),
+        ("fd00::/8", "fd00:1::/64"), ("fd00::/64", "fd00::/127"),
+    ])
+    func overlapping(first: String, second: String) throws {
+        let gateways = try [Gateway(subnet: IPNetwork(first), uplink: InterfaceName("eth0")), Gateway(subnet: IPNetwork(second), uplink: InterfaceName("eth1"))]
+        var entries = GatewayEntries(family: gateways[0].family)
+        var filter = EntryList(family: gateways[0].family)
+        var nat = EntryList(family: gateways[0].family)
+        for gateway in gateways {
+            try entries.append(gateway, table: .filter, to: &filter)
+            try entries.append(gateway, table: .nat, to: &nat)
+        }
+        #expect(entries.gateways(filter: filter, nat: nat) == nil)
+        // Each alone reads back.
+        for gateway in gateways {
+            var one = EntryList(family: gateway.family)
+            var oneNat = EntryList(family: gateway.family)
+            try entries.append(gateway, table: .filter, to: &one)
+            try entries.append(gateway, table: .nat, to: &oneNat)
+            #expect(entries.gateways(filter: one, nat: oneNat) == [gateway])
+        }
     }
 
     @Test("entry lists decode into the rules they were encoded from", arguments: 0..<10)

@@ -67,21 +67,15 @@ extension EntryList {
     ///
     /// This is how many entries are made from one template at the cost of a copy: `body` writes
     /// the fields that differ (addresses, interfaces, a comment) and must not change any size.
-    public mutating func append<R, E: Error>(
-        contentsOf template: EntryList, _ indices: Range<Int>,
-        patching body: (UnsafeMutableRawBufferPointer) throws(E) -> R
-    ) throws(E) -> R {
+    public mutating func append(contentsOf template: EntryList, _ indices: Range<Int>, patching body: (UnsafeMutableRawBufferPointer) -> Void) {
         let start = bytes.count
         append(contentsOf: template, indices)
-        var result: Result<R, E>!
-        bytes.withUnsafeMutableBytes { raw in
-            do throws(E) {
-                result = .success(try body(UnsafeMutableRawBufferPointer(rebasing: raw[start...])))
-            } catch {
-                result = .failure(error)
-            }
-        }
-        return try result.get()
+        bytes.withUnsafeMutableBytes { raw in body(UnsafeMutableRawBufferPointer(rebasing: raw[start...])) }
+    }
+
+    /// Lets `body` change the entries' bytes in place; it must not change any entry's size.
+    public mutating func withUnsafeMutableBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        bytes.withUnsafeMutableBytes(body)
     }
 
     /// Appends `rule` encoded as `KernelBackend.update` writes it in `chain` of `table`: an
@@ -102,60 +96,25 @@ extension EntryList {
         guard entry.count >= layout.headerSize else { return nil }
         let targetOffset = Int(loadU16(entry.lowerBound + layout.targetOffset))
         guard targetOffset <= entry.count else { return nil }
-        var offset = layout.headerSize
-        var utf8 = name.utf8.makeIterator()
-        var nameBytes: [UInt8] = []
-        while let byte = utf8.next() { nameBytes.append(byte) }
-        guard nameBytes.count < EntryLayout.extensionNameSize else { return nil }
-        while offset + EntryLayout.extensionHeaderSize <= targetOffset {
-            let at = entry.lowerBound + offset
-            let size = Int(loadU16(at))
-            guard size >= EntryLayout.extensionHeaderSize, offset + size <= targetOffset else { return nil }
-            var same = bytes[at + 2 + nameBytes.count] == 0
-            var i = 0
-            while same, i < nameBytes.count {
-                same = bytes[at + 2 + i] == nameBytes[i]
-                i += 1
+        var name = name
+        return name.withUTF8 { nameBytes -> Range<Int>? in
+            guard nameBytes.count < EntryLayout.extensionNameSize else { return nil }
+            return bytes.withUnsafeBytes { raw -> Range<Int>? in
+                var offset = layout.headerSize
+                while offset + EntryLayout.extensionHeaderSize <= targetOffset {
+                    let at = entry.lowerBound + offset
+                    let size = Int(raw.loadUnaligned(fromByteOffset: at, as: UInt16.self))
+                    guard size >= EntryLayout.extensionHeaderSize, offset + size <= targetOffset else { return nil }
+                    if raw[at + 2 + nameBytes.count] == 0,
+                       nameBytes.isEmpty || memcmp(raw.baseAddress! + at + 2, nameBytes.baseAddress!, nameBytes.count) == 0 {
+                        return (at + EntryLayout.extensionHeaderSize)..<(at + size)
+                    }
+                    offset += size
+                }
+                return nil
             }
-            if same { return (at + EntryLayout.extensionHeaderSize)..<(at + size) }
-            offset += size
         }
-        return nil
     }
-
-    /// Makes entry `index` carry its verdict the way entry `other` of `list` does, when they differ
-    /// only in that; otherwise leaves it as it is.
-    ///
-    /// natgate encodes a verdict as a standard target named after it (`ACCEPT`, verdict 0), which
-    /// libiptc turns into an unnamed standard target with the verdict's number (`-NF_ACCEPT - 1`)
-    /// on its way to the kernel; entries read back from the kernel have that second form. When
-    /// entry `index` has the first form and entry `other` the second, entry `index` is rewritten in
-    /// the second so that `sameRule(_:as:of:)` can compare the two.
-    public mutating func matchVerdictForm(_ index: Int, to other: Int, of list: EntryList) {
-        let layout = EntryLayout.of(family)
-        let mine = range(index)
-        let theirs = list.range(other)
-        guard mine.count == theirs.count, mine.count >= layout.headerSize, list.family == family else { return }
-        let targetOffset = Int(loadU16(mine.lowerBound + layout.targetOffset))
-        guard targetOffset == Int(list.loadU16(theirs.lowerBound + layout.targetOffset)),
-              targetOffset + EntryLayout.standardTargetSize == mine.count
-        else { return }
-        let target = mine.lowerBound + targetOffset
-        let theirTarget = theirs.lowerBound + targetOffset
-        guard Int(loadU16(target)) == EntryLayout.standardTargetSize,
-              Int(list.loadU16(theirTarget)) == EntryLayout.standardTargetSize,
-              list.bytes[theirTarget + 2] == 0, bytes[target + 2] != 0
-        else { return }
-        let name = String(decoding: bytes[(target + 2)..<(target + 2 + EntryLayout.extensionNameSize)].prefix { $0 != 0 }, as: UTF8.self)
-        guard let verdict = EntryList.kernelVerdicts[name] else { return }
-        for i in 0..<EntryLayout.extensionNameSize { bytes[target + 2 + i] = 0 }
-        let value = UInt32(bitPattern: verdict)
-        for i in 0..<4 { bytes[target + 32 + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
-    }
-
-    /// The numbers the kernel keeps for verdicts (`-NF_DROP - 1`, `-NF_ACCEPT - 1`,
-    /// `-NF_QUEUE - 1`, `XT_RETURN`).
-    static let kernelVerdicts: [String: Int32] = ["DROP": -1, "ACCEPT": -2, "QUEUE": -4, "RETURN": -5]
 
     /// The entries as model rules of `chain` in `table`, in order.
     ///
@@ -168,7 +127,7 @@ extension EntryList {
     public func rules(table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) -> [Rule] {
         let layout = EntryLayout.of(family)
         let decoder = EntryDecoder(family: family, codecs: codecs)
-        let names = Dictionary(uniqueKeysWithValues: EntryList.kernelVerdicts.map { ($0.value, $0.key) })
+        let names = Dictionary(uniqueKeysWithValues: EntryList.verdictLabels.map { ($0.1, String(decoding: $0.0.dropLast(), as: UTF8.self)) })
         var rules: [Rule] = []
         rules.reserveCapacity(count)
         for index in 0..<count {
@@ -186,7 +145,7 @@ extension EntryList {
                             operation: .init(family: family, table: table, chain: chain.rawValue, rulePosition: index + 1))
                     }
                     label = name
-                } else if EntryList.kernelVerdicts[label] != nil
+                } else if names.values.contains(label)
                             || codecs.targetCodec(kernelName: label, revision: entry[at + 31], family: family) == nil {
                     // A verdict or a jump as natgate encodes it: unnamed, as the decoder expects.
                     for i in 0..<EntryLayout.extensionNameSize { entry[at + 2 + i] = 0 }

@@ -1,0 +1,136 @@
+import NatgateKernel
+import NatgateModel
+import NatgatePolicy
+
+/// One family's tables as a change found or left them: the model tables and, when natgate's own
+/// chains were handled as kernel entries, the gateways those chains hold (their rules are then
+/// not in the model).
+struct OwnedTablesState: Sendable {
+    var family: Family
+    var tables: [TableName: Table]
+    /// Set when the owned chains are entries: their model chains are empty and these gateways'
+    /// rules are what the kernel holds in them.
+    var gateways: GatewaySet?
+
+    /// The lines from `self` to `later`, table by table in `order`: the model's differences, then
+    /// the owned chains' rules of the gateways that differ. Rendering is the expensive part of a
+    /// large change, so reports call this only when the lines are asked for.
+    func changes(to later: OwnedTablesState, order: [TableName], compiler: GatewayCompiler) -> [Plan.TableChange] {
+        order.compactMap { name -> Plan.TableChange? in
+            guard let before = tables[name], let after = later.tables[name] else { return nil }
+            var change = Plan.diff(from: before, to: after)
+            if let old = gateways, let new = later.gateways, let chain = OwnedChains.owned(in: name) {
+                change.lines += OwnedTablesState.ownedLines(from: old, to: new, family: family, table: name, chain: chain, compiler: compiler)
+            }
+            return change
+        }
+    }
+
+    /// Whether anything differs from `self` to `later`, without rendering the owned chains' rules.
+    func differs(from later: OwnedTablesState, compiler: GatewayCompiler) -> Bool {
+        if let old = gateways, let new = later.gateways {
+            if old != new { return true }
+            return OwnedChains.tables.contains { name in
+                guard let before = tables[name], let after = later.tables[name] else { return false }
+                return !TableDiff.lines(from: before, to: after).isEmpty
+            }
+        }
+        return !changes(to: later, order: OwnedChains.tables, compiler: compiler).allSatisfy { $0.lines.isEmpty }
+    }
+
+    /// The `-`/`+` lines of an owned chain going from `old`'s gateways to `new`'s: gateways equal
+    /// at both ends compile to equal rules and are skipped, the rest is rendered and diffed as
+    /// `TableDiff` diffs rule lines, so the lines are those the model would give.
+    static func ownedLines(from old: GatewaySet, to new: GatewaySet, family: Family, table: TableName, chain: ChainName, compiler: GatewayCompiler) -> [String] {
+        let a = old.gateways(of: family)
+        let b = new.gateways(of: family)
+        var head = 0
+        while head < a.count, head < b.count, a[head] == b[head] { head += 1 }
+        var tail = 0
+        while tail < a.count - head, tail < b.count - head, a[a.count - 1 - tail] == b[b.count - 1 - tail] { tail += 1 }
+        func lines(_ gateways: ArraySlice<Gateway>) -> [String] {
+            gateways.flatMap { compiler.rules(for: $0, table: table) }.map { $0.saveLine(family: family, table: table, chain: chain) }
+        }
+        return TableDiff.lineDiff(lines(a[head..<(a.count - tail)]), lines(b[head..<(b.count - tail)]))
+    }
+}
+
+/// What one transaction does to natgate's chains in one family's tables: read the gateways they
+/// hold, and make them hold another set. Two ways: over model rules (any store), or over kernel
+/// entries (the kernel store), which never builds a model rule per gateway.
+protocol OwnedChainsEditor {
+    /// The gateways the owned chains hold now; of conflicting gateways (drift), the first.
+    var current: GatewaySet { get }
+    /// Makes the owned chains hold exactly `set`'s gateways of the family, and the built-in
+    /// chains jump to them (or neither, without any).
+    mutating func install(_ set: GatewaySet) throws
+    var state: OwnedTablesState { get }
+}
+
+/// The owned chains as model rules.
+struct ModelChainsEditor: OwnedChainsEditor {
+    var tables: [TableName: Table]
+    let family: Family
+    let compiler: GatewayCompiler
+    /// Whether new rules must carry the counters of equal rules they replace (stores that do not
+    /// keep them by themselves).
+    let keepingCounters: Bool
+    private(set) var current: GatewaySet
+
+    init(tables: [TableName: Table], family: Family, compiler: GatewayCompiler, keepingCounters: Bool) {
+        self.tables = tables
+        self.family = family
+        self.compiler = compiler
+        self.keepingCounters = keepingCounters
+        let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
+        current = GatewaySet(lenient: readback.gateways)
+    }
+
+    mutating func install(_ set: GatewaySet) throws {
+        for name in OwnedChains.tables { try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters) }
+        current = set
+    }
+
+    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil) }
+}
+
+/// Thrown inside an entry transaction when the owned chains hold something the entry path does
+/// not handle (drift, foreign rules, conflicting gateways): nothing is committed and the change
+/// is made again over the model, which reads and repairs everything.
+struct EntryPathUnavailable: Error {}
+
+/// The owned chains as kernel entries: gateways are read back by comparing the entries with what
+/// they compile to, and written from per-shape templates (`GatewayEntries`).
+struct EntryChainsEditor: OwnedChainsEditor {
+    var tables: [TableName: Table]
+    var entries: [TableName: EntryList]
+    let family: Family
+    let compiler: GatewayCompiler
+    var encoder: GatewayEntries
+    private(set) var current: GatewaySet
+
+    /// - Throws: `EntryPathUnavailable` when the entries are not exactly some gateways' rules.
+    init(tables: [TableName: Table], entries: [TableName: EntryList], family: Family, compiler: GatewayCompiler, encoder: GatewayEntries) throws {
+        self.tables = tables
+        self.entries = entries
+        self.family = family
+        self.compiler = compiler
+        self.encoder = encoder
+        let empty = EntryList(family: family)
+        guard let gateways = self.encoder.gateways(filter: entries[.filter] ?? empty, nat: entries[.nat] ?? empty),
+              let set = try? GatewaySet(gateways), set.gateways == gateways
+        else { throw EntryPathUnavailable() }
+        current = set
+    }
+
+    mutating func install(_ set: GatewaySet) throws {
+        let present = !set.gateways(of: family).isEmpty
+        for name in OwnedChains.tables {
+            try compiler.installChain(present: present, into: &tables[name]!)
+            entries[name] = present ? try encoder.entries(for: set, table: name) : EntryList(family: family)
+        }
+        current = set
+    }
+
+    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: current) }
+}
