@@ -458,7 +458,7 @@ private struct Shape: Hashable, Sendable {
 
 /// A gateway's subnet, uplink and via, ready to be written into entries (plain bytes: making
 /// and passing one retains nothing).
-private struct Values {
+struct Values {
     var subnet: IPNetwork
     var uplinkBytes: InterfaceBytes
     var viaBytes: InterfaceBytes?
@@ -466,7 +466,7 @@ private struct Values {
 
 /// An interface name and its kernel mask as two 16-byte fields (byte `i` in bits `8i` of the
 /// little-endian words), as `EntryEncoder` writes them.
-private struct InterfaceBytes: Sendable {
+struct InterfaceBytes: Sendable {
     struct Name: Hashable, Sendable {
         var first: UInt64
         var second: UInt64
@@ -670,12 +670,21 @@ private final class TableTemplate: Sendable {
 
 /// Writes `OwnedChains.tag(key)` (`natgate 10.200.1.0/24 eth0`) without making a string, for
 /// IPv4 networks with a prefix length; through the string otherwise.
-private enum TagWriter {
+enum TagWriter {
     static let prefix = Array(OwnedChains.tagPrefix.utf8)
 
     /// Writes the tag at `p` (which is zeroed and has room for 256 bytes).
     static func write(_ values: Values, to p: UnsafeMutableRawPointer) {
         var at = 0
+        if case .v6(let network) = values.subnet, let length = network.prefixLength {
+            for byte in prefix { dot(byte, p, &at) }
+            writeIPv6(network.address, p, &at)
+            dot(UInt8(ascii: "/"), p, &at)
+            decimal(UInt32(length), p, &at)
+            dot(UInt8(ascii: " "), p, &at)
+            writeName(values.uplinkBytes, p, at)
+            return
+        }
         guard case .v4(let network) = values.subnet, let length = network.prefixLength else {
             // OwnedChains.tag: the prefix, the subnet, a space, the uplink.
             for byte in (OwnedChains.tagPrefix + values.subnet.description + " ").utf8 {
@@ -707,6 +716,65 @@ private enum TagWriter {
     static func writeName(_ name: InterfaceBytes, _ p: UnsafeMutableRawPointer, _ at: Int) {
         p.storeBytes(of: name.name.first.littleEndian, toByteOffset: at, as: UInt64.self)
         p.storeBytes(of: name.name.second.littleEndian, toByteOffset: at + 8, as: UInt64.self)
+    }
+
+    /// Writes `address` as `IPv6Address.description` does (glibc's `inet_ntop`): the longest run
+    /// of two or more zero groups, the first of equals, as `::`; groups in lowercase hex without
+    /// leading zeros; the IPv4-compatible and IPv4-mapped forms ending in a dotted quad.
+    static func writeIPv6(_ address: IPv6Address, _ p: UnsafeMutableRawPointer, _ at: inout Int) {
+        func word(_ i: Int) -> UInt16 {
+            i < 4 ? UInt16(truncatingIfNeeded: address.high >> (48 - 16 * i)) : UInt16(truncatingIfNeeded: address.low >> (48 - 16 * (i - 4)))
+        }
+        var bestBase = -1, bestLength = 0, currentBase = -1, currentLength = 0
+        for i in 0..<8 {
+            if word(i) == 0 {
+                if currentBase == -1 { currentBase = i; currentLength = 1 } else { currentLength += 1 }
+            } else if currentBase != -1 {
+                if bestBase == -1 || currentLength > bestLength { bestBase = currentBase; bestLength = currentLength }
+                currentBase = -1
+            }
+        }
+        if currentBase != -1, bestBase == -1 || currentLength > bestLength { bestBase = currentBase; bestLength = currentLength }
+        if bestBase != -1, bestLength < 2 { bestBase = -1 }
+        var i = 0
+        while i < 8 {
+            if bestBase != -1, i >= bestBase, i < bestBase + bestLength {
+                if i == bestBase { dot(UInt8(ascii: ":"), p, &at) }
+                i += 1
+                continue
+            }
+            if i != 0 { dot(UInt8(ascii: ":"), p, &at) }
+            if i == 6, bestBase == 0, bestLength == 6 || (bestLength == 5 && word(5) == 0xFFFF) {
+                let v4 = UInt32(truncatingIfNeeded: address.low)
+                decimal(v4 >> 24, p, &at)
+                dot(UInt8(ascii: "."), p, &at)
+                decimal(v4 >> 16 & 0xFF, p, &at)
+                dot(UInt8(ascii: "."), p, &at)
+                decimal(v4 >> 8 & 0xFF, p, &at)
+                dot(UInt8(ascii: "."), p, &at)
+                decimal(v4 & 0xFF, p, &at)
+                return
+            }
+            let value = word(i)
+            var shift = 12
+            while shift > 0, value >> UInt16(shift) == 0 { shift -= 4 }
+            while shift >= 0 {
+                let digit = UInt8(truncatingIfNeeded: value >> UInt16(shift)) & 0xF
+                dot(digit < 10 ? 48 + digit : 87 + digit, p, &at)
+                shift -= 4
+            }
+            i += 1
+        }
+        if bestBase != -1, bestBase + bestLength == 8 { dot(UInt8(ascii: ":"), p, &at) }
+    }
+
+    /// The tag `write` makes for `subnet` and `uplink`, as a string (tests).
+    static func tag(_ subnet: IPNetwork, _ uplink: InterfaceName) -> String {
+        withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { buffer in
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            write(Values(subnet: subnet, uplinkBytes: InterfaceBytes(uplink), viaBytes: nil), to: buffer.baseAddress!)
+            return String(decoding: UnsafeRawBufferPointer(buffer).prefix { $0 != 0 }, as: UTF8.self)
+        }
     }
 
     @inline(__always)

@@ -59,6 +59,29 @@ struct GatewayEntriesTests {
         }
     }
 
+    @Test("comments are written as OwnedChains.tag prints them", arguments: [
+        "::/1", "::1/128", "::ffff:1.2.3.4/128", "::1.2.3.4/128", "::ffff:0:1.2.3.4/128", "1::/16", "fe80::1:0:0:1/128",
+        "fd00:0:0:1::/64", "1:0:0:2:0:0:0:3/128", "1:0:1:0:1:0:1:0/127", "abcd:ef01:2345:6789:abcd:ef01:2345:6789/128",
+        "0:1::/32", "::2:0:0:0/100", "10.200.1.0/24", "0.0.0.0/1", "255.255.255.255/32", "10.0.0.0/255.0.255.0",
+    ])
+    func tags(subnet: String) throws {
+        for uplink in ["eth0", "abcdefghijklmno", "x+"] {
+            let network = try IPNetwork(subnet)
+            let uplink = try InterfaceName(uplink)
+            #expect(TagWriter.tag(network, uplink) == OwnedChains.tag(Gateway.Key(subnet: network, uplink: uplink)))
+        }
+        var random = SeededRandom(seed: 77)
+        for _ in 0..<2_000 {
+            // Few, clustered non-zero groups, so that runs of zeros of every length occur.
+            var groups = (0..<8).map { _ in Int.random(in: 0..<3, using: &random) == 0 ? UInt64.random(in: 0...0xFFFF, using: &random) : 0 }
+            if Bool.random(using: &random) { groups[5] = 0xFFFF }
+            let high = groups[0..<4].reduce(0) { $0 << 16 | $1 }
+            let low = groups[4..<8].reduce(0) { $0 << 16 | $1 }
+            let network = IPNetwork.v6(IPv6Network(masking: IPv6Address(high: high, low: low), prefixLength: 128))
+            #expect(TagWriter.tag(network, InterfaceName(valid: "eth0")) == OwnedChains.tag(Gateway.Key(subnet: network, uplink: InterfaceName(valid: "eth0"))))
+        }
+    }
+
     @Test("append adds one gateway's entries, and nothing for other tables")
     func appendOne() throws {
         let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), via: InterfaceName("veth+"), ports: PortRange(lower: 1024, upper: 65535))
