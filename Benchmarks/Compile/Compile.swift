@@ -1,6 +1,7 @@
 // Compiling gateway policies into rules: what `natgate apply` does before it touches the kernel.
 import Benchmark
 import BenchmarkSupport
+import Foundation
 import NatgateModel
 import NatgatePolicy
 
@@ -8,6 +9,15 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .natgate
 
     for count in Workload.sizes {
+        // Reading the policy file `natgate apply` is given (JSON to checked gateways, not yet a set).
+        Benchmark("decode \(count)", configuration: .scaled(count)) { benchmark in
+            let file = Workload.policyFile(count)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try PolicyFile.decode(file))
+            }
+        }
+
         // Checking N gateways against each other (duplicates, overlaps) and sorting them.
         Benchmark("GatewaySet \(count)", configuration: .scaled(count)) { benchmark in
             let gateways = Workload.gateways(count)

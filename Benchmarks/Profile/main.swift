@@ -4,8 +4,8 @@
 //     valgrind --tool=callgrind ../.build-bench/release/Profile compile 10000
 //     perf record -g ../.build-bench/release/Profile parse 1000 10
 //
-// Usage: Profile WORKLOAD COUNT [ITERATIONS]; WORKLOAD is one of gatewayset, compile, install,
-// encode, render, parse. Prints the time per iteration.
+// Usage: Profile WORKLOAD COUNT [ITERATIONS]; WORKLOAD is one of decode, gatewayset, compile,
+// install, encode, render, parse. Prints the time per iteration.
 import Workloads
 import Foundation
 import NatgateKernel
@@ -14,7 +14,7 @@ import NatgatePolicy
 
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count >= 2, let count = Int(arguments[arguments.startIndex + 1]) else {
-    FileHandle.standardError.write(Data("usage: Profile gatewayset|compile|install|encode|render|parse COUNT [ITERATIONS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: Profile decode|gatewayset|compile|install|encode|render|parse COUNT [ITERATIONS]\n".utf8))
     exit(2)
 }
 let workload = arguments[arguments.startIndex]
@@ -22,6 +22,9 @@ let iterations = arguments.count > 2 ? Int(arguments[arguments.startIndex + 2]) 
 
 var body: () throws -> Any
 switch workload {
+case "decode":
+    let file = Workload.policyFile(count)
+    body = { try PolicyFile.decode(file) }
 case "gatewayset":
     let gateways = Workload.gateways(count)
     body = { try GatewaySet(gateways) }

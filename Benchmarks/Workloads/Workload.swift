@@ -1,3 +1,4 @@
+import Foundation
 import NatgateModel
 import NatgatePolicy
 
@@ -36,6 +37,15 @@ public enum Workload {
         } catch {
             preconditionFailure("workload of \(count) gateways was refused: \(error)")
         }
+    }
+
+    /// The policy file of gateways `0..<count` as `Benchmarks/compare` writes it for `natgate apply`:
+    /// one line, `subnet` and `uplink` only, in index order.
+    public static func policyFile(_ count: Int) -> Data {
+        let gateways = (0..<count).map { index in
+            "{\"subnet\": \"10.\(index >> 8).\(index & 0xFF).0/24\", \"uplink\": \"\(uplink)\"}"
+        }
+        return Data("{\"version\": 1, \"gateways\": [\(gateways.joined(separator: ", "))]}".utf8)
     }
 
     /// The filter and nat tables holding `count` gateways, as natgate installs them into tables

@@ -45,7 +45,22 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
     public var count: Int { gateways.count }
 
     /// The gateways of one family, in order.
-    public func gateways(of family: Family) -> [Gateway] { gateways.filter { $0.family == family } }
+    public func gateways(of family: Family) -> [Gateway] {
+        let boundary = GatewaySet.firstIPv6(in: gateways)
+        return Array(family == .ipv4 ? gateways[..<boundary] : gateways[boundary...])
+    }
+
+    /// The index of the first IPv6 gateway of `sorted` (its end when there is none): IPv4
+    /// gateways sort first, so each family is one run, found by binary search.
+    static func firstIPv6(in sorted: [Gateway]) -> Int {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if sorted[middle].family == .ipv4 { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
 
     /// The gateway with this subnet and uplink, if the set has it.
     public func gateway(_ key: Gateway.Key) -> Gateway? { gateways.first { $0.key == key } }
@@ -80,8 +95,7 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
                 .conflict, input: current.subnet.description,
                 "Subnet \(current.subnet) is given through two uplinks, \(previous.uplink) and \(current.uplink): a subnet leaves by one uplink. Keep one (to move it, `natgate disable \(previous.key)` first).")
         }
-        // IPv4 subnets sort before IPv6 ones.
-        let firstIPv6 = sorted.firstIndex { $0.family == .ipv6 } ?? sorted.endIndex
+        let firstIPv6 = GatewaySet.firstIPv6(in: sorted)
         try checkOverlaps(sorted[..<firstIPv6])
         try checkOverlaps(sorted[firstIPv6...])
     }

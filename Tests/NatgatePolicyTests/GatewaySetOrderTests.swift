@@ -82,6 +82,10 @@ import Testing
             switch (expected, actual) {
             case (.success(let a), .success(let b)):
                 #expect(a == b, "round \(round)")
+                let set = try GatewaySet(given)
+                for family in Family.allCases {
+                    #expect(set.gateways(of: family) == a.filter { $0.family == family }, "round \(round) \(family)")
+                }
                 outcomes.sets += 1
             case (.failure(let a as PolicyError), .failure(let b as PolicyError)):
                 #expect(a == b, "round \(round)")
