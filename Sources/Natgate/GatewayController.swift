@@ -297,8 +297,10 @@ public struct GatewayController: Sendable {
             var encoder = GatewayEntries(family: family)
             let owned = Dictionary(uniqueKeysWithValues: OwnedChains.tables.compactMap { name in OwnedChains.owned(in: name).map { (name, $0) } })
             do {
-                return try change(family, operation) { tables, body in
-                    try kernel.update(family, tables: tables, entryChains: owned) { tables, entries in
+                return try change(family, operation) { tables, adding, body in
+                    // A step that adds gateways writes rules to both tables: missing ones are
+                    // created without a dry run; a step that does not add leaves them out.
+                    try kernel.update(family, tables: tables, entryChains: owned, creatingMissing: adding) { tables, entries in
                         var editor: any OwnedChainsEditor = try EntryChainsEditor(
                             tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
                         try body(&editor)
@@ -313,7 +315,7 @@ public struct GatewayController: Sendable {
             }
         }
         let keepingCounters = !store.keepsCountersOfUnchangedRules
-        return try change(family, operation) { tables, body in
+        return try change(family, operation) { tables, _, body in
             try store.update(family, tables: tables) { tables in
                 var editor: any OwnedChainsEditor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
                 try body(&editor)
@@ -322,11 +324,12 @@ public struct GatewayController: Sendable {
         }
     }
 
-    /// `change` over one way of editing: `transaction(tables, body)` runs `body` on an editor of
-    /// the family's `tables` and commits what it leaves.
+    /// `change` over one way of editing: `transaction(tables, adding, body)` runs `body` on an
+    /// editor of the family's `tables` and commits what it leaves; `adding` says the step adds
+    /// gateways, so it writes to every table.
     private func change(
         _ family: Family, _ operation: Operation,
-        through transaction: (_ tables: [TableName], _ body: (inout any OwnedChainsEditor) throws -> Void) throws -> Void
+        through transaction: (_ tables: [TableName], _ adding: Bool, _ body: (inout any OwnedChainsEditor) throws -> Void) throws -> Void
     ) throws -> FamilyChange {
         var previous = GatewaySet()
         var absent = false
@@ -340,7 +343,7 @@ public struct GatewayController: Sendable {
 
         // Step 1. enable adds (nat first); the others may remove (filter first). When removing is
         // all there is to do, or adding is, this step does it all.
-        try transaction(order(adding: addsFirst)) { editor in
+        try transaction(order(adding: addsFirst), addsFirst) { editor in
             first = editor.state
             let current = editor.current
             previous = current
@@ -365,7 +368,7 @@ public struct GatewayController: Sendable {
 
         // Step 2: gateways that come or change, nat first; also repairs drift.
         if needsSecondStep {
-            try transaction(order(adding: true)) { editor in
+            try transaction(order(adding: true), true) { editor in
                 let target = try self.target(of: operation, family: family, current: editor.current)
                 try editor.install(target)
                 final = editor.state

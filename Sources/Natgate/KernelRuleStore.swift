@@ -60,13 +60,20 @@ public struct KernelRuleStore: RuleStore {
     /// `update` with the rules of `entryChains` handled as kernel entries; see
     /// `KernelBackend.update(tables:entryChains:_:)`. Tables the namespace does not have and
     /// `body` leaves empty are not created, as in `update`.
+    ///
+    /// - Parameter creatingMissing: what the caller knows of tables the namespace does not have
+    ///   yet: true, the change writes rules to each of them (they are created and `body` runs
+    ///   once); false, it writes nothing to them (they are left out, and `body` sees them empty);
+    ///   nil, `body` runs once more first, on what is there, to find out.
     public func update(
-        _ family: Family, tables: [TableName], entryChains: [TableName: ChainName],
+        _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool? = nil,
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws {
         let existing = try existingTables(family)
         var touched = tables.filter { existing.contains($0) }
-        if touched.count < tables.count {
+        if creatingMissing == true {
+            touched = tables
+        } else if creatingMissing == nil, touched.count < tables.count {
             // A dry run on what is there decides which missing tables the change needs.
             var probe: [TableName: Table] = [:]
             var probeEntries: [TableName: EntryList] = [:]
@@ -85,24 +92,44 @@ public struct KernelRuleStore: RuleStore {
                 existing.contains(name) || probe[name] != Table.empty(name, family: family) || !(probeEntries[name]?.isEmpty ?? true)
             }
         }
-        guard !touched.isEmpty else { return }
         let skipped = tables.filter { !touched.contains($0) }
-        let report = try backend(family).update(tables: touched, entryChains: entryChains.filter { touched.contains($0.key) }) { given, givenEntries in
-            var all = given
-            var allEntries = givenEntries
-            for name in skipped {
-                all[name] = Table.empty(name, family: family)
-                if entryChains[name] != nil { allEntries[name] = EntryList(family: family) }
-            }
-            try body(&all, &allEntries)
-            for name in skipped {
-                all[name] = nil
-                allEntries[name] = nil
-            }
-            given = all
-            givenEntries = allEntries
+        func leftEmpty(_ name: TableName, _ tables: [TableName: Table], _ entries: [TableName: EntryList]) -> Bool {
+            tables[name] == Table.empty(name, family: family) && (entries[name]?.isEmpty ?? true)
         }
-        logger.debug("\(family) \(report)")
+        guard !touched.isEmpty else {
+            // Nothing to read: `body` runs on empty tables and, as promised, leaves them so.
+            var empty = Dictionary(uniqueKeysWithValues: tables.map { ($0, Table.empty($0, family: family)) })
+            var emptyEntries = entryChains.mapValues { _ in EntryList(family: family) }
+            try body(&empty, &emptyEntries)
+            if !tables.allSatisfy({ leftEmpty($0, empty, emptyEntries) }) {
+                try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, body)
+            }
+            return
+        }
+        struct WroteMissingTable: Error {}
+        do {
+            let report = try backend(family).update(tables: touched, entryChains: entryChains.filter { touched.contains($0.key) }) { given, givenEntries in
+                var all = given
+                var allEntries = givenEntries
+                for name in skipped {
+                    all[name] = Table.empty(name, family: family)
+                    if entryChains[name] != nil { allEntries[name] = EntryList(family: family) }
+                }
+                try body(&all, &allEntries)
+                for name in skipped {
+                    // A caller that said it would not write to a missing table did: start again
+                    // the careful way (nothing was committed).
+                    guard leftEmpty(name, all, allEntries) || creatingMissing == nil else { throw WroteMissingTable() }
+                    all[name] = nil
+                    allEntries[name] = nil
+                }
+                given = all
+                givenEntries = allEntries
+            }
+            logger.debug("\(family) \(report)")
+        } catch is WroteMissingTable {
+            try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, body)
+        }
     }
 
     /// `KernelBackend.update` leaves rules that did not change in place, counters and all.

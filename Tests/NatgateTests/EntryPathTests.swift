@@ -108,6 +108,40 @@ struct EntryPathTests {
         }
     }
 
+    @Test func creatingMissingTablesIsDecidedAsTheCallerSaysOrByADryRun() throws {
+        try Scratch.with { scratch in
+            let store = KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet)
+            let chain = try ChainName("OWN")
+            let names = { () throws -> Set<TableName> in try store.existingTables(.ipv4) }
+            #expect(try names().isEmpty, "a new namespace has no legacy tables yet")
+            // Promised not to write, and did not: nothing is created, the body still ran once.
+            var runs = 0
+            try store.update(.ipv4, tables: [.nat, .filter], entryChains: [.filter: chain], creatingMissing: false) { _, _ in runs += 1 }
+            #expect(runs == 1)
+            #expect(try names().isEmpty)
+            // Promised not to write, but did: the change is still made, after a dry run.
+            runs = 0
+            try store.update(.ipv4, tables: [.nat, .filter], entryChains: [.filter: chain], creatingMissing: false) { tables, entries in
+                runs += 1
+                tables[.filter]![chain: chain] = Chain(name: chain)
+                var list = EntryList(family: .ipv4)
+                try list.append(encoding: Rule(source: Negatable(IPNetwork("10.9.0.0/16")), target: .accept), table: .filter, chain: chain)
+                entries[.filter] = list
+            }
+            #expect(runs >= 2)
+            #expect(try names() == [.filter])
+            #expect(try scratch.save().contains("-A OWN -s 10.9.0.0/16 -j ACCEPT"))
+            // Said it writes: missing tables are created without a dry run.
+            runs = 0
+            try store.update(.ipv4, tables: [.nat], entryChains: [:], creatingMissing: true) { tables, _ in
+                runs += 1
+                tables[.nat]![chain: .postrouting]!.rules.append(Rule(target: .accept))
+            }
+            #expect(runs == 1)
+            #expect(try names() == [.filter, .nat])
+        }
+    }
+
     @Test func driftSendsTheChangeThroughTheModelWhichRepairsIt() throws {
         try Scratch.with { scratch in
             let logs = CollectedLogs()
