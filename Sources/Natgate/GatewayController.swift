@@ -297,17 +297,15 @@ public struct GatewayController: Sendable {
             var encoder = GatewayEntries(family: family)
             let owned = Dictionary(uniqueKeysWithValues: OwnedChains.tables.compactMap { name in OwnedChains.owned(in: name).map { (name, $0) } })
             do {
-                return try change(family, operation) { tables, adding, body in
+                return try change(family, operation) { (tables, adding, body: (inout EntryChainsEditor) throws -> Void) in
                     // A step that adds gateways writes rules to both tables: missing ones are
                     // created without a dry run; a step that does not add leaves them out.
                     try kernel.update(family, tables: tables, entryChains: owned, creatingMissing: adding) { tables, entries in
-                        var editor: any OwnedChainsEditor = try EntryChainsEditor(
-                            tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
+                        var editor = try EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
                         try body(&editor)
-                        let done = editor as! EntryChainsEditor
-                        tables = done.tables
-                        entries = done.entries
-                        encoder = done.encoder
+                        tables = editor.tables
+                        entries = editor.entries
+                        encoder = editor.encoder
                     }
                 }
             } catch is EntryPathUnavailable {
@@ -315,11 +313,11 @@ public struct GatewayController: Sendable {
             }
         }
         let keepingCounters = !store.keepsCountersOfUnchangedRules
-        return try change(family, operation) { tables, _, body in
+        return try change(family, operation) { (tables, _, body: (inout ModelChainsEditor) throws -> Void) in
             try store.update(family, tables: tables) { tables in
-                var editor: any OwnedChainsEditor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
+                var editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
                 try body(&editor)
-                tables = (editor as! ModelChainsEditor).tables
+                tables = editor.tables
             }
         }
     }
@@ -327,9 +325,9 @@ public struct GatewayController: Sendable {
     /// `change` over one way of editing: `transaction(tables, adding, body)` runs `body` on an
     /// editor of the family's `tables` and commits what it leaves; `adding` says the step adds
     /// gateways, so it writes to every table.
-    private func change(
+    private func change<Editor: OwnedChainsEditor>(
         _ family: Family, _ operation: Operation,
-        through transaction: (_ tables: [TableName], _ adding: Bool, _ body: (inout any OwnedChainsEditor) throws -> Void) throws -> Void
+        through transaction: (_ tables: [TableName], _ adding: Bool, _ body: (inout Editor) throws -> Void) throws -> Void
     ) throws -> FamilyChange {
         var previous = GatewaySet()
         var absent = false
