@@ -190,23 +190,38 @@ public struct GatewayController: Sendable {
         do {
             var plan = Plan()
             for family in try families(for: operation) {
-                let tables = try store.read(family, tables: OwnedChains.tables)
-                let current = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
-                let target = try self.target(of: operation, family: family, current: GatewaySet(lenient: current.gateways))
-                var after = tables
-                for name in OwnedChains.tables { try compiler.install(target, into: &after[name]!) }
-                // Listed in the order the change commits them: filter first when gateways only go.
-                let currentSet = Set(current.gateways)
-                let onlyRemoved = target.gateways.allSatisfy(currentSet.contains) && target.count < current.gateways.count
-                for name in order(adding: !onlyRemoved) {
-                    plan.tables.append(Plan.diff(from: tables[name]!, to: after[name]!))
-                }
+                plan.tables += try planChanges(family, operation)
             }
             plan.tables.removeAll { $0.lines.isEmpty }
             return plan
         } catch {
             throw NatgateError(wrapping: error)
         }
+    }
+
+    /// One family's lines of `plan`: read as a change reads (natgate's chains as entries from the
+    /// kernel when they hold just gateways' rules, else the model), nothing committed.
+    private func planChanges(_ family: Family, _ operation: Operation) throws -> [Plan.TableChange] {
+        if let kernel = store as? KernelRuleStore {
+            let (tables, entries) = try kernel.read(family, tables: OwnedChains.tables, entryChains: OwnedChains.byTable)
+            if let editor = try? EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: GatewayEntries(family: family)) {
+                return try planChanges(family, operation, editor)
+            }
+        }
+        let tables = try store.read(family, tables: OwnedChains.tables)
+        return try planChanges(family, operation, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true))
+    }
+
+    private func planChanges<Editor: OwnedChainsEditor>(_ family: Family, _ operation: Operation, _ editor: Editor) throws -> [Plan.TableChange] {
+        let before = editor.state
+        let current = editor.current
+        let target = try self.target(of: operation, family: family, current: current)
+        var after = editor
+        try after.install(target)
+        // Listed in the order the change commits them: filter first when gateways only go.
+        let currentSet = Set(current.gateways)
+        let onlyRemoved = target.gateways.allSatisfy(currentSet.contains) && target.count < current.count
+        return before.changes(to: after.state, order: order(adding: !onlyRemoved), compiler: compiler)
     }
 
     // MARK: The change itself
@@ -295,12 +310,11 @@ public struct GatewayController: Sendable {
     private func change(_ family: Family, _ operation: Operation) throws -> FamilyChange {
         if let kernel = store as? KernelRuleStore {
             var encoder = GatewayEntries(family: family)
-            let owned = Dictionary(uniqueKeysWithValues: OwnedChains.tables.compactMap { name in OwnedChains.owned(in: name).map { (name, $0) } })
             do {
                 return try change(family, operation) { (tables, adding, body: (inout EntryChainsEditor) throws -> Void) in
                     // A step that adds gateways writes rules to both tables: missing ones are
                     // created without a dry run; a step that does not add leaves them out.
-                    try kernel.update(family, tables: tables, entryChains: owned, creatingMissing: adding) { tables, entries in
+                    try kernel.update(family, tables: tables, entryChains: OwnedChains.byTable, creatingMissing: adding) { tables, entries in
                         var editor = try EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
                         try body(&editor)
                         tables = editor.tables

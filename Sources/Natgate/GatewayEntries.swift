@@ -698,14 +698,7 @@ enum TagWriter {
             p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
             at += 1
         }
-        let address = network.address.rawValue
-        decimal(address >> 24, p, &at)
-        dot(UInt8(ascii: "."), p, &at)
-        decimal(address >> 16 & 0xFF, p, &at)
-        dot(UInt8(ascii: "."), p, &at)
-        decimal(address >> 8 & 0xFF, p, &at)
-        dot(UInt8(ascii: "."), p, &at)
-        decimal(address & 0xFF, p, &at)
+        dottedQuad(network.address.rawValue, p, &at)
         dot(UInt8(ascii: "/"), p, &at)
         decimal(UInt32(length), p, &at)
         dot(UInt8(ascii: " "), p, &at)
@@ -745,14 +738,7 @@ enum TagWriter {
             }
             if i != 0 { dot(UInt8(ascii: ":"), p, &at) }
             if i == 6, bestBase == 0, bestLength == 6 || (bestLength == 5 && word(5) == 0xFFFF) {
-                let v4 = UInt32(truncatingIfNeeded: address.low)
-                decimal(v4 >> 24, p, &at)
-                dot(UInt8(ascii: "."), p, &at)
-                decimal(v4 >> 16 & 0xFF, p, &at)
-                dot(UInt8(ascii: "."), p, &at)
-                decimal(v4 >> 8 & 0xFF, p, &at)
-                dot(UInt8(ascii: "."), p, &at)
-                decimal(v4 & 0xFF, p, &at)
+                dottedQuad(UInt32(truncatingIfNeeded: address.low), p, &at)
                 return
             }
             let value = word(i)
@@ -778,6 +764,17 @@ enum TagWriter {
     }
 
     @inline(__always)
+    /// `a.b.c.d`, as IPv4 addresses are written (and the end of `::ffff:a.b.c.d`).
+    static func dottedQuad(_ address: UInt32, _ p: UnsafeMutableRawPointer, _ at: inout Int) {
+        decimal(address >> 24, p, &at)
+        dot(UInt8(ascii: "."), p, &at)
+        decimal(address >> 16 & 0xFF, p, &at)
+        dot(UInt8(ascii: "."), p, &at)
+        decimal(address >> 8 & 0xFF, p, &at)
+        dot(UInt8(ascii: "."), p, &at)
+        decimal(address & 0xFF, p, &at)
+    }
+
     static func dot(_ byte: UInt8, _ p: UnsafeMutableRawPointer, _ at: inout Int) {
         p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
         at += 1

@@ -34,6 +34,24 @@ public struct KernelRuleStore: RuleStore {
         return result
     }
 
+    /// Reads `tables` as `read(_:tables:)` does, with the rules of `entryChains` as kernel entries
+    /// (see `KernelBackend.read(_:entryChain:)`); a missing table reads as empty, without creating it.
+    public func read(_ family: Family, tables: [TableName], entryChains: [TableName: ChainName]) throws -> ([TableName: Table], [TableName: EntryList]) {
+        let existing = try existingTables(family)
+        var result: [TableName: Table] = [:]
+        var entries: [TableName: EntryList] = [:]
+        for name in tables {
+            switch (existing.contains(name), entryChains[name]) {
+            case (true, let chain?): (result[name], entries[name]) = try backend(family).read(name, entryChain: chain)
+            case (true, nil): result[name] = try backend(family).read(name)
+            case (false, let chain):
+                result[name] = Table.empty(name, family: family)
+                if chain != nil { entries[name] = EntryList(family: family) }
+            }
+        }
+        return (result, entries)
+    }
+
     /// Commits through `KernelBackend.update`, leaving out tables the namespace does not have and
     /// `body` leaves empty, so that they are not created.
     public func update(_ family: Family, tables: [TableName], _ body: (inout [TableName: Table]) throws -> Void) throws {
@@ -75,18 +93,7 @@ public struct KernelRuleStore: RuleStore {
             touched = tables
         } else if creatingMissing == nil, touched.count < tables.count {
             // A dry run on what is there decides which missing tables the change needs.
-            var probe: [TableName: Table] = [:]
-            var probeEntries: [TableName: EntryList] = [:]
-            for name in tables {
-                if existing.contains(name), let chain = entryChains[name] {
-                    (probe[name], probeEntries[name]) = try backend(family).read(name, entryChain: chain)
-                } else if existing.contains(name) {
-                    probe[name] = try backend(family).read(name)
-                } else {
-                    probe[name] = Table.empty(name, family: family)
-                    if entryChains[name] != nil { probeEntries[name] = EntryList(family: family) }
-                }
-            }
+            var (probe, probeEntries) = try read(family, tables: tables, entryChains: entryChains)
             try body(&probe, &probeEntries)
             touched = tables.filter { name in
                 existing.contains(name) || probe[name] != Table.empty(name, family: family) || !(probeEntries[name]?.isEmpty ?? true)

@@ -134,3 +134,9 @@ struct EntryChainsEditor: OwnedChainsEditor {
 
     var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: current) }
 }
+
+extension OwnedChains {
+    /// natgate's chain in each table it writes: what the kernel store hands over as entries.
+    static let byTable: [TableName: ChainName] = Dictionary(
+        uniqueKeysWithValues: tables.compactMap { name in owned(in: name).map { (name, $0) } })
+}

@@ -81,10 +81,14 @@ struct EntryPathTests {
 
             var changes = 0
             for operation in operations {
+                // `plan` reads as the change does, and predicts it.
+                let planned = Result { try kernel.plan(operation) }
+                #expect("\(planned)" == "\(Result { try memory.plan(operation) })", "plan \(operation)")
                 let expected = Result { try memory.perform(operation) }
                 let actual = Result { try kernel.perform(operation) }
                 switch (expected, actual) {
                 case (.success(let want), .success(let got)):
+                    if case .success(let plan) = planned { #expect(got.plan == plan, "\(operation)") }
                     #expect(got.outcome == want.outcome, "\(operation)")
                     if got.outcome == .changed { changes += 1 }
                     #expect(got.plan == want.plan, "\(operation)")
