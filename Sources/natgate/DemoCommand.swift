@@ -9,6 +9,7 @@ import Natgate
 import NatgateKernel
 import NatgateModel
 import NatgatePolicy
+import NatgateSysctl
 
 /// `natgate demo`: the article's scenario, end to end, in throwaway network namespaces.
 struct DemoCommand: ParsableCommand {
@@ -67,6 +68,7 @@ struct DemoCommand: ParsableCommand {
             source.setEventHandler {
                 FileHandle.standardError.write(Data("\nnatgate demo: interrupted; removing its namespaces.\n".utf8))
                 LabNamespace.removeAllCreated()
+                DemoGateway.removeStateDirectory()
                 Glibc.exit(128 + number)
             }
             source.resume()
@@ -119,7 +121,10 @@ private struct Demo {
         print("natgate demo: the article's namespace scenario, with real traffic, in throwaway namespaces")
         print("")
         let lab = try LabTopology()
-        defer { lab.remove() }
+        defer {
+            lab.remove()
+            DemoGateway.removeStateDirectory()
+        }
         let ns1 = lab.inner[0]
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let target = "\(LabTopology.outsideAddress):\(responder.port)"
@@ -199,8 +204,20 @@ private struct DemoGateway {
         var logger = Logger(label: "natgate.demo")
         logger.logLevel = .warning
         self.host = host
-        natgate = try GatewayController.kernel(namespace: host.name, logger: logger)
+        // The lab's host namespace is thrown away at the end, so the record of the forwarding
+        // value natgate found there goes with it: a directory of the demo's own, not /run/natgate.
+        natgate = GatewayController(
+            store: KernelRuleStore(namespace: try NetworkNamespace.named(host.name), logger: logger),
+            forwarding: Forwarding(directory: DemoGateway.stateDirectory), logger: logger)
         gateway = try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink))
+    }
+
+    /// Where the demo keeps its forwarding record while it runs.
+    static let stateDirectory = NSTemporaryDirectory() + "natgate-demo-state-\(getpid())"
+
+    /// Removes the demo's state directory (at the end, also after a failure or a signal).
+    static func removeStateDirectory() {
+        try? FileManager.default.removeItem(atPath: stateDirectory)
     }
 
     /// `natgate enable`; returns what it reported.

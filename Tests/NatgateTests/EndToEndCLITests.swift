@@ -8,9 +8,15 @@ import Testing
 struct EndToEndCLITests {
     static let binary = EndToEndDemoTests.binary
 
+    /// The binary with `arguments`, its forwarding records kept where the in-process tests keep
+    /// theirs (a directory of this test process), not in /run/natgate.
+    static func command(_ arguments: [String]) -> [String] {
+        ["/usr/bin/env", "NATGATE_STATE_DIRECTORY=\(EndToEndGatewayTests.stateDirectory)", binary] + arguments
+    }
+
     /// Runs `natgate ARGUMENTS… --netns HOST` and returns its standard output; a non-zero exit fails.
     static func natgate(_ arguments: [String], in lab: LabTopology) throws -> String {
-        let result = try LabCommand.execute([binary] + arguments + ["--netns", lab.host.name])
+        let result = try LabCommand.execute(command(arguments + ["--netns", lab.host.name]))
         #expect(result.status == 0, "natgate \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)")
         return result.standardOutput
     }
@@ -27,7 +33,7 @@ struct EndToEndCLITests {
     func enableStatusDisableThroughTheCommandLine() throws {
         let lab = try LabTopology()
         defer { lab.remove() }
-        defer { _ = try? LabCommand.execute([Self.binary, "flush", "--netns", lab.host.name]) }
+        defer { _ = try? LabCommand.execute(Self.command(["flush", "--netns", lab.host.name])) }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let ns1 = lab.inner[0]
 

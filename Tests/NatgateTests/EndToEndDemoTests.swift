@@ -36,5 +36,7 @@ struct EndToEndDemoTests {
         #expect(words.last == "143", "natgate demo exited \(words.last ?? "?"), not 143 (128 + SIGTERM)")
         let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.hasPrefix("\(LabNamespace.namePrefix)\(pid)-") }
         #expect(left.isEmpty, "left behind: \(left)")
+        // Nor the record of the forwarding value it found in the lab's host.
+        #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "natgate-demo-state-\(pid)"))
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import NatgateModel
+import NatgateKernel
 import NatgatePolicy
+import NatgateSysctl
 import Testing
 @testable import Natgate
 
@@ -15,8 +17,18 @@ struct EndToEndGatewayTests {
     static func natgate(_ lab: LabTopology) throws -> GatewayController {
         var logger = Logger(label: "natgate.e2e")
         logger.logLevel = .warning
-        return try GatewayController.kernel(namespace: lab.host.name, logger: logger)
+        // Forwarding records of the lab's throwaway host go to a directory of this test process,
+        // not /run/natgate, also when the tests run without Scripts/test.
+        return GatewayController(
+            store: KernelRuleStore(namespace: try NetworkNamespace.named(lab.host.name), logger: logger),
+            forwarding: Forwarding(directory: stateDirectory), logger: logger)
     }
+
+    static let stateDirectory: String = {
+        let path = NSTemporaryDirectory() + "natgate-e2e-state-\(getpid())"
+        atexit { try? FileManager.default.removeItem(atPath: EndToEndGatewayTests.stateDirectory) }
+        return path
+    }()
 
     static func gateway(_ subnet: String, _ uplink: String = LabTopology.uplink, inbound: Gateway.Inbound = .established) throws -> Gateway {
         try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink), inbound: inbound)
