@@ -202,7 +202,7 @@ public struct GatewayController: Sendable {
     /// One family's lines of `plan`: read as a change reads (natgate's chains as entries from the
     /// kernel when they hold just gateways' rules, else the model), nothing committed.
     private func planChanges(_ family: Family, _ operation: Operation) throws -> [Plan.TableChange] {
-        if let kernel = store as? KernelRuleStore {
+        if let kernel = store as? any EntryChainStore {
             let (tables, entries) = try kernel.read(family, tables: OwnedChains.tables, entryChains: OwnedChains.byTable)
             if let editor = try? EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: GatewayEntries(family: family)) {
                 return try planChanges(family, operation, editor)
@@ -308,7 +308,7 @@ public struct GatewayController: Sendable {
     /// is made on entries; when they hold anything but gateways' exact rules (drift), nothing is
     /// committed and the change is made again over the model, which repairs it.
     private func change(_ family: Family, _ operation: Operation) throws -> FamilyChange {
-        if let kernel = store as? KernelRuleStore {
+        if let kernel = store as? any EntryChainStore {
             var encoder = GatewayEntries(family: family)
             do {
                 return try change(family, operation) { (tables, adding, body: (inout EntryChainsEditor) throws -> Void) in

@@ -5,7 +5,7 @@ import NatgateModel
 import NatgateSysctl
 
 /// The kernel's legacy iptables tables in one network namespace, through libiptc.
-public struct KernelRuleStore: RuleStore {
+public struct KernelRuleStore: EntryChainStore {
     public var namespace: NetworkNamespace
     public var logger: Logger
 

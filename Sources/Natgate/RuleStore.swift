@@ -1,4 +1,5 @@
 import Foundation
+import NatgateKernel
 import NatgateModel
 
 /// Where the façade reads and commits tables: the kernel (`KernelRuleStore`), or memory for tests
@@ -25,6 +26,23 @@ public protocol RuleStore: Sendable {
     /// Whether a rule `update` leaves equal (ignoring counters) keeps its counters without being
     /// given them; when false, natgate copies counters onto the rules it rewrites.
     var keepsCountersOfUnchangedRules: Bool { get }
+}
+
+/// A store that can hand chains over as kernel entries instead of model rules (the kernel), so
+/// that natgate changes and reads its own chains without a model rule per gateway.
+/// `GatewayController` takes this way whenever its store offers it.
+public protocol EntryChainStore: RuleStore {
+    /// The current `tables` of `family`, with the rules of `entryChains` as entries; a table the
+    /// store does not have reads as empty.
+    func read(_ family: Family, tables: [TableName], entryChains: [TableName: ChainName]) throws -> ([TableName: Table], [TableName: EntryList])
+
+    /// `update(_:tables:_:)` with the rules of `entryChains` as entries (see
+    /// `KernelBackend.update(tables:entryChains:_:)`). `creatingMissing` says whether the change
+    /// writes to tables the store does not have yet: true, yes; false, no; nil, find out.
+    func update(
+        _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool?,
+        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+    ) throws
 }
 
 extension RuleStore {

@@ -35,18 +35,7 @@ struct FmtCommand: ParsableCommand {
     }
 
     func run() throws {
-        let name = (file == nil || file == "-") ? "<stdin>" : file!
-        let data: Data
-        do {
-            if let file, file != "-" {
-                data = try Data(contentsOf: URL(fileURLWithPath: file))
-            } else {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            }
-        } catch {
-            FileHandle.standardError.write(Data("natgate fmt: cannot read \(name): \(error.localizedDescription)\n".utf8))
-            throw ExitCode(2)
-        }
+        let (name, data) = try readInput(file, command: "fmt")
         let text = String(decoding: data, as: UTF8.self)
         let family: Family = ipv4 ? .ipv4 : ipv6 ? .ipv6 : SaveTextFamily.guess(text)
 
@@ -111,3 +100,16 @@ enum SaveTextFamily {
         return min(left.count, right.count) + 1
     }
 }
+
+/// The bytes of FILE, or of standard input for none or `-`, with the name messages use for them;
+/// a file that cannot be read ends `natgate COMMAND` with status 2, saying why.
+func readInput(_ file: String?, command: String) throws -> (name: String, data: Data) {
+    guard let file, file != "-" else { return ("<stdin>", FileHandle.standardInput.readDataToEndOfFile()) }
+    do {
+        return (file, try Data(contentsOf: URL(fileURLWithPath: file)))
+    } catch {
+        FileHandle.standardError.write(Data("natgate \(command): cannot read \(file): \(error.localizedDescription)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+

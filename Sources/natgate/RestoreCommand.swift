@@ -44,18 +44,7 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var namespaceOptions: NamespaceOptions
 
     func run() throws {
-        let name = (file == nil || file == "-") ? "<stdin>" : file!
-        let data: Data
-        do {
-            if let file, file != "-" {
-                data = try Data(contentsOf: URL(fileURLWithPath: file))
-            } else {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            }
-        } catch {
-            FileHandle.standardError.write(Data("natgate restore: cannot read \(name): \(error.localizedDescription)\n".utf8))
-            throw ExitCode(2)
-        }
+        let (name, data) = try readInput(file, command: "restore")
         let family = familyOptions.family
         var ruleset: Ruleset
         do {

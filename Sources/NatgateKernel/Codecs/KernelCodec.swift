@@ -66,47 +66,16 @@ public struct KernelCodecRegistry: Sendable {
         targets.first { $0.kernelName == name && $0.revision(for: family) == revision && $0.families.contains(family) }
     }
 
-    /// Every typed extension the backend can write. Keep one entry a line, sorted, to ease merging.
-    public static let standard = KernelCodecRegistry(
-        matches: [
-            AddrtypeMatch.self,
-            CommentMatch.self,
-            ConnmarkMatch.self,
-            ConntrackMatch.self,
-            HopLimitMatch.self,
-            ICMPMatch.self,
-            ICMPv6Match.self,
-            IPRangeMatch.self,
-            LimitMatch.self,
-            MacMatch.self,
-            MarkMatch.self,
-            MultiportMatch.self,
-            OwnerMatch.self,
-            PacketTypeMatch.self,
-            PhysdevMatch.self,
-            RecentMatch.self,
-            RoutingHeaderMatch.self,
-            StateMatch.self,
-            StatisticMatch.self,
-            TCPMatch.self,
-            TTLMatch.self,
-            UDPMatch.self,
-        ],
-        targets: [
-            ChecksumTarget.self,
-            ConnmarkTarget.self,
-            CTTarget.self,
-            DNATTarget.self,
-            HLTarget.self,
-            LogTarget.self,
-            MarkTarget.self,
-            MasqueradeTarget.self,
-            NotrackTarget.self,
-            RedirectTarget.self,
-            RejectTarget.self,
-            SNATTarget.self,
-            TCPMSSTarget.self,
-            TTLTarget.self,
-        ]
-    )
+    /// The codecs of the typed extensions in `extensions` that have one, in name order. Decoding
+    /// takes the first codec of a kernel name and revision: `conntrack` before `state`, whose
+    /// kernel match `ConntrackMatch.decode` reads back.
+    public init(extensions: ExtensionRegistry) {
+        self.init(
+            matches: extensions.matches.values.compactMap { $0 as? any KernelMatchCodec.Type }.sorted { $0.name < $1.name },
+            targets: extensions.targets.values.compactMap { $0 as? any KernelTargetCodec.Type }.sorted { $0.name < $1.name })
+    }
+
+    /// Every typed extension the backend can write: those of `ExtensionRegistry.standard`, so
+    /// that a type the parser knows and the backend can write is listed in one place only.
+    public static let standard = KernelCodecRegistry(extensions: .standard)
 }

@@ -103,28 +103,46 @@ struct EntryEncoder {
     }
 
     private func encodeMatch(_ match: Match, context: ExtensionContext, refuse: (String) -> KernelError) throws(KernelError) -> [UInt8] {
+        let written = "match '-m \(match.name)'"
         if let unknown = match.as(UnknownMatch.self) {
-            guard let blob = unknown.kernelBlob else {
-                throw refuse("natgate cannot write match '-m \(unknown.extensionName)' to the kernel: it has no type for it and no kernel bytes (it came from text, not from the kernel). Use iptables-legacy for this rule, or leave it out.")
-            }
-            return try extensionBytes(name: unknown.extensionName, revision: blob.revision, payload: blob.payload, refuse: refuse)
+            return try unknownBytes(written, name: unknown.extensionName, blob: unknown.kernelBlob, refuse: refuse)
         }
         guard let codec = match.base as? any KernelMatchCodec else {
-            throw refuse("natgate can read match '-m \(match.name)' but cannot yet write it to the kernel (no kernel codec). Use iptables-legacy for this rule.")
+            throw refuse("natgate can read \(written) but cannot yet write it to the kernel (no kernel codec). Use iptables-legacy for this rule.")
         }
         let type = type(of: codec)
-        guard type.families.contains(family) else {
-            throw refuse("Match '-m \(match.name)' does not exist for \(family == .ipv4 ? "IPv4" : "IPv6").")
+        return try codecBytes(
+            written, described: "'-m \(match)'", kernelName: type.kernelName, revision: type.revision(for: family),
+            families: type.families, payloadSize: type.payloadSize(for: family), refuse: refuse
+        ) { try codec.encodePayload(context: context) }
+    }
+
+    /// An extension natgate has no type for, written back from the kernel bytes it was read with.
+    private func unknownBytes(_ written: String, name: String, blob: KernelBlob?, refuse: (String) -> KernelError) throws(KernelError) -> [UInt8] {
+        guard let blob else {
+            throw refuse("natgate cannot write \(written) to the kernel: it has no type for it and no kernel bytes (it came from text, not from the kernel). Use iptables-legacy for this rule, or leave it out.")
+        }
+        return try extensionBytes(name: name, revision: blob.revision, payload: blob.payload, refuse: refuse)
+    }
+
+    /// A typed extension through its codec: refused for a family it does not exist in, and when
+    /// the codec's payload is not the size the kernel expects.
+    private func codecBytes(
+        _ written: String, described: String, kernelName: String, revision: UInt8, families: Set<Family>, payloadSize: Int,
+        refuse: (String) -> KernelError, encode: () throws -> [UInt8]
+    ) throws(KernelError) -> [UInt8] {
+        let subject = written.prefix(1).uppercased() + written.dropFirst()
+        guard families.contains(family) else {
+            throw refuse("\(subject) does not exist for \(family == .ipv4 ? "IPv4" : "IPv6").")
         }
         let payload: [UInt8]
-        do { payload = try codec.encodePayload(context: context) } catch {
-            throw refuse("Match '-m \(match)' cannot be written: \(error)")
+        do { payload = try encode() } catch {
+            throw refuse("\(subject) cannot be written (\(described)): \(error)")
         }
-        let expected = type.payloadSize(for: family)
-        guard payload.count == expected else {
-            throw refuse("Match '-m \(match.name)': its codec produced \(payload.count) bytes where the kernel expects \(expected). This is a bug in natgate; please report it.")
+        guard payload.count == payloadSize else {
+            throw refuse("\(subject): its codec produced \(payload.count) bytes where the kernel expects \(payloadSize). This is a bug in natgate; please report it.")
         }
-        return try extensionBytes(name: type.kernelName, revision: type.revision(for: family), payload: payload, refuse: refuse)
+        return try extensionBytes(name: kernelName, revision: revision, payload: payload, refuse: refuse)
     }
 
     private func encodeTarget(_ target: RuleTarget?, table: TableName, context: ExtensionContext, refuse: (String) -> KernelError) throws(KernelError) -> [UInt8] {
@@ -144,28 +162,18 @@ struct EntryEncoder {
             }
             return try standard(chain.rawValue)
         case .extension(let extensionTarget):
+            let written = "target '-j \(extensionTarget.name)'"
             if let unknown = extensionTarget.as(UnknownTarget.self) {
-                guard let blob = unknown.kernelBlob else {
-                    throw refuse("natgate cannot write target '-j \(unknown.extensionName)' to the kernel: it has no type for it and no kernel bytes (it came from text, not from the kernel). Use iptables-legacy for this rule, or leave it out.")
-                }
-                return try extensionBytes(name: unknown.extensionName, revision: blob.revision, payload: blob.payload, refuse: refuse)
+                return try unknownBytes(written, name: unknown.extensionName, blob: unknown.kernelBlob, refuse: refuse)
             }
             guard let codec = extensionTarget.base as? any KernelTargetCodec else {
-                throw refuse("natgate can read target '-j \(extensionTarget.name)' but cannot yet write it to the kernel (no kernel codec). Use iptables-legacy for this rule.")
+                throw refuse("natgate can read \(written) but cannot yet write it to the kernel (no kernel codec). Use iptables-legacy for this rule.")
             }
             let type = type(of: codec)
-            guard type.families.contains(family) else {
-                throw refuse("Target '-j \(extensionTarget.name)' does not exist for \(family == .ipv4 ? "IPv4" : "IPv6").")
-            }
-            let payload: [UInt8]
-            do { payload = try codec.encodePayload(context: context) } catch {
-                throw refuse("Target '-j \(extensionTarget)' cannot be written: \(error)")
-            }
-            let expected = type.payloadSize(for: family)
-            guard payload.count == expected else {
-                throw refuse("Target '-j \(extensionTarget.name)': its codec produced \(payload.count) bytes where the kernel expects \(expected). This is a bug in natgate; please report it.")
-            }
-            return try extensionBytes(name: type.kernelName, revision: type.revision(for: family), payload: payload, refuse: refuse)
+            return try codecBytes(
+                written, described: "'-j \(extensionTarget)'", kernelName: type.kernelName, revision: type.revision(for: family),
+                families: type.families, payloadSize: type.payloadSize(for: family), refuse: refuse
+            ) { try codec.encodePayload(context: context) }
         }
     }
 }

@@ -33,23 +33,36 @@ public struct MarkPattern: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The one option of `-m mark` and `-m connmark`: `[!] --mark VALUE[/MASK]`, required.
-enum MarkOption {
-    static func parse(_ option: ParsedOption, into mark: inout Negatable<MarkPattern>?, match name: String) throws {
+/// A match of one required option, `[!] --mark VALUE[/MASK]`: `-m mark` and `-m connmark`, which
+/// differ only in what the mark is (the packet's or its connection's) and in their kernel names.
+public protocol MarkPatternMatch: MatchExtension {
+    /// `--mark`: required.
+    var mark: Negatable<MarkPattern>? { get set }
+}
+
+extension MarkPatternMatch {
+    public static var options: [ExtensionOption] { [ExtensionOption("--mark", negatable: true)] }
+
+    public init(_ mark: MarkPattern, negated: Bool = false) {
+        self.init()
+        self.mark = Negatable(mark, negated: negated)
+    }
+
+    public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
         guard option.name == "--mark" else {
-            throw ModelError(.unknownOption, input: option.name, "\(name) has no option \(option.name); it takes --mark.", at: option.location)
+            throw ModelError(.unknownOption, input: option.name, "\(Self.name) has no option \(option.name); it takes --mark.", at: option.location)
         }
         try MatchValueSyntax.once(mark, option)
         mark = Negatable(try MarkPattern.parse(option), negated: option.negated)
     }
 
-    static func validate(_ mark: Negatable<MarkPattern>?, match name: String) throws {
+    public func validate(context: ExtensionContext) throws {
         guard mark != nil else {
-            throw ModelError(.missingArgument, input: "-m \(name)", "-m \(name) needs --mark VALUE[/MASK], such as --mark 0x1.")
+            throw ModelError(.missingArgument, input: "-m \(Self.name)", "-m \(Self.name) needs --mark VALUE[/MASK], such as --mark 0x1.")
         }
     }
 
-    static func save(_ mark: Negatable<MarkPattern>?, to writer: inout SaveWriter) {
+    public func save(to writer: inout SaveWriter, context: ExtensionContext) {
         if let mark { writer.option("--mark", mark.value.description, negated: mark.negated) }
     }
 }
@@ -58,28 +71,8 @@ enum MarkOption {
 ///
 /// Kernel: `xt_mark_mtinfo1`, revision 1. iptables-save prints `! --mark 0x10/0xff` in lowercase
 /// hexadecimal, without the mask when it is all ones.
-public struct MarkMatch: MatchExtension {
+public struct MarkMatch: MarkPatternMatch {
     public static let name = "mark"
-    public static let options = [ExtensionOption("--mark", negatable: true)]
-
-    /// `--mark`: required.
     public var mark: Negatable<MarkPattern>?
-
     public init() {}
-
-    public init(_ mark: MarkPattern, negated: Bool = false) {
-        self.mark = Negatable(mark, negated: negated)
-    }
-
-    public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
-        try MarkOption.parse(option, into: &mark, match: Self.name)
-    }
-
-    public func validate(context: ExtensionContext) throws {
-        try MarkOption.validate(mark, match: Self.name)
-    }
-
-    public func save(to writer: inout SaveWriter, context: ExtensionContext) {
-        MarkOption.save(mark, to: &writer)
-    }
 }
