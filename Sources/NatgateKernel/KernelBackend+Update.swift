@@ -136,14 +136,7 @@ extension KernelBackend {
         let names = tables.map(\.name).filter { seen.insert($0).inserted }
         return try transaction(tables: names, setCounters: options.counters, dryRun: options.test) { current in
             for table in tables {
-                var table = table
-                if !options.counters {
-                    table.chains = table.chains.map { chain in
-                        var chain = chain
-                        chain.rules = chain.rules.map(\.withoutCounters)
-                        return chain
-                    }
-                }
+                let table = options.counters ? table : table.withoutRuleCounters
                 current[table.name] = options.flush ? table : KernelBackend.merge(table, into: current[table.name]!)
             }
         }

@@ -60,13 +60,16 @@ public struct Table: Hashable, Sendable {
 
     /// The same table with every counter set to nil or zero, for comparisons that ignore counters.
     public var withoutCounters: Table {
+        var copy = withoutRuleCounters
+        for index in copy.chains.indices { copy.chains[index].counters = .zero }
+        return copy
+    }
+
+    /// The same table without its rules' counters; built-in chains keep theirs, as
+    /// `iptables-save` without `-c` still prints them.
+    public var withoutRuleCounters: Table {
         var copy = self
-        copy.chains = chains.map { chain in
-            var chain = chain
-            chain.counters = .zero
-            chain.rules = chain.rules.map(\.withoutCounters)
-            return chain
-        }
+        for index in copy.chains.indices { copy.chains[index].rules = copy.chains[index].rules.map(\.withoutCounters) }
         return copy
     }
 }

@@ -236,15 +236,7 @@ private struct DemoGateway {
     /// in canonical iptables-save form, without counters.
     func rules() throws -> String {
         let backend = KernelBackend(family: .ipv4, namespace: try NetworkNamespace.named(host.name))
-        let tables = try backend.read(try backend.tablesInUse()).map { table in
-            var table = table
-            table.chains = table.chains.map { chain in
-                var chain = chain
-                chain.rules = chain.rules.map(\.withoutCounters)
-                return chain
-            }
-            return table
-        }
+        let tables = try backend.read(try backend.tablesInUse()).map(\.withoutRuleCounters)
         return Ruleset(family: .ipv4, tables: tables).saveText()
     }
 

@@ -34,15 +34,7 @@ struct SaveCommand: ParsableCommand {
             let names = try table.map { [try TableName($0)] } ?? backend.tablesInUse()
             var tables = try backend.read(names)
             if !counters {
-                tables = tables.map { table in
-                    var table = table
-                    table.chains = table.chains.map { chain in
-                        var chain = chain
-                        chain.rules = chain.rules.map(\.withoutCounters)
-                        return chain
-                    }
-                    return table
-                }
+                tables = tables.map(\.withoutRuleCounters)
             }
             FileHandle.standardOutput.write(Data(Ruleset(family: familyOptions.family, tables: tables).saveText().utf8))
         } catch let error as KernelError {

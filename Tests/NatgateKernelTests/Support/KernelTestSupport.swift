@@ -13,16 +13,3 @@ let kernelTests = Testing.ConditionTrait.enabled(
 func currentNamespaceInode() throws -> String {
     try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net")
 }
-
-extension Table {
-    /// The table with its rules' counters removed (chain counters kept), as iptables-save prints it without -c.
-    var withoutRuleCounters: Table {
-        var copy = self
-        copy.chains = chains.map { chain in
-            var chain = chain
-            chain.rules = chain.rules.map(\.withoutCounters)
-            return chain
-        }
-        return copy
-    }
-}
