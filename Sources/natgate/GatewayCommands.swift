@@ -85,11 +85,16 @@ struct SysctlOptions: ParsableArguments {
 /// Runs a gateway verb: builds the controller, prints errors as one line, exits with the
 /// documented status.
 func runGatewayVerb(_ options: GatewayCommonOptions, sysctl: Bool = true, _ body: (GatewayController) throws -> Int32) throws {
+    try runGatewayVerb(namespace: options.namespace, verbose: options.verbose, sysctl: sysctl, body)
+}
+
+/// `runGatewayVerb` for a verb without `--json`.
+func runGatewayVerb(namespace: NamespaceOptions, verbose: Bool, sysctl: Bool = true, _ body: (GatewayController) throws -> Int32) throws {
     var logger = Logger(label: "natgate", factory: { label in StreamLogHandler.standardError(label: label) })
-    logger.logLevel = options.verbose ? .debug : .warning
+    logger.logLevel = verbose ? .debug : .warning
     let status: Int32
     do {
-        let controller = try GatewayController.kernel(namespace: options.namespace.name, manageForwarding: sysctl, logger: logger)
+        let controller = try GatewayController.kernel(namespace: namespace.name, manageForwarding: sysctl, logger: logger)
         status = try body(controller)
     } catch {
         let wrapped = NatgateError(wrapping: error)
