@@ -34,7 +34,23 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     /// Whether any family has drift.
     public var hasDrift: Bool { families.contains { !$0.drift.isEmpty } }
 
-    public var description: String {
+    /// The compact form, as `natgate status` prints it: one table row per gateway.
+    public var description: String { text(verbose: false) }
+
+    /// `natgate status` for people: per family a line on forwarding and a table of the gateways
+    /// (subnet, uplink, via, the other options, and the packets and bytes their NAT rules counted,
+    /// one per new connection), then any drift. `verbose` adds each gateway's rules with their
+    /// counters, as iptables-save prints them.
+    ///
+    /// ```
+    /// ipv4: 2 gateways, net.ipv4.ip_forward = 1 (natgate set it; restores 0 when the last gateway goes)
+    ///   SUBNET         UPLINK  VIA     OPTIONS          PACKETS  BYTES
+    ///   10.200.1.0/24  eth0    v-eth1  -                      2    120
+    ///   10.200.2.0/24  eth0    -       --inbound all          0      0
+    /// ipv6: no gateways, net.ipv6.conf.all.forwarding = 0
+    /// No drift: the kernel holds exactly what the gateways compile to.
+    /// ```
+    public func text(verbose: Bool) -> String {
         var text = ""
         for family in families {
             if let unreadable = family.unreadable {
@@ -43,15 +59,47 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
             }
             let forwarding = family.forwarding ?? "unreadable"
             let recorded = family.forwardingRecordedPrevious.map { " (natgate set it; restores \($0) when the last gateway goes)" } ?? ""
-            text += "\(family.family): \(family.gateways.count) gateway\(family.gateways.count == 1 ? "" : "s"), \(family.forwardingKey) = \(forwarding)\(recorded)\n"
-            for gateway in family.gateways {
-                text += "  \(gateway.gateway)  [NAT: \(gateway.natPackets) packets, \(gateway.natBytes) bytes]\n"
-                for rule in gateway.rules { text += "    \(rule)\n" }
+            let count = family.gateways.isEmpty ? "no gateways" : "\(family.gateways.count) gateway\(family.gateways.count == 1 ? "" : "s")"
+            text += "\(family.family): \(count), \(family.forwardingKey) = \(forwarding)\(recorded)\n"
+            if !family.gateways.isEmpty {
+                text += Status.table(family.gateways)
+            }
+            if verbose {
+                for gateway in family.gateways {
+                    text += "  \(gateway.gateway)\n"
+                    for rule in gateway.rules { text += "    \(rule)\n" }
+                }
             }
             for drift in family.drift { text += "  drift: \(drift)\n" }
         }
         if !hasDrift { text += "No drift: the kernel holds exactly what the gateways compile to.\n" }
         return text
+    }
+
+    /// The gateways as aligned columns, indented by two spaces; numbers right-aligned.
+    static func table(_ gateways: [GatewayStatus]) -> String {
+        let header = ["SUBNET", "UPLINK", "VIA", "OPTIONS", "PACKETS", "BYTES"]
+        let rows = gateways.map { status -> [String] in
+            let gateway = status.gateway
+            var options = gateway.optionArguments
+            if let via = options.firstIndex(of: "--via") { options.removeSubrange(via...(via + 1)) }
+            return [
+                gateway.subnet.description, gateway.uplink.description, gateway.via?.description ?? "-",
+                options.isEmpty ? "-" : options.joined(separator: " "), String(status.natPackets), String(status.natBytes),
+            ]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        let numeric: Set<Int> = [4, 5]
+        func line(_ cells: [String]) -> String {
+            var line = " "
+            for (column, cell) in cells.enumerated() {
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                line += " " + (numeric.contains(column) ? padding + cell : cell + (column == cells.count - 1 ? "" : padding))
+                if column < cells.count - 1 { line += " " }
+            }
+            return line + "\n"
+        }
+        return ([header] + rows).map(line).joined()
     }
 }
 

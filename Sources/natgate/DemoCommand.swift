@@ -160,6 +160,8 @@ private struct Demo {
             "the responder saw \(LabTopology.uplinkAddress), the host's uplink address, not ns1's \(ns1.address): masqueraded")
         check(through.ping, "ping gets a reply through the gateway")
         let packets = try gateway.masqueradePackets()
+        print("     natgate status --netns \(lab.host.name)")
+        indented(try gateway.natgate.status().text(verbose: false))
         print("     MASQUERADE rule counter: \(packets) packets (the TCP connection and the ping: conntrack sends only the first packet of each flow through nat)")
         check(packets >= 1, "the MASQUERADE rule counted ns1's traffic")
         print("")

@@ -221,7 +221,7 @@ struct FlushCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the gateways, their rules and NAT counters, forwarding, and drift.",
+        abstract: "Show the gateways and their NAT counters, forwarding, and drift; -v adds their rules.",
         discussion: "With --check, exit 1 when the kernel's rules drifted from what natgate's gateways compile to.")
 
     @Flag(help: "Exit 1 when there is drift (a missing or duplicated jump, a changed owned chain).")
@@ -232,7 +232,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         try runGatewayVerb(options) { controller in
             let status = try controller.status()
-            if options.json { try printJSON(status) } else { print(status, terminator: "") }
+            if options.json { try printJSON(status) } else { print(status.text(verbose: options.verbose), terminator: "") }
             return check && status.hasDrift ? 1 : 0
         }
     }

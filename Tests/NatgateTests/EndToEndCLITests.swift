@@ -44,7 +44,7 @@ struct EndToEndCLITests {
             #expect(outcome == .answered(LabTopology.uplinkAddress))
         }
         #expect(try Self.natPackets(in: lab) == 2)
-        #expect(try Self.natgate(["status"], in: lab).contains("10.200.1.0/24 eth0  [NAT: 2 packets"))
+        #expect(try Self.natgate(["status"], in: lab).contains("10.200.1.0/24  eth0    -    -              2"))
 
         _ = try Self.natgate(["disable", ns1.subnet, LabTopology.uplink], in: lab)
         let after = try TCPProbe.connect(from: ns1.namespace, to: responder.address, port: responder.port, timeout: .seconds(1))

@@ -1,0 +1,56 @@
+import NatgateModel
+import NatgatePolicy
+import Testing
+@testable import Natgate
+
+/// `natgate status` for people: a table by default, the rules with `-v`.
+@Suite struct StatusTextTests {
+    static func status() throws -> Status {
+        let plain = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), via: InterfaceName("v-eth1"))
+        let options = try Gateway(
+            subnet: IPNetwork("10.200.20.0/24"), uplink: InterfaceName("wlan+"), inbound: .all, snatTo: IPAddress("198.51.100.2"))
+        var ipv4 = Status.FamilyStatus(family: .ipv4, gateways: [
+            Status.GatewayStatus(gateway: plain, rules: ["*nat", "[2:120] -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -j MASQUERADE"], natPackets: 2, natBytes: 120),
+            Status.GatewayStatus(gateway: options, rules: ["*nat", "[12345:678901] -A NATGATE-POSTROUTING -s 10.200.20.0/24 -o wlan+ -j SNAT --to-source 198.51.100.2"], natPackets: 12345, natBytes: 678901),
+        ], forwardingKey: "net.ipv4.ip_forward", drift: [])
+        ipv4.forwarding = "1"
+        ipv4.forwardingRecordedPrevious = "0"
+        var ipv6 = Status.FamilyStatus(family: .ipv6, gateways: [], forwardingKey: "net.ipv6.conf.all.forwarding", drift: [])
+        ipv6.forwarding = "0"
+        return Status(families: [ipv4, ipv6])
+    }
+
+    @Test func theDefaultIsOneAlignedRowPerGatewayWithoutRules() throws {
+        let text = try Self.status().text(verbose: false)
+        #expect(text == """
+            ipv4: 2 gateways, net.ipv4.ip_forward = 1 (natgate set it; restores 0 when the last gateway goes)
+              SUBNET          UPLINK  VIA     OPTIONS                               PACKETS   BYTES
+              10.200.1.0/24   eth0    v-eth1  -                                           2     120
+              10.200.20.0/24  wlan+   -       --inbound all --snat-to 198.51.100.2    12345  678901
+            ipv6: no gateways, net.ipv6.conf.all.forwarding = 0
+            No drift: the kernel holds exactly what the gateways compile to.
+
+            """)
+        #expect(!text.contains("-A NATGATE"))
+        #expect(try Self.status().description == text)
+    }
+
+    @Test func verboseAddsEachGatewaysRulesWithCounters() throws {
+        let text = try Self.status().text(verbose: true)
+        #expect(text.contains("""
+              10.200.1.0/24 eth0 --via v-eth1
+                *nat
+                [2:120] -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -j MASQUERADE
+
+            """))
+        #expect(text.contains("[12345:678901] -A NATGATE-POSTROUTING -s 10.200.20.0/24"))
+    }
+
+    @Test func driftFollowsTheTable() throws {
+        var status = try Self.status()
+        status.families[0].drift = ["ipv4 filter: FORWARD does not jump to NATGATE-FORWARD."]
+        let text = status.text(verbose: false)
+        #expect(text.contains("678901\n  drift: ipv4 filter: FORWARD does not jump to NATGATE-FORWARD.\nipv6:"))
+        #expect(!text.contains("No drift"))
+    }
+}
