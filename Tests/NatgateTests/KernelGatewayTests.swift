@@ -107,7 +107,7 @@ struct KernelGatewayTests {
             }
             let afterLines = after.split(separator: "\n").map(String.init)
             #expect(afterLines.filter { !$0.contains("NATGATE") } == beforeLines)
-            #expect(afterLines.filter { $0.contains("NATGATE") }.count == 7)
+            #expect(afterLines.filter { $0.contains("NATGATE") }.count == 8)
             // The plan said exactly that.
             let old = try tables(before, family)
             let new = try tables(after, family)
