@@ -27,7 +27,7 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
 
-        // The rules of both owned chains, filter (2N) and nat (N).
+        // The rules of both owned chains, filter (3N) and nat (N).
         Benchmark("compile \(count)", configuration: .scaled(count)) { benchmark in
             let set = Workload.gatewaySet(count)
             let compiler = GatewayCompiler()

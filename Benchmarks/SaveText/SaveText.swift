@@ -1,4 +1,4 @@
-// Rendering and parsing iptables-save text of N gateways' tables (3N rules, two tables).
+// Rendering and parsing iptables-save text of N gateways' tables (4N rules, two tables).
 import Benchmark
 import BenchmarkSupport
 import NatgateModel

@@ -13,10 +13,13 @@ import NatgateModel
 public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Which packets coming back from the uplink are forwarded into the subnet.
     public enum Inbound: String, Hashable, Sendable, Codable, CaseIterable {
-        /// Only replies and related traffic (conntrack RELATED,ESTABLISHED): the outside cannot
-        /// open connections into the namespace. The default.
+        /// Replies and related traffic (conntrack RELATED,ESTABLISHED) and connections another
+        /// tool port-forwards into the subnet (conntrack DNAT); everything else from the uplink to
+        /// the subnet is dropped, so the outside cannot open connections into the namespace
+        /// whatever the host's FORWARD policy. The default.
         case established
-        /// Everything addressed to the subnet, as the classic namespace script does.
+        /// Everything addressed to the subnet, as the classic namespace script does: for routed
+        /// setups where the outside may open connections into the namespace.
         case all
     }
 

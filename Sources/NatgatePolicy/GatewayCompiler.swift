@@ -4,18 +4,26 @@ import NatgateModel
 ///
 /// The output depends only on the set, never on the order the gateways were given in: a
 /// `GatewaySet` is sorted, and each gateway's rules come out in a fixed order. For the default
-/// gateway `10.200.1.0/24 eth0` the three rules are, as iptables-save prints them:
+/// gateway `10.200.1.0/24 eth0` the four rules are, as iptables-save prints them:
 ///
 /// ```
 /// *filter
 /// -A NATGATE-FORWARD -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j ACCEPT
 /// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack ! --ctstate DNAT -j DROP
 /// *nat
 /// -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j MASQUERADE
 /// ```
 ///
+/// The filter rules let the subnet out, let replies in, and drop every other packet from the
+/// uplink to the subnet, so that the outside cannot open connections into the namespace whatever
+/// the FORWARD policy. The DROP spares connections whose destination was translated (conntrack's
+/// DNAT state): a port forward another tool set up on the host (a DNAT in nat PREROUTING) still
+/// reaches the subnet, its first packet falling through to the rules after natgate's chain.
+///
 /// Options change them as follows. `via` adds `-i VIA` to the outbound and `-o VIA` to the inbound
-/// rule. `inbound: all` drops the conntrack match. Each excluded destination adds a `-d NET -j RETURN`
+/// rules. `inbound: all` forwards everything from the uplink to the subnet: one inbound rule
+/// without the conntrack match, and no DROP. Each excluded destination adds a `-d NET -j RETURN`
 /// rule before the NAT rule. `snatTo` replaces MASQUERADE with `SNAT --to-source ADDR`. A port range
 /// can only be given to NAT for protocols with ports, so `ports` makes three NAT rules: `-p tcp`
 /// and `-p udp` with the range, then one without it for every other protocol (ICMP still leaves
@@ -48,12 +56,15 @@ public struct GatewayCompiler: Sendable {
 
     // MARK: Building extensions
 
-    /// A match built as `iptables -m NAME OPTIONS` would build it.
+    /// A match built as `iptables -m NAME OPTIONS` would build it; an option written `! --NAME`
+    /// is negated.
     func match(_ name: String, _ options: [(String, [String])], context: ExtensionContext) -> Match {
         if let type = registry.matches[name], var value = Optional(type.init()) {
             do {
                 for (option, arguments) in options {
-                    try value.parse(ParsedOption(name: option, arguments: arguments), context: context)
+                    let negated = option.hasPrefix("! ")
+                    let parsed = ParsedOption(name: negated ? String(option.dropFirst(2)) : option, negated: negated, arguments: arguments)
+                    try value.parse(parsed, context: context)
                 }
                 try value.validate(context: context)
                 return Match(value)
@@ -61,7 +72,7 @@ public struct GatewayCompiler: Sendable {
                 preconditionFailure("natgate's own \(name) match was refused: \(error)")
             }
         }
-        return Match(UnknownMatch(name: name, words: options.flatMap { [$0.0] + $0.1 }))
+        return Match(UnknownMatch(name: name, words: options.flatMap { $0.0.split(separator: " ").map(String.init) + $0.1 }))
     }
 
     /// A target built as `iptables -j NAME OPTIONS` would build it.
@@ -86,13 +97,15 @@ private struct Parts {
     let compiler: GatewayCompiler
     let family: Family
     let established: Match
+    /// `! --ctstate DNAT`: a packet of a connection no one port-forwarded into the subnet.
+    let notForwarded: Match
 
     init(compiler: GatewayCompiler, family: Family) {
         self.compiler = compiler
         self.family = family
-        established = compiler.match(
-            "conntrack", [("--ctstate", ["RELATED,ESTABLISHED"])],
-            context: ExtensionContext(family: family, table: .filter, chain: OwnedChains.forward))
+        let context = ExtensionContext(family: family, table: .filter, chain: OwnedChains.forward)
+        established = compiler.match("conntrack", [("--ctstate", ["RELATED,ESTABLISHED"])], context: context)
+        notForwarded = compiler.match("conntrack", [("! --ctstate", ["DNAT"])], context: context)
     }
 
     func rules(for gateway: Gateway, table: TableName) -> [Rule] {
@@ -119,13 +132,18 @@ private struct Parts {
             outInterface: Negatable(gateway.uplink),
             matches: [tag],
             target: .accept)
-        let back = Rule(
+        var back = Rule(
             destination: Negatable(gateway.subnet),
             inInterface: Negatable(gateway.uplink),
             outInterface: gateway.via.map { Negatable($0) },
-            matches: gateway.inbound == .established ? [tag, established] : [tag],
+            matches: [tag],
             target: .accept)
-        return [out, back]
+        guard gateway.inbound == .established else { return [out, back] }
+        var keepOut = back
+        back.matches.append(established)
+        keepOut.matches.append(notForwarded)
+        keepOut.target = .drop
+        return [out, back, keepOut]
     }
 
     func natRules(_ gateway: Gateway) -> [Rule] {

@@ -60,8 +60,8 @@ extension GatewayCompiler {
     /// tables hold exactly what those gateways compile to.
     ///
     /// Each rule of an owned chain names its gateway in its comment; a gateway's options are
-    /// recovered from its rules (`-i` of the outbound rule is `via`, the conntrack match is
-    /// `inbound: established`, RETURN rules are exclusions, the NAT target gives SNAT, ports and
+    /// recovered from its rules (`-i` of the outbound rule is `via`, a conntrack match on the inbound
+    /// ACCEPT is `inbound: established`, RETURN rules are exclusions, the NAT target gives SNAT, ports and
     /// `--random-fully`). The recovered set is then compiled again and compared with the chains, so
     /// any rule that was changed, removed or added by hand shows up as `Drift.chainDiffers`.
     ///
@@ -179,7 +179,8 @@ extension GatewayCompiler {
         if let out = filter.first(where: { $0.source?.value == key.subnet }) {
             via = out.inInterface?.value
         }
-        if let back = filter.first(where: { $0.destination?.value == key.subnet }) {
+        // The reply rule is the inbound ACCEPT; the default's DROP after it carries a conntrack match too.
+        if let back = filter.first(where: { $0.destination?.value == key.subnet && $0.target == .accept }) {
             inbound = back.matches.contains { $0.name == "conntrack" } ? .established : .all
         }
         var exclude: [IPNetwork] = []

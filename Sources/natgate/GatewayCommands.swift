@@ -28,7 +28,7 @@ struct GatewayArguments: ParsableArguments {
     @Option(help: ArgumentHelp("The namespace-side interface (the host end of the veth pair); matched too.", valueName: "IFACE"))
     var via: String?
 
-    @Option(help: ArgumentHelp("Inbound traffic forwarded to the subnet: 'established' (replies only, the default) or 'all'.", valueName: "MODE"))
+    @Option(help: ArgumentHelp("Inbound traffic forwarded to the subnet: 'established' (replies and port forwards set up on this host; other new connections from UPLINK are dropped; the default) or 'all'.", valueName: "MODE"))
     var inbound: String = "established"
 
     @Option(help: ArgumentHelp("A destination the subnet reaches without NAT (repeatable), such as 10.0.0.0/8.", valueName: "NET"))

@@ -12,6 +12,11 @@ import Testing
         "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
         "-m conntrack --ctstate established,related,new,invalid,untracked,snat,dnat",
         "-m conntrack ! --ctstate NEW",
+        // One state at a time, so that each state's bit is checked on its own.
+        "-m conntrack --ctstate RELATED",
+        "-m conntrack --ctstate ESTABLISHED",
+        "-m conntrack ! --ctstate DNAT -j DROP",
+        "-m state --state RELATED",
         "-m conntrack --ctdir REPLY --ctstate NEW --ctexpire 5 --ctstatus ASSURED --ctproto tcp --ctorigdstport 22 --ctorigsrc 1.2.3.4",
         "-m conntrack --ctorigsrc 10.0.0.0/8 --ctorigdst 10.1.2.3 ! --ctreplsrc 10.0.0.0/255.255.0.0 --ctrepldst 0.0.0.0/0",
         "-m conntrack --ctorigsrcport 80 --ctorigdstport 1000:2000 ! --ctreplsrcport :100 --ctrepldstport 100:",
@@ -65,6 +70,8 @@ import Testing
     static let ipv6: [String] = [
         "-m conntrack --ctorigsrc fd00::/64 ! --ctorigdst ::1 --ctreplsrc fd00::1/64 --ctrepldst ::/0",
         "-m conntrack --ctorigsrc fd00::/ffff:ffff:: --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        "-m conntrack --ctstate ESTABLISHED",
+        "-m conntrack ! --ctstate DNAT -j DROP",
         "-m state --state NEW",
         "-p icmpv6 --icmpv6-type echo-request -j ACCEPT",
         "-p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3",

@@ -5,11 +5,11 @@ import Testing
 @Suite struct CompilerTests {
     let compiler = GatewayCompiler()
 
-    @Test func defaultGatewayCompilesToThreeTaggedRules() throws {
+    @Test func defaultGatewayCompilesToFourTaggedRules() throws {
         let set = try GatewaySet([gateway("10.200.1.0/24", "eth0")])
         let filter = compiler.rules(for: set, family: .ipv4, table: .filter)
         let nat = compiler.rules(for: set, family: .ipv4, table: .nat)
-        #expect(filter.count == 2)
+        #expect(filter.count == 3)
         #expect(nat.count == 1)
         for rule in filter + nat { #expect(comment(rule) == "natgate 10.200.1.0/24 eth0") }
 
@@ -23,7 +23,19 @@ import Testing
         #expect(back.destination == Negatable(try IPNetwork("10.200.1.0/24")))
         #expect(back.inInterface == Negatable(try InterfaceName("eth0")))
         #expect(matchNames(back) == ["comment", "conntrack"])
+        #expect(back.matches[1].as(ConntrackMatch.self)?.states == Negatable(ConntrackStates([.related, .established])))
         #expect(back.target == .accept)
+
+        // Whatever else comes in from the uplink for the subnet is dropped, unless its
+        // destination was translated (a port forward on the host).
+        let keepOut = filter[2]
+        #expect(keepOut.destination == back.destination && keepOut.inInterface == back.inInterface)
+        #expect(keepOut.outInterface == nil)
+        #expect(matchNames(keepOut) == ["comment", "conntrack"])
+        #expect(keepOut.matches[1].as(ConntrackMatch.self)?.states == Negatable(ConntrackStates.dnat, negated: true))
+        #expect(keepOut.target == .drop)
+        #expect(keepOut.saveArguments(family: .ipv4, table: .filter, chain: OwnedChains.forward)
+            == #"-d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack ! --ctstate DNAT -j DROP"#)
 
         #expect(nat[0].source == Negatable(try IPNetwork("10.200.1.0/24")))
         #expect(nat[0].outInterface == Negatable(try InterfaceName("eth0")))
@@ -56,11 +68,14 @@ import Testing
         let rules = compiler.rules(for: try gateway("10.200.1.0/24", "eth0", via: "v-eth1"), table: .filter)
         #expect(rules[0].inInterface == Negatable(try InterfaceName("v-eth1")))
         #expect(rules[1].outInterface == Negatable(try InterfaceName("v-eth1")))
+        #expect(rules[2].outInterface == Negatable(try InterfaceName("v-eth1")))
     }
 
-    @Test func inboundAllDropsTheConntrackMatch() throws {
+    @Test func inboundAllDropsTheConntrackMatchAndTheDrop() throws {
         let rules = compiler.rules(for: try gateway("10.200.1.0/24", "eth0", inbound: .all), table: .filter)
+        #expect(rules.count == 2)
         #expect(matchNames(rules[1]) == ["comment"])
+        #expect(rules[1].target == .accept)
     }
 
     @Test func excludedDestinationsReturnBeforeNAT() throws {

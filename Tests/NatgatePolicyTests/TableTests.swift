@@ -21,7 +21,7 @@ import Testing
         #expect(forward.rules.first == Rule(target: .jump(OwnedChains.forward)))
         #expect(Array(forward.rules.dropFirst()) == before.filter.chain(named: .forward)!.rules)
         #expect(forward.policy == .drop)
-        #expect(after.filter.chain(named: OwnedChains.forward)?.rules.count == 4)
+        #expect(after.filter.chain(named: OwnedChains.forward)?.rules.count == 6)
         #expect(after.nat.chain(named: OwnedChains.postrouting)?.rules.count == 2)
         // Every chain that was there is there unchanged.
         for chain in before.filter.chains where chain.name != .forward { #expect(after.filter.chain(named: chain.name) == chain) }
@@ -141,6 +141,23 @@ import Testing
         #expect(readback.gateways == set.gateways)
         #expect(readback.drift.contains { if case .chainDiffers(_, .filter, _, _, _) = $0 { true } else { false } })
         #expect(readback.drift.contains { if case .chainDiffers(_, .nat, _, _, _) = $0 { true } else { false } })
+    }
+
+    /// The inbound mode is read from the reply ACCEPT, not from whichever rule to the subnet comes
+    /// first: a default gateway's DROP (which carries a conntrack match too) moved by hand in front
+    /// of an `inbound all` gateway's ACCEPT is drift, and repairing it keeps `inbound all`.
+    @Test func aDropInFrontOfTheReplyRuleDoesNotChangeTheInboundMode() throws {
+        let all = try gateway("10.200.1.0/24", "eth0", inbound: .all)
+        let set = try GatewaySet([all])
+        var (filter, nat) = try dockerLikeTables()
+        try compiler.install(set, into: &filter)
+        try compiler.install(set, into: &nat)
+        let drop = compiler.rules(for: try gateway("10.200.1.0/24", "eth0"), table: .filter)[2]
+        #expect(drop.target == .drop)
+        filter[chain: OwnedChains.forward]?.rules.insert(drop, at: 1)
+        let readback = compiler.read(family: .ipv4, filter: filter, nat: nat)
+        #expect(readback.gateways == [all])
+        #expect(readback.drift.contains { if case .chainDiffers(_, .filter, _, _, _) = $0 { true } else { false } })
     }
 
     @Test func foreignRulesAndMissingJumpsAreDrift() throws {

@@ -107,9 +107,9 @@ struct EndToEndGatewayTests {
     }
 
     /// `inbound all` lets the outside open connections into ns1; the default (`established`) does
-    /// not. The lab host's FORWARD policy is DROP here, as on a host with a firewall: natgate never
-    /// changes the policy, and with ACCEPT every inbound packet would be forwarded anyway. The
-    /// outside gets a route to 10.200.1.0/24 via the host, for this test only.
+    /// not. The lab host's FORWARD policy is DROP here, as on a host with a firewall (natgate never
+    /// changes the policy); `EndToEndInboundTests` does the same on a host whose policy is ACCEPT.
+    /// The outside gets a route to 10.200.1.0/24 via the host, for this test only.
     @Test func inboundAllLetsTheOutsideConnectWhileTheDefaultDoesNot() throws {
         let lab = try LabTopology(.init(outsideRoutesToInner: true))
         defer { lab.remove() }

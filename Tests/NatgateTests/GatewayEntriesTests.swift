@@ -295,7 +295,7 @@ struct GatewayEntriesTests {
                 }
                 let filter = try entries(.filter)
                 let nat = try entries(.nat)
-                #expect(filter.count == 8)
+                #expect(filter.count == 11)
                 // The kernel's bytes are not natgate's: it numbers verdicts and keeps its bookkeeping.
                 #expect(filter != (try GatewayEntriesTests.modelEntries(set, family: family, table: .filter)))
                 var fresh = GatewayEntries(family: family)

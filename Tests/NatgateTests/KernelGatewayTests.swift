@@ -107,7 +107,7 @@ struct KernelGatewayTests {
             }
             let afterLines = after.split(separator: "\n").map(String.init)
             #expect(afterLines.filter { !$0.contains("NATGATE") } == beforeLines)
-            #expect(afterLines.filter { $0.contains("NATGATE") }.count == 7)
+            #expect(afterLines.filter { $0.contains("NATGATE") }.count == 8)
             // The plan said exactly that.
             let old = try tables(before, family)
             let new = try tables(after, family)
@@ -164,6 +164,30 @@ struct KernelGatewayTests {
             #expect(status.families[0].gateways.map(\.natPackets) == [5, 0])
             #expect(status.families[0].gateways.map(\.natBytes) == [300, 0])
             #expect(try scratch.namespace.shell("iptables-legacy-save -c -t nat").contains("[5:300] -A NATGATE-POSTROUTING -s 10.200.1.0/24"))
+        }
+    }
+
+    /// A default gateway an earlier natgate enabled has no DROP: `status` reports it as drift,
+    /// and the next `enable` adds only the DROP, keeping the other rules and their counters.
+    @Test func aGatewayFromBeforeTheDropGainsItOnTheNextEnable() throws {
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
+        let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
+        let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
+            .replacingOccurrences(of: "-A NATGATE-FORWARD -d", with: "[7:420] -A NATGATE-FORWARD -d")
+        try Scratch.with { scratch in
+            let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: old)
+            try #require(result.status == 0, "\(result.standardError)")
+            let natgate = scratch.controller
+            let status = try natgate.status()
+            #expect(status.families[0].gateways.map(\.gateway) == [try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))])
+            #expect(status.hasDrift)
+
+            let report = try natgate.enable(Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0")))
+            #expect(report.outcome == .changed)
+            #expect(!(try natgate.status().hasDrift))
+            let comparison = try GoldenRules.compare(expected: golden, actual: try scratch.save(), family: .ipv4)
+            #expect(comparison.isMatch, "\(comparison)")
+            #expect(try scratch.namespace.shell("iptables-legacy-save -c -t filter").contains("[7:420] -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment \"natgate 10.200.1.0/24 eth0\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"))
         }
     }
 
