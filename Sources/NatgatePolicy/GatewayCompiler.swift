@@ -8,11 +8,14 @@ import NatgateModel
 ///
 /// ```
 /// *filter
-/// -A NATGATE-FORWARD -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j ACCEPT
-/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+/// -A NATGATE-FORWARD -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -j ACCEPT
+/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 /// *nat
-/// -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j MASQUERADE
+/// -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -j MASQUERADE
 /// ```
+///
+/// Every rule's comment is the whole gateway as `natgate enable` words (`OwnedChains.tag`), so
+/// that any one surviving rule says what all of the gateway's rules must be.
 ///
 /// Options change them as follows. `via` adds `-i VIA` to the outbound and `-o VIA` to the inbound
 /// rule. `inbound: all` drops the conntrack match. Each excluded destination adds a `-d NET -j RETURN`
@@ -105,7 +108,7 @@ private struct Parts {
 
     func comment(_ gateway: Gateway) -> Match {
         do {
-            return Match(try CommentMatch(OwnedChains.tag(gateway.key)))
+            return Match(try CommentMatch(OwnedChains.tag(gateway)))
         } catch {
             preconditionFailure("natgate's own comment was refused: \(error)")
         }

@@ -84,7 +84,10 @@ import Testing
         let error = try #require(throws: PolicyError.self) { try compiler.install(GatewaySet(), into: &filter) }
         #expect(error.kind == .foreignReference)
         #expect(error.message.contains("DOCKER"))
-        #expect(compiler.read(family: .ipv4, filter: tables.filter, nat: tables.nat).drift == [.foreignJump(.ipv4, .filter, from: try ChainName("DOCKER"), to: OwnedChains.forward)])
+        #expect(error.message.contains("`iptables-legacy -t filter -D DOCKER -j NATGATE-FORWARD`"))
+        #expect(compiler.read(family: .ipv4, filter: tables.filter, nat: tables.nat).drift == [
+            .foreignJump(.ipv4, .filter, from: try ChainName("DOCKER"), to: OwnedChains.forward, remove: "iptables-legacy -t filter -D DOCKER -j NATGATE-FORWARD")
+        ])
     }
 }
 
