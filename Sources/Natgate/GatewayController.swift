@@ -437,7 +437,7 @@ public struct GatewayController: Sendable {
         return FamilyChange(
             previous: previous, after: after, absent: absent, changed: changed,
             lines: { first.changes(to: final, order: commitOrder, compiler: compiler) },
-            repaired: before.filter { !left.contains($0) }, unrepaired: left)
+            repaired: before.filter { !left.contains($0) }.map(\.repairedDescription), unrepaired: left.map(\.description))
     }
 
     /// The set `operation` asks for in `family`, given the current one.

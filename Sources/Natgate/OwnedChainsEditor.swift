@@ -27,9 +27,9 @@ struct OwnedTablesState: Sendable {
     }
 
     /// The drift of these tables, as `status` words it (owned chains held as entries are exact).
-    func drift(compiler: GatewayCompiler) -> [String] {
+    func drift(compiler: GatewayCompiler) -> [Drift] {
         compiler.read(family: family, filter: tables[.filter], nat: tables[.nat]).drift
-            .filter { gateways == nil || !$0.isAboutEntries }.map(\.description)
+            .filter { gateways == nil || !$0.isAboutEntries }
     }
 
     /// Whether anything differs from `self` to `later`, without rendering the owned chains' rules.
@@ -161,6 +161,18 @@ extension OwnedChains {
 }
 
 extension Drift {
+    /// What a change that made this drift go did, for its report.
+    var repairedDescription: String {
+        switch self {
+        case .undetermined(let family, let gateway, let reason):
+            "\(family): replaced the rules of gateway \(gateway), which did not say its whole definition (\(reason))."
+        case .legacyTags(let family, let count):
+            "\(family): rewrote the short tags of an earlier natgate on \(count) gateway\(count == 1 ? "" : "s") as whole-gateway tags."
+        default:
+            description
+        }
+    }
+
     /// Whether the drift is about the rules of the owned chains, which the entry path holds as
     /// entries outside the model tables (so the model sees those chains empty).
     var isAboutEntries: Bool {
