@@ -10,7 +10,8 @@ import NatgatePolicy
 /// encoded by `EntryList.append(encoding:table:chain:)`. They are made from templates instead:
 /// gateways with the same options other than subnet, uplink and via (the same *shape*: family,
 /// via given or not, inbound, exclusions, SNAT address, ports, `--random-fully`) have the same
-/// entries but for the subnet's address and mask, the interface names and masks, and the comment.
+/// entries but for the subnet's address and mask, the interface names and masks, and the comment
+/// (the gateway's tag, `OwnedChains.tag`: its words after the via are the shape's, kept per template).
 /// A shape's template is built once, by compiling and encoding a prototype gateway of the shape
 /// with placeholder subnet, uplink and via, and noting where the placeholders landed. Each gateway
 /// is then a copy of the template with those fields written.
