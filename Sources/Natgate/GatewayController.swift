@@ -40,6 +40,16 @@ public struct GatewayController: Sendable {
             case .flush: "flush"
             }
         }
+
+        /// The gateways whose whole definition the operation states, so that their undetermined
+        /// rules (`Drift.undetermined`) can go; nil when it states every gateway (apply, flush).
+        var settled: Set<Gateway.Key>? {
+            switch self {
+            case .enable(let gateway): [gateway.key]
+            case .disable(let key): [key]
+            case .apply, .flush: nil
+            }
+        }
     }
 
     /// What a change did.
@@ -65,19 +75,28 @@ public struct GatewayController: Sendable {
         public var gateways: [Gateway]
         /// How many gateways came, went and changed options.
         public var gatewayChanges: GatewayChanges
+        /// The drift the change repaired (a jump restored, an owned chain's rules restored), as
+        /// `status` described it before.
+        public var repaired: [String]
+        /// Drift the change left because natgate does not repair it (a foreign jump, rules that
+        /// determine no gateway), each saying what to do.
+        public var unrepaired: [String]
 
         let lazyPlan: LazyPlan
 
-        init(outcome: Outcome, message: String, plan: LazyPlan, forwarding: [String], gateways: [Gateway], gatewayChanges: GatewayChanges) {
+        init(outcome: Outcome, message: String, plan: LazyPlan, forwarding: [String], gateways: [Gateway], gatewayChanges: GatewayChanges,
+             repaired: [String] = [], unrepaired: [String] = []) {
             self.outcome = outcome
             self.message = message
             self.lazyPlan = plan
             self.forwarding = forwarding
             self.gateways = gateways
             self.gatewayChanges = gatewayChanges
+            self.repaired = repaired
+            self.unrepaired = unrepaired
         }
 
-        enum CodingKeys: String, CodingKey { case outcome, message, plan, forwarding, gateways, gatewayChanges }
+        enum CodingKeys: String, CodingKey { case outcome, message, plan, forwarding, gateways, gatewayChanges, repaired, unrepaired }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -88,6 +107,8 @@ public struct GatewayController: Sendable {
             forwarding = try container.decode([String].self, forKey: .forwarding)
             gateways = try container.decode([Gateway].self, forKey: .gateways)
             gatewayChanges = try container.decode(GatewayChanges.self, forKey: .gatewayChanges)
+            repaired = try container.decodeIfPresent([String].self, forKey: .repaired) ?? []
+            unrepaired = try container.decodeIfPresent([String].self, forKey: .unrepaired) ?? []
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -98,6 +119,8 @@ public struct GatewayController: Sendable {
             try container.encode(forwarding, forKey: .forwarding)
             try container.encode(gateways, forKey: .gateways)
             try container.encode(gatewayChanges, forKey: .gatewayChanges)
+            try container.encode(repaired, forKey: .repaired)
+            try container.encode(unrepaired, forKey: .unrepaired)
         }
 
         public var description: String { message }
@@ -217,7 +240,7 @@ public struct GatewayController: Sendable {
         let current = editor.current
         let target = try self.target(of: operation, family: family, current: current)
         var after = editor
-        try after.install(target)
+        try after.install(target, settled: operation.settled)
         // Listed in the order the change commits them: filter first when gateways only go.
         let currentSet = Set(current.gateways)
         let onlyRemoved = target.gateways.allSatisfy(currentSet.contains) && target.count < current.count
@@ -235,10 +258,14 @@ public struct GatewayController: Sendable {
         var finalGateways: [Gateway] = []
         var done: [(Family, GatewaySet)] = []
         var absent = false
+        var repaired: [String] = []
+        var unrepaired: [String] = []
         do {
             for family in try families(for: operation) {
                 let result = try change(family, operation)
                 absent = absent || result.absent
+                repaired += result.repaired
+                unrepaired += result.unrepaired
                 done.append((family, result.previous))
                 changedTables = changedTables || result.changed
                 planParts.append(result.lines)
@@ -271,20 +298,28 @@ public struct GatewayController: Sendable {
         }
         let changed = changedTables || forwardingNotes.contains { $0.contains("→") || $0.contains("restored") }
         let outcome: Report.Outcome = absent ? .absent : (changed ? .changed : .unchanged)
-        let message: String
+        var message: String
+        let repairs = "repaired what had drifted: " + repaired.joined(separator: " ")
         switch (operation, outcome) {
+        case (.disable(let key), .absent) where !repaired.isEmpty: message = "No gateway \(key) is enabled; \(repairs)"
         case (.disable(let key), .absent): message = absentMessage(key, gateways: finalGateways)
         case (.enable(let gateway), .unchanged): message = "Gateway \(gateway.key) is already enabled as asked; nothing changed."
+        case (.enable(let gateway), _) where gatewayChanges.total == 0 && !repaired.isEmpty:
+            message = "Gateway \(gateway.key) is already enabled as asked; \(repairs)"
         case (.enable(let gateway), _): message = "Enabled gateway \(gateway)."
         case (.disable(let key), _): message = "Disabled gateway \(key)."
         case (.apply, .unchanged): message = "The \(finalGateways.count) gateways are already as the policy says; nothing changed."
+        case (.apply, _) where gatewayChanges.total == 0 && !repaired.isEmpty:
+            message = "The \(finalGateways.count) gateways are already as the policy says; \(repairs)"
         case (.apply, _): message = "Applied the policy: \(finalGateways.count) gateways (\(gatewayChanges))."
         case (.flush, .unchanged): message = "natgate owns nothing here; nothing changed."
         case (.flush, _): message = "Removed every natgate chain and rule."
         }
+        if !repaired.isEmpty, !message.contains(repairs), operation != .flush { message += " Also " + repairs }
+        for note in unrepaired { message += " Not repaired: " + note }
         logger.info("\(message)")
         return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingNotes, gateways: finalGateways.sorted(),
-            gatewayChanges: gatewayChanges)
+            gatewayChanges: gatewayChanges, repaired: repaired, unrepaired: unrepaired)
     }
 
     /// What committing one family's change found and did.
@@ -299,6 +334,9 @@ public struct GatewayController: Sendable {
         var changed: Bool
         /// The lines changed, table by table in commit order; rendered only when called.
         var lines: @Sendable () -> [Plan.TableChange]
+        /// The drift found before that the change repaired, and the drift it left.
+        var repaired: [String] = []
+        var unrepaired: [String] = []
     }
 
     /// Commits one family's change: one transaction when the change only adds (nat, then filter)
@@ -368,11 +406,11 @@ public struct GatewayController: Sendable {
             onlyRemoved = false
             if addsFirst || addsNothing {
                 onlyRemoved = !addsFirst
-                try editor.install(target)
+                try editor.install(target, settled: operation.settled)
             } else {
                 let targetKeys = Set(target.gateways.map(\.key))
                 let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
-                if kept != current { try editor.install(kept) }
+                if kept != current { try editor.install(kept, settled: operation.settled) }
                 needsSecondStep = true
             }
             final = editor.state
@@ -382,7 +420,7 @@ public struct GatewayController: Sendable {
         if needsSecondStep {
             try transaction(order(adding: true), true) { editor in
                 let target = try self.target(of: operation, family: family, current: editor.current)
-                try editor.install(target)
+                try editor.install(target, settled: operation.settled)
                 final = editor.state
                 after = target
             }
@@ -391,10 +429,15 @@ public struct GatewayController: Sendable {
         // Report the tables in the order they were committed.
         let commitOrder = order(adding: !onlyRemoved)
         let compiler = self.compiler
+        let changed = first.differs(from: final, compiler: compiler)
+        // Drift before and after, as `status` says it: what went was repaired. On the entry path
+        // the owned chains are entries (exact, else that path is not taken), so this reads jumps.
+        let before = changed ? first.drift(compiler: compiler) : []
+        let left = final.drift(compiler: compiler)
         return FamilyChange(
-            previous: previous, after: after, absent: absent,
-            changed: first.differs(from: final, compiler: compiler),
-            lines: { first.changes(to: final, order: commitOrder, compiler: compiler) })
+            previous: previous, after: after, absent: absent, changed: changed,
+            lines: { first.changes(to: final, order: commitOrder, compiler: compiler) },
+            repaired: before.filter { !left.contains($0) }.map(\.repairedDescription), unrepaired: left.map(\.description))
     }
 
     /// The set `operation` asks for in `family`, given the current one.

@@ -10,7 +10,8 @@ import NatgatePolicy
 /// encoded by `EntryList.append(encoding:table:chain:)`. They are made from templates instead:
 /// gateways with the same options other than subnet, uplink and via (the same *shape*: family,
 /// via given or not, inbound, exclusions, SNAT address, ports, `--random-fully`) have the same
-/// entries but for the subnet's address and mask, the interface names and masks, and the comment.
+/// entries but for the subnet's address and mask, the interface names and masks, and the comment
+/// (the gateway's tag, `OwnedChains.tag`: its words after the via are the shape's, kept per template).
 /// A shape's template is built once, by compiling and encoding a prototype gateway of the shape
 /// with placeholder subnet, uplink and via, and noting where the placeholders landed. Each gateway
 /// is then a copy of the template with those fields written.
@@ -193,16 +194,16 @@ public struct GatewayEntries: Sendable {
     /// changes on its own are not compared: counters, `comefrom`, what follows each extension
     /// name's NUL, and a verdict carried as a number rather than a name (see `EntryList.sameRule`).
     ///
-    /// nil for a foreign rule, a rule without natgate's comment or whose comment is not
-    /// `natgate SUBNET UPLINK`, a gateway whose rules differ in any other byte or number from what
+    /// nil for a foreign rule, a rule without natgate's comment or whose comment is not the whole
+    /// gateway (`OwnedChains.tag`: an earlier natgate's short tag, an edited one), a gateway whose rules differ in any other byte or number from what
     /// `append` makes, a gateway in only one table, gateways or rules out of order, or gateways that
     /// conflict. Callers then read the chains through the model (`GatewayCompiler.read`), which
     /// says what drifted.
     ///
     /// Fast path: a gateway's subnet, uplink and via are taken from its first filter rule, and its
     /// rules are made from the recently seen shapes until one gives the chains' bytes. Otherwise
-    /// the rules carrying the gateway's comment are decoded into model rules, the gateway is
-    /// recovered from them as `GatewayCompiler.read` does, and is checked byte for byte the same way.
+    /// the gateway is read from its comment (`OwnedChains.parseTag`) and its rules are checked
+    /// byte for byte the same way.
     public mutating func gateways(filter: EntryList, nat: EntryList) -> [Gateway]? {
         guard filter.family == family, nat.family == family else { return nil }
         // Out of `self` while in use, so that it can be passed inout to methods of `self`.
@@ -334,22 +335,27 @@ public struct GatewayEntries: Sendable {
         }
         let filterEnd = groupEnd(filter, f)
         let natEnd = groupEnd(nat, n)
+        // The tag is the whole gateway; the template check below compares every byte with it.
         let text = String(decoding: filter.bytes[comment].prefix { $0 != 0 }, as: UTF8.self)
-        guard let key = OwnedChains.key(fromTag: text), key.subnet.family == family else { return nil }
-
-        var filterPart = EntryList(family: family)
-        filterPart.append(contentsOf: filter, f..<filterEnd)
-        var natPart = EntryList(family: family)
-        natPart.append(contentsOf: nat, n..<natEnd)
-        guard let filterRules = try? filterPart.rules(table: .filter, chain: OwnedChains.forward),
-              let natRules = try? natPart.rules(table: .nat, chain: OwnedChains.postrouting)
-        else { return nil }
-        let readback = compiler.read(
-            family: family,
-            filter: Table(name: .filter, family: family, chains: [Chain(name: OwnedChains.forward, rules: filterRules)]),
-            nat: Table(name: .nat, family: family, chains: [Chain(name: OwnedChains.postrouting, rules: natRules)]),
-            comparingChains: false)
-        guard readback.gateways.count == 1, let gateway = readback.gateways.first, gateway.key == key else { return nil }
+        let gateway: Gateway
+        switch OwnedChains.parseTag(text) {
+        case .gateway(let whole)?:
+            gateway = whole
+        case .compact?:
+            // The exclusions are the destinations of the gateway's RETURN rules in nat.
+            var natPart = EntryList(family: family)
+            natPart.append(contentsOf: nat, n..<natEnd)
+            guard let natRules = try? natPart.rules(table: .nat, chain: OwnedChains.postrouting),
+                let whole = OwnedChains.gateway(text, excluding: natRules.compactMap { rule -> IPNetwork? in
+                    guard case .verdict(.return) = rule.target else { return nil }
+                    return rule.destination?.value
+                })
+            else { return nil }
+            gateway = whole
+        default:
+            return nil
+        }
+        guard gateway.family == family else { return nil }
 
         guard let index = try? templateIndex(for: gateway) else { return nil }
         let values = values(gateway)
@@ -529,6 +535,9 @@ private final class ShapeTemplate: Sendable {
         let prototype = shape.gateway(subnet: placeholder.subnet, uplink: placeholder.uplink, via: shape.hasVia ? placeholder.via : nil)
         var tables: [TableTemplate] = []
         var usable = prototype != nil && use
+        // The tag's words after the subnet, uplink and via are the same for the whole shape.
+        let vialess = shape.gateway(subnet: placeholder.subnet, uplink: placeholder.uplink, via: nil)
+        let suffix = TagWriter.suffixes(vialess)
         for table in [TableName.filter, .nat] {
             var list = EntryList(family: family)
             if let prototype {
@@ -536,7 +545,7 @@ private final class ShapeTemplate: Sendable {
                     try list.append(encoding: rule, table: table, chain: OwnedChains.owned(in: table)!)
                 }
             }
-            let template = TableTemplate(list, fields: fields, placeholder: placeholder)
+            let template = TableTemplate(list, fields: fields, placeholder: placeholder, tagSuffix: suffix)
             usable = usable && template != nil
             tables.append(template ?? TableTemplate(entries: list))
         }
@@ -579,6 +588,10 @@ private final class TableTemplate: Sendable {
     let vias: [Field]
     /// Where each entry's comment payload starts (256 bytes, `struct xt_comment_info`).
     let comments: [Int]
+    /// The end of the shape's tags: its options after `--via` (` --inbound all --exclude …`),
+    /// and the same with the exclusions as a digest, for tags too long otherwise.
+    let tagSuffix: [UInt8]
+    let compactTagSuffix: [UInt8]
 
     static let commentSize = 256
 
@@ -589,11 +602,14 @@ private final class TableTemplate: Sendable {
         uplinks = []
         vias = []
         comments = []
+        tagSuffix = []
+        compactTagSuffix = []
     }
 
     /// Finds the placeholders in `entries`; nil when a comment is missing or of another size.
-    init?(_ entries: EntryList, fields: EntryFields, placeholder: (subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName)) {
+    init?(_ entries: EntryList, fields: EntryFields, placeholder: (subnet: IPNetwork, uplink: InterfaceName, via: InterfaceName), tagSuffix: ([UInt8], [UInt8])) {
         self.entries = entries
+        (self.tagSuffix, self.compactTagSuffix) = tagSuffix
         var subnets: [Field] = []
         var uplinks: [Field] = []
         var vias: [Field] = []
@@ -661,54 +677,67 @@ private final class TableTemplate: Sendable {
         guard let first = comments.first else { return }
         let comment = p + first
         comment.initializeMemory(as: UInt8.self, repeating: 0, count: TableTemplate.commentSize)
-        TagWriter.write(values, to: comment)
+        TagWriter.write(values, suffix: tagSuffix, compact: compactTagSuffix, to: comment)
         for other in comments.dropFirst() {
             (p + other).copyMemory(from: comment, byteCount: TableTemplate.commentSize)
         }
     }
 }
 
-/// Writes `OwnedChains.tag(key)` (`natgate 10.200.1.0/24 eth0`) without making a string, for
-/// IPv4 networks with a prefix length; through the string otherwise.
+/// Writes `OwnedChains.tag(gateway)` (`natgate enable 10.200.1.0/24 eth0 --via v-eth1 …`)
+/// without making a string: the prefix, the subnet (written directly for prefix-length networks,
+/// through its description otherwise), the uplink, `--via` and the via, then the shape's words.
 enum TagWriter {
-    static let prefix = Array(OwnedChains.tagPrefix.utf8)
+    static let prefix = Array(OwnedChains.gatewayTagPrefix.utf8)
+    static let viaWord = Array(" --via ".utf8)
 
-    /// Writes the tag at `p` (which is zeroed and has room for 256 bytes).
-    static func write(_ values: Values, to p: UnsafeMutableRawPointer) {
-        var at = 0
-        if case .v6(let network) = values.subnet, let length = network.prefixLength {
-            for byte in prefix { dot(byte, p, &at) }
-            writeIPv6(network.address, p, &at)
-            dot(UInt8(ascii: "/"), p, &at)
-            decimal(UInt32(length), p, &at)
-            dot(UInt8(ascii: " "), p, &at)
-            writeName(values.uplinkBytes, p, at)
-            return
-        }
-        guard case .v4(let network) = values.subnet, let length = network.prefixLength else {
-            // OwnedChains.tag: the prefix, the subnet, a space, the uplink.
-            for byte in (OwnedChains.tagPrefix + values.subnet.description + " ").utf8 {
-                p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
-                at += 1
-            }
-            writeName(values.uplinkBytes, p, at)
-            return
-        }
-        for byte in prefix {
-            p.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
-            at += 1
-        }
-        dottedQuad(network.address.rawValue, p, &at)
-        dot(UInt8(ascii: "/"), p, &at)
-        decimal(UInt32(length), p, &at)
-        dot(UInt8(ascii: " "), p, &at)
-        writeName(values.uplinkBytes, p, at)
+    /// The words of `gateway` (which has no via) after its uplink, in full and with the
+    /// exclusions as a digest (`OwnedChains.tag`).
+    static func suffixes(_ gateway: Gateway?) -> ([UInt8], [UInt8]) {
+        guard let gateway else { return ([], []) }
+        func bytes(_ words: [String]) -> [UInt8] { Array(words.map { " " + $0 }.joined().utf8) }
+        return (bytes(gateway.optionArguments), bytes(OwnedChains.compactOptionArguments(gateway)))
     }
 
-    /// The name's 16 bytes, NUL-padded (the rest of the comment is zero already).
-    static func writeName(_ name: InterfaceBytes, _ p: UnsafeMutableRawPointer, _ at: Int) {
-        p.storeBytes(of: name.name.first.littleEndian, toByteOffset: at, as: UInt64.self)
-        p.storeBytes(of: name.name.second.littleEndian, toByteOffset: at + 8, as: UInt64.self)
+    /// Writes the tag at `p` (which is zeroed and has room for 256 bytes): with `suffix` when
+    /// that fits in a comment, else with `compact`. A tag that would not fit either way (no
+    /// gateway has one: `Gateway.init` refuses it) is left empty, so it matches no rule.
+    static func write(_ values: Values, suffix full: [UInt8], compact: [UInt8], to p: UnsafeMutableRawPointer) {
+        var at = 0
+        for byte in prefix { dot(byte, p, &at) }
+        switch values.subnet {
+        case .v6(let network) where network.prefixLength != nil:
+            writeIPv6(network.address, p, &at)
+            dot(UInt8(ascii: "/"), p, &at)
+            decimal(UInt32(network.prefixLength!), p, &at)
+        case .v4(let network) where network.prefixLength != nil:
+            dottedQuad(network.address.rawValue, p, &at)
+            dot(UInt8(ascii: "/"), p, &at)
+            decimal(UInt32(network.prefixLength!), p, &at)
+        default:
+            for byte in values.subnet.description.utf8 { dot(byte, p, &at) }
+        }
+        let words = at + 1 + values.uplinkBytes.length + (values.viaBytes.map { viaWord.count + $0.length } ?? 0)
+        let suffix = words + full.count <= OwnedChains.tagLimit ? full : compact
+        guard words + suffix.count <= OwnedChains.tagLimit else {
+            p.initializeMemory(as: UInt8.self, repeating: 0, count: at)
+            return
+        }
+        dot(UInt8(ascii: " "), p, &at)
+        writeName(values.uplinkBytes, p, &at)
+        if let via = values.viaBytes {
+            for byte in viaWord { dot(byte, p, &at) }
+            writeName(via, p, &at)
+        }
+        for byte in suffix { dot(byte, p, &at) }
+    }
+
+    /// The name's bytes (without its NUL: the rest of the comment is zero already).
+    static func writeName(_ name: InterfaceBytes, _ p: UnsafeMutableRawPointer, _ at: inout Int) {
+        for i in 0..<name.length {
+            let word = i < 8 ? name.name.first : name.name.second
+            dot(UInt8(truncatingIfNeeded: word >> (8 * UInt64(i % 8))), p, &at)
+        }
     }
 
     /// Writes `address` as `IPv6Address.description` does (glibc's `inet_ntop`): the longest run
@@ -754,11 +783,15 @@ enum TagWriter {
         if bestBase != -1, bestBase + bestLength == 8 { dot(UInt8(ascii: ":"), p, &at) }
     }
 
-    /// The tag `write` makes for `subnet` and `uplink`, as a string (tests).
-    static func tag(_ subnet: IPNetwork, _ uplink: InterfaceName) -> String {
-        withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { buffer in
+    /// The tag `write` makes for `gateway`, as a string (tests).
+    static func tag(_ gateway: Gateway) -> String {
+        let (suffix, compact) = suffixes(try? Gateway(
+            subnet: gateway.subnet, uplink: gateway.uplink, inbound: gateway.inbound, exclude: gateway.exclude,
+            snatTo: gateway.snatTo, ports: gateway.ports, randomFully: gateway.randomFully))
+        return withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { buffer in
             buffer.initializeMemory(as: UInt8.self, repeating: 0)
-            write(Values(subnet: subnet, uplinkBytes: InterfaceBytes(uplink), viaBytes: nil), to: buffer.baseAddress!)
+            let values = Values(subnet: gateway.subnet, uplinkBytes: InterfaceBytes(gateway.uplink), viaBytes: gateway.via.map(InterfaceBytes.init))
+            write(values, suffix: suffix, compact: compact, to: buffer.baseAddress!)
             return String(decoding: UnsafeRawBufferPointer(buffer).prefix { $0 != 0 }, as: UTF8.self)
         }
     }

@@ -26,6 +26,12 @@ struct OwnedTablesState: Sendable {
         }
     }
 
+    /// The drift of these tables, as `status` words it (owned chains held as entries are exact).
+    func drift(compiler: GatewayCompiler) -> [Drift] {
+        compiler.read(family: family, filter: tables[.filter], nat: tables[.nat]).drift
+            .filter { gateways == nil || !$0.isAboutEntries }
+    }
+
     /// Whether anything differs from `self` to `later`, without rendering the owned chains' rules.
     func differs(from later: OwnedTablesState, compiler: GatewayCompiler) -> Bool {
         if let old = gateways, let new = later.gateways {
@@ -63,7 +69,11 @@ protocol OwnedChainsEditor {
     var current: GatewaySet { get }
     /// Makes the owned chains hold exactly `set`'s gateways of the family, and the built-in
     /// chains jump to them (or neither, without any).
-    mutating func install(_ set: GatewaySet) throws
+    ///
+    /// Rules that determine no gateway (`Drift.undetermined`) stay where they are, but for those
+    /// naming a gateway in `settled`; `settled` nil (the whole set is stated: apply, flush)
+    /// removes them all.
+    mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws
     var state: OwnedTablesState { get }
 }
 
@@ -84,10 +94,18 @@ struct ModelChainsEditor: OwnedChainsEditor {
         self.keepingCounters = keepingCounters
         let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
         current = GatewaySet(lenient: readback.gateways)
+        kept = readback.kept
     }
 
-    mutating func install(_ set: GatewaySet) throws {
-        for name in OwnedChains.tables { try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters) }
+    /// The rules that determine no gateway, kept where they are.
+    private(set) var kept: [TableName: [KeptRule]]
+
+    mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws {
+        for name in OwnedChains.tables {
+            let keeping = settled.map { settled in (kept[name] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
+            try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters, keeping: keeping)
+            kept[name] = keeping
+        }
         current = set
     }
 
@@ -123,7 +141,8 @@ struct EntryChainsEditor: OwnedChainsEditor {
         current = set
     }
 
-    mutating func install(_ set: GatewaySet) throws {
+    /// The entry path holds no undetermined rules (they make it unavailable): `settled` is moot.
+    mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws {
         let present = !set.gateways(of: family).isEmpty
         for name in OwnedChains.tables {
             try compiler.installChain(present: present, into: &tables[name]!)
@@ -139,4 +158,27 @@ extension OwnedChains {
     /// natgate's chain in each table it writes: what the kernel store hands over as entries.
     static let byTable: [TableName: ChainName] = Dictionary(
         uniqueKeysWithValues: tables.compactMap { name in owned(in: name).map { (name, $0) } })
+}
+
+extension Drift {
+    /// What a change that made this drift go did, for its report.
+    var repairedDescription: String {
+        switch self {
+        case .undetermined(let family, let gateway, let reason):
+            "\(family): replaced the rules of gateway \(gateway), which did not say its whole definition (\(reason))."
+        case .legacyTags(let family, let count):
+            "\(family): rewrote the short tags of an earlier natgate on \(count) gateway\(count == 1 ? "" : "s") as whole-gateway tags."
+        default:
+            description
+        }
+    }
+
+    /// Whether the drift is about the rules of the owned chains, which the entry path holds as
+    /// entries outside the model tables (so the model sees those chains empty).
+    var isAboutEntries: Bool {
+        switch self {
+        case .chainDiffers, .foreignRule, .undetermined, .legacyTags, .conflict, .missingChain: true
+        default: false
+        }
+    }
 }

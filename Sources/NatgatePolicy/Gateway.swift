@@ -3,9 +3,10 @@ import NatgateModel
 /// One gateway: a namespace subnet given access to the outside through an uplink interface, with
 /// forwarding accepted both ways and the subnet's traffic source-NATed on the way out.
 ///
-/// A gateway is identified by its subnet and uplink: that pair is what `natgate disable` takes and
-/// what the comment on each of its rules names (`natgate 10.200.1.0/24 eth0`). Every value is
-/// validated when it is made, so a gateway that exists can always be compiled.
+/// A gateway is identified by its subnet and uplink: that pair is what `natgate disable` takes.
+/// The comment on each of its rules carries the whole gateway (`OwnedChains.tag`:
+/// `natgate enable 10.200.1.0/24 eth0 --via v-eth1`). Every value is validated when it is made,
+/// so a gateway that exists can always be compiled, and its tag fits in a comment.
 ///
 /// ```swift
 /// let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))
@@ -44,7 +45,9 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// A gateway, validated.
     ///
     /// - Throws: `PolicyError` (`.invalidGateway`) when a field does not fit the subnet: an
-    ///   address of the other family, a catch-all subnet, port 0, the uplink also given as `via`.
+    ///   address of the other family, a catch-all subnet, port 0, the uplink also given as `via`;
+    ///   or when its tag (`OwnedChains.tag`) is longer than the 255 bytes a rule's comment holds,
+    ///   which takes IPv6 networks with masks that are not prefix lengths.
     public init(
         subnet: IPNetwork,
         uplink: InterfaceName,
@@ -88,6 +91,15 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.snatTo = snatTo
         self.ports = ports
         self.randomFully = randomFully
+        // Without exclusions the longest tag is under 255 bytes: skip the string.
+        if !self.exclude.isEmpty {
+            let length = OwnedChains.tag(self).utf8.count
+            if length > OwnedChains.tagLimit {
+                throw PolicyError(
+                    .invalidGateway, input: self.description,
+                    "Gateway \(subnet) \(uplink): its tag, the comment each of its rules carries (`natgate enable` and the gateway's words, the exclusions as a count and digest), takes \(length) bytes, more than the \(OwnedChains.tagLimit) a comment holds; natgate reads gateways back from that comment and will not cut it short. Give the subnet, SNAT address and exclusions with prefix lengths (10.0.0.0/8 rather than a mask), or a shorter interface name.")
+            }
+        }
     }
 
     /// `networks` sorted, each once.

@@ -10,13 +10,20 @@ extension GatewayCompiler {
     /// so the table is as it was before natgate came. Tables natgate does not write are left as they
     /// are. Calling it again with the same set changes nothing.
     ///
-    /// - Parameter keepingCounters: false leaves counters off the new rules, for a kernel backend
-    ///   that keeps the counters of rules that did not change by itself.
+    /// - Parameters:
+    ///   - keepingCounters: false leaves counters off the new rules, for a kernel backend that
+    ///     keeps the counters of rules that did not change by itself.
+    ///   - kept: rules that determine no gateway (`GatewayReadback.kept`) and stay as they are,
+    ///     each after the gateway it is anchored to.
     /// - Throws: `PolicyError` (`.foreignReference`) when the owned chain must go but a rule natgate
     ///   does not own still jumps to it.
-    public func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool = true) throws {
+    public func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool = true, keeping kept: [KeptRule] = []) throws {
         guard let owned = OwnedChains.owned(in: table.name) else { return }
-        let expected = rules(for: set, family: table.family, table: table.name)
+        let expected = kept.isEmpty
+            ? rules(for: set, family: table.family, table: table.name)
+            : GatewayCompiler.merging(
+                set.gateways(of: table.family).map { rules(for: $0, table: table.name) },
+                keys: set.gateways(of: table.family).map(\.key), kept: kept)
         try installChain(present: !expected.isEmpty, into: &table)
         guard !expected.isEmpty, var chain = table.chain(named: owned) else { return }
         chain.rules = keepingCounters ? GatewayCompiler.keepingCounters(of: chain.rules, in: expected) : expected
@@ -35,10 +42,11 @@ extension GatewayCompiler {
         if !present {
             guard table.chain(named: owned) != nil else { return }
             table[chain: hook]?.rules.removeAll { $0.target == .jump(owned) || $0.target == .goto(owned) }
-            if let (chain, _) = table.references(to: owned).first {
+            if let (chain, index) = table.references(to: owned).first {
+                let remove = OwnedChains.deleteCommand(table.chain(named: chain)!.rules[index], family: table.family, table: table.name, chain: chain)
                 throw PolicyError(
                     .foreignReference, input: chain.rawValue,
-                    "Chain \(chain) in the \(table.family.displayName) \(table.name) table has a rule that jumps to \(owned), which natgate is removing. Delete that rule (it is not natgate's), then run the command again.")
+                    "Chain \(chain) in the \(table.family.displayName) \(table.name) table has a rule that jumps to \(owned), which natgate is removing; the kernel does not delete a chain that is jumped to, and natgate never removes a rule it does not own. Nothing was changed. Delete that rule (`\(remove)`), then run the command again.")
             }
             table[chain: owned] = nil
             return

@@ -8,11 +8,11 @@ import NatgateModel
 ///
 /// ```
 /// *filter
-/// -A NATGATE-FORWARD -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j ACCEPT
-/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack ! --ctstate DNAT -j DROP
+/// -A NATGATE-FORWARD -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -j ACCEPT
+/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+/// -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -m conntrack ! --ctstate DNAT -j DROP
 /// *nat
-/// -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -j MASQUERADE
+/// -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -j MASQUERADE
 /// ```
 ///
 /// The filter rules let the subnet out, let replies in, and drop every other packet from the
@@ -20,6 +20,9 @@ import NatgateModel
 /// the FORWARD policy. The DROP spares connections whose destination was translated (conntrack's
 /// DNAT state): a port forward another tool set up on the host (a DNAT in nat PREROUTING) still
 /// reaches the subnet, its first packet falling through to the rules after natgate's chain.
+///
+/// Every rule's comment is the whole gateway as `natgate enable` words (`OwnedChains.tag`), so
+/// that any one surviving rule says what all of the gateway's rules must be.
 ///
 /// Options change them as follows. `via` adds `-i VIA` to the outbound and `-o VIA` to the inbound
 /// rules. `inbound: all` forwards everything from the uplink to the subnet: one inbound rule
@@ -118,7 +121,7 @@ private struct Parts {
 
     func comment(_ gateway: Gateway) -> Match {
         do {
-            return Match(try CommentMatch(OwnedChains.tag(gateway.key)))
+            return Match(try CommentMatch(OwnedChains.tag(gateway)))
         } catch {
             preconditionFailure("natgate's own comment was refused: \(error)")
         }

@@ -12,8 +12,16 @@ public enum Drift: Hashable, Sendable, CustomStringConvertible {
     case missingChain(Family, TableName, ChainName)
     /// A rule in an owned chain carries no natgate tag, or one naming no valid gateway.
     case foreignRule(Family, TableName, ChainName, rule: String)
-    /// A rule natgate does not own jumps into an owned chain.
-    case foreignJump(Family, TableName, from: ChainName, to: ChainName)
+    /// A rule natgate does not own jumps into an owned chain. natgate never removes a rule it does
+    /// not own, so it stays (and keeps the owned chain from being deleted) until someone runs
+    /// `remove`, the command that deletes it.
+    case foreignJump(Family, TableName, from: ChainName, to: ChainName, remove: String)
+    /// The rules left of a gateway do not say its whole definition (tags that disagree or were
+    /// edited, an earlier natgate's short tag in one table only): natgate leaves them as they
+    /// are, and only `apply` of the policy (or `enable`/`disable` of that gateway) sets it.
+    case undetermined(Family, gateway: String, reason: String)
+    /// Gateways whose rules carry an earlier natgate's short tags; the next change rewrites them.
+    case legacyTags(Family, gateways: Int)
     /// An owned chain holds other rules than its gateways compile to.
     case chainDiffers(Family, TableName, ChainName, expected: [Rule], actual: [Rule])
     /// The rules read back describe gateways that could not be enabled together (overlapping subnets…).
@@ -31,14 +39,29 @@ public enum Drift: Hashable, Sendable, CustomStringConvertible {
             "\(family) \(table): \(chain) is missing while the other table has gateways."
         case .foreignRule(let family, let table, let chain, let rule):
             "\(family) \(table): \(chain) holds a rule that is not natgate's: \(rule)"
-        case .foreignJump(let family, let table, let from, let to):
-            "\(family) \(table): chain \(from) (not natgate's) jumps to \(to)."
+        case .foreignJump(let family, let table, let from, let to, let remove):
+            "\(family) \(table): chain \(from) (not natgate's) jumps to \(to). natgate never removes a rule it does not own, so it leaves this one, and cannot delete \(to) while it is there (flush and the last disable refuse); to remove it, run `\(remove)`."
+        case .undetermined(let family, let gateway, let reason):
+            "\(family): the rules left of gateway \(gateway) do not say its whole definition (\(reason)); natgate leaves them as they are and will not guess: run `natgate apply` with your policy (or `natgate enable` with the gateway's options) to set it."
+        case .legacyTags(let family, let count):
+            "\(family): \(count) gateway\(count == 1 ? "" : "s") carry the short tags of an earlier natgate; the next enable, disable or apply rewrites them with whole-gateway tags."
         case .chainDiffers(let family, let table, let chain, let expected, let actual):
             "\(family) \(table): \(chain) holds \(actual.count) rules where its gateways compile to \(expected.count) that differ."
         case .conflict(let family, let message):
             "\(family): \(message)"
         }
     }
+}
+
+/// A rule natgate leaves where it is because it does not say its whole gateway.
+public struct KeptRule: Hashable, Sendable {
+    /// The rule, without counters.
+    public var rule: Rule
+    /// The gateway its tag names, when it names one.
+    public var key: Gateway.Key?
+    /// The gateway of the nearest known rule above it, nil when none is: it stays after that
+    /// gateway's rules (gateways come in key order), so it keeps its place among them.
+    public var anchor: Gateway.Key?
 }
 
 /// What natgate finds in one family's tables: its gateways, their rules, and any drift.
@@ -50,6 +73,9 @@ public struct GatewayReadback: Hashable, Sendable {
     public var rules: [Gateway.Key: [TableName: [Rule]]]
     /// Differences from what the gateways compile to; empty when the tables are as natgate left them.
     public var drift: [Drift]
+    /// Rules in the owned chains that natgate keeps as they are because they do not determine a
+    /// gateway (`Drift.undetermined`), by table, in chain order.
+    public var kept: [TableName: [KeptRule]] = [:]
 
     /// Whether natgate owns anything in these tables.
     public var isEmpty: Bool { gateways.isEmpty && drift.isEmpty }
@@ -59,11 +85,16 @@ extension GatewayCompiler {
     /// Reads natgate's gateways back from one family's filter and nat tables, and checks that the
     /// tables hold exactly what those gateways compile to.
     ///
-    /// Each rule of an owned chain names its gateway in its comment; a gateway's options are
-    /// recovered from its rules (`-i` of the outbound rule is `via`, a conntrack match on the inbound
-    /// ACCEPT is `inbound: established`, RETURN rules are exclusions, the NAT target gives SNAT, ports and
-    /// `--random-fully`). The recovered set is then compiled again and compared with the chains, so
-    /// any rule that was changed, removed or added by hand shows up as `Drift.chainDiffers`.
+    /// Each rule of an owned chain carries its whole gateway in its comment (`OwnedChains.tag`):
+    /// a gateway is known when all its rules, in both tables, carry the same tag, even when some
+    /// of its rules are gone or were changed (the next change restores them). Rules of an earlier
+    /// natgate (`OwnedChains.legacyTag`: subnet and uplink only) are known when both tables still
+    /// hold exactly what the gateway recovered from them compiles to. Any other natgate-tagged
+    /// rule (tags of one gateway that disagree, an edited tag, a short tag in one table only)
+    /// determines no gateway: it is reported as `Drift.undetermined` and kept in `kept`, and
+    /// changes leave it where it is. The known set is then compiled again and compared with the
+    /// chains, so any rule that was changed, removed or added by hand shows up as
+    /// `Drift.chainDiffers`.
     ///
     /// - Parameters:
     ///   - filter: the family's filter table, or nil when it could not be read or does not exist.
@@ -73,9 +104,14 @@ extension GatewayCompiler {
     public func read(family: Family, filter: Table?, nat: Table?, comparingChains: Bool = true) -> GatewayReadback {
         var drift: [Drift] = []
         var grouped: [Gateway.Key: [TableName: [Rule]]] = [:]
+        var tagsByKey: [Gateway.Key: [String]] = [:]
         var order: [Gateway.Key] = []
         let tables = [(TableName.filter, filter), (.nat, nat)]
         var present: [TableName: Bool] = [:]
+        /// Each owned chain's rules with what their comments say: a key, or nil (natgate-tagged but
+        /// naming no gateway), or not natgate's at all.
+        var owners: [TableName: [(rule: Rule, natgate: Bool, key: Gateway.Key?)]] = [:]
+        var parsed: [String: OwnedChains.Tag?] = [:]  // a gateway's rules share their comment
 
         for case let (name, table?) in tables {
             let owned = OwnedChains.owned(in: name)!
@@ -85,26 +121,27 @@ extension GatewayCompiler {
                 continue
             }
             present[name] = true
-            var keys: [String: Gateway.Key?] = [:]  // a gateway's rules share their comment
             for rule in chain.rules {
                 let comment = GatewayCompiler.comment(rule)
-                let key: Gateway.Key?
-                if let comment, let known = keys[comment] {
-                    key = known
-                } else if let comment, let guess = GatewayCompiler.likelyKey(rule, table: name), OwnedChains.tag(guess) == comment {
-                    // Printing the key the rule's own fields suggest is cheaper than parsing the comment.
-                    key = guess
-                    keys[comment] = key
-                } else {
-                    key = comment.flatMap(OwnedChains.key(fromTag:))
-                    if let comment { keys[comment] = key }
+                var tag: OwnedChains.Tag?
+                if let comment {
+                    if let known = parsed[comment] {
+                        tag = known
+                    } else {
+                        tag = OwnedChains.parseTag(comment)
+                        parsed[comment] = tag
+                    }
                 }
-                guard let key, key.subnet.family == family else {
+                guard let comment, let tag, tag.key.map({ $0.subnet.family == family }) ?? true else {
                     drift.append(.foreignRule(family, name, owned, rule: rule.description))
+                    owners[name, default: []].append((rule, false, nil))
                     continue
                 }
+                owners[name, default: []].append((rule, true, tag.key))
+                guard let key = tag.key else { continue }
                 if grouped[key] == nil { order.append(key) }
                 grouped[key, default: [:]][name, default: []].append(rule)
+                if !(tagsByKey[key]?.contains(comment) ?? false) { tagsByKey[key, default: []].append(comment) }
             }
             let jumps = table.chain(named: hook)?.rules.indices.filter { table.chain(named: hook)!.rules[$0].target?.chain == owned } ?? []
             switch jumps.count {
@@ -113,18 +150,75 @@ extension GatewayCompiler {
             case 1: break
             default: drift.append(.duplicatedJump(family, name, owned, count: jumps.count))
             }
-            for (from, _) in table.references(to: owned) where from != hook {
-                drift.append(.foreignJump(family, name, from: from, to: owned))
+            for (from, index) in table.references(to: owned) where from != hook {
+                let remove = OwnedChains.deleteCommand(table.chain(named: from)!.rules[index], family: family, table: name, chain: from)
+                drift.append(.foreignJump(family, name, from: from, to: owned, remove: remove))
             }
         }
 
+        // Which gateways the rules determine.
         var gateways: [Gateway] = []
+        var legacy: Set<Gateway.Key> = []
+        var undetermined: Set<Gateway.Key> = []
         for key in order {
             let rules = grouped[key]!
-            if let gateway = GatewayCompiler.recover(key, filter: rules[.filter] ?? [], nat: rules[.nat] ?? []) {
+            let tags = tagsByKey[key]!
+            var reason: String?
+            switch tags.count == 1 ? OwnedChains.parseTag(tags[0]) : nil {
+            case .gateway(let gateway)?:
                 gateways.append(gateway)
+            case .compact(_, let comment)?:
+                let exclusions = (rules[.nat] ?? []).compactMap { rule -> IPNetwork? in
+                    guard case .verdict(.return) = rule.target else { return nil }
+                    return rule.destination?.value
+                }
+                if let gateway = OwnedChains.gateway(comment, excluding: exclusions) {
+                    gateways.append(gateway)
+                } else {
+                    reason = "its tag gives its exclusions only as a count and digest, and its RETURN rules in nat no longer list them"
+                }
+            case .legacy?:
+                let filterRules = (rules[.filter] ?? []).map(\.withoutCounters)
+                let natRules = (rules[.nat] ?? []).map(\.withoutCounters)
+                if filterRules.isEmpty || natRules.isEmpty {
+                    reason = "its rules carry the short tag of an earlier natgate, which names only the subnet and uplink, and are left in the \(filterRules.isEmpty ? "nat" : "filter") table only"
+                } else if let gateway = GatewayCompiler.recover(key, filter: filterRules, nat: natRules),
+                    legacyRules(for: gateway, table: .filter) == filterRules, legacyRules(for: gateway, table: .nat) == natRules
+                {
+                    gateways.append(gateway)
+                    legacy.insert(key)
+                } else {
+                    reason = "its rules carry the short tag of an earlier natgate, which names only the subnet and uplink, and are not all intact"
+                }
+            case .unreadable?:
+                reason = "its tag `\(tags[0])` is not one natgate writes: edited by hand?"
+            case nil:
+                reason = "its rules carry \(tags.count) different tags: " + tags.map { "`\($0)`" }.joined(separator: ", ")
+            }
+            if let reason {
+                undetermined.insert(key)
+                drift.append(.undetermined(family, gateway: key.description, reason: reason))
             }
         }
+        let unkeyed = owners.values.joined().filter { $0.natgate && $0.key == nil }
+        for tag in Set(unkeyed.compactMap { GatewayCompiler.comment($0.rule) }).sorted() {
+            drift.append(.undetermined(family, gateway: "`\(tag)`", reason: "its tag names no subnet and uplink natgate can read"))
+        }
+        if !legacy.isEmpty { drift.append(.legacyTags(family, gateways: legacy.count)) }
+
+        // The undetermined rules stay after the known gateway above them.
+        var kept: [TableName: [KeptRule]] = [:]
+        for (name, rules) in owners {
+            var anchor: Gateway.Key?
+            for (rule, natgate, key) in rules {
+                if natgate, let key, !undetermined.contains(key) {
+                    anchor = key
+                } else if natgate {
+                    kept[name, default: []].append(KeptRule(rule: rule.withoutCounters, key: key, anchor: anchor))
+                }
+            }
+        }
+
         let set: GatewaySet
         do {
             set = try GatewaySet(gateways)
@@ -141,13 +235,51 @@ extension GatewayCompiler {
         for case let (name, table?) in tables where comparingChains {
             let owned = OwnedChains.owned(in: name)!
             guard let chain = table.chain(named: owned) else { continue }
-            let expected = rules(for: set, family: family, table: name)
+            let expected = GatewayCompiler.merging(
+                set.gateways(of: family).map { legacy.contains($0.key) ? legacyRules(for: $0, table: name) : rules(for: $0, table: name) },
+                keys: set.gateways(of: family).map(\.key), kept: kept[name] ?? [])
             let actual = chain.rules.map(\.withoutCounters)
             if actual != expected {
                 drift.append(.chainDiffers(family, name, owned, expected: expected, actual: actual))
             }
         }
-        return GatewayReadback(family: family, gateways: set.gateways, rules: grouped, drift: drift)
+        return GatewayReadback(family: family, gateways: set.gateways, rules: grouped, drift: drift, kept: kept)
+    }
+
+    /// The rules an earlier natgate wrote for `gateway`: today's with the short tag, and without
+    /// the DROP that keeps new inbound connections out (which came with the whole-gateway tags).
+    func legacyRules(for gateway: Gateway, table: TableName) -> [Rule] {
+        let tag = Match(try! CommentMatch(OwnedChains.legacyTag(gateway.key)))
+        return rules(for: gateway, table: table).filter { $0.target != .drop }.map { rule in
+            var rule = rule
+            rule.matches = rule.matches.map { $0.as(CommentMatch.self) == nil ? $0 : tag }
+            return rule
+        }
+    }
+
+    /// Each gateway's rules (`gatewayRules`, in key order `keys`) with the `kept` rules placed
+    /// after the gateway they are anchored to: before the first gateway whose key is greater.
+    static func merging(_ gatewayRules: [[Rule]], keys: [Gateway.Key], kept: [KeptRule]) -> [Rule] {
+        guard !kept.isEmpty else { return gatewayRules.flatMap { $0 } }
+        let sorted = kept.enumerated().sorted { a, b in
+            switch (a.element.anchor, b.element.anchor) {
+            case (nil, nil): a.offset < b.offset
+            case (nil, _): true
+            case (_, nil): false
+            case let (x?, y?): x != y ? x < y : a.offset < b.offset
+            }
+        }.map(\.element)
+        var result: [Rule] = []
+        var k = 0
+        for (rules, key) in zip(gatewayRules, keys) {
+            while k < sorted.count, sorted[k].anchor.map({ $0 < key }) ?? true {
+                result.append(sorted[k].rule)
+                k += 1
+            }
+            result += rules
+        }
+        result += sorted[k...].map(\.rule)
+        return result
     }
 
     /// The gateway a rule's natgate comment names.

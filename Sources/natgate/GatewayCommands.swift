@@ -145,8 +145,10 @@ struct EnableCommand: ParsableCommand {
         commandName: "enable",
         abstract: "Give SUBNET access to the outside through UPLINK (forward both ways, NAT on the way out).",
         discussion: """
-            Adds natgate's rules (in chains NATGATE-FORWARD and NATGATE-POSTROUTING) and turns IP forwarding on; \
-            touches no other rule. Running it again changes nothing. Exit status: 0 done, 2 bad input, 3 kernel error.
+            Adds natgate's rules (in chains NATGATE-FORWARD and NATGATE-POSTROUTING), each with the whole gateway in its \
+            comment, and turns IP forwarding on; touches no other rule. Drift in natgate's chains is repaired and reported; \
+            rules that do not determine their gateway are left as they are, with a note to apply the policy. Running it again \
+            changes nothing. Exit status: 0 done, 2 bad input, 3 kernel error.
             """)
 
     @OptionGroup var gateway: GatewayArguments
@@ -186,7 +188,10 @@ struct ApplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Make the gateways exactly those of a JSON policy file (- for standard input).",
-        discussion: "Gateways not in the file are disabled. Applying the same file twice changes nothing. See the README for the schema.")
+        discussion: """
+            Gateways not in the file are disabled, and rules in natgate's chains that determine no gateway (status shows them \
+            as drift) are replaced. Applying the same file twice changes nothing. See the README for the schema.
+            """)
 
     @Argument(help: ArgumentHelp("The policy file.", valueName: "FILE"))
     var file: String

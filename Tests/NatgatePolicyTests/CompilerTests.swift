@@ -11,7 +11,7 @@ import Testing
         let nat = compiler.rules(for: set, family: .ipv4, table: .nat)
         #expect(filter.count == 3)
         #expect(nat.count == 1)
-        for rule in filter + nat { #expect(comment(rule) == "natgate 10.200.1.0/24 eth0") }
+        for rule in filter + nat { #expect(comment(rule) == "natgate enable 10.200.1.0/24 eth0") }
 
         let out = filter[0]
         #expect(out.source == Negatable(try IPNetwork("10.200.1.0/24")))
@@ -35,7 +35,7 @@ import Testing
         #expect(keepOut.matches[1].as(ConntrackMatch.self)?.states == Negatable(ConntrackStates.dnat, negated: true))
         #expect(keepOut.target == .drop)
         #expect(keepOut.saveArguments(family: .ipv4, table: .filter, chain: OwnedChains.forward)
-            == #"-d 10.200.1.0/24 -i eth0 -m comment --comment "natgate 10.200.1.0/24 eth0" -m conntrack ! --ctstate DNAT -j DROP"#)
+            == #"-d 10.200.1.0/24 -i eth0 -m comment --comment "natgate enable 10.200.1.0/24 eth0" -m conntrack ! --ctstate DNAT -j DROP"#)
 
         #expect(nat[0].source == Negatable(try IPNetwork("10.200.1.0/24")))
         #expect(nat[0].outInterface == Negatable(try InterfaceName("eth0")))
@@ -163,10 +163,75 @@ import Testing
     @Test func tagsRoundTrip() throws {
         for text in ["10.200.1.0/24", "10.0.0.0/255.0.255.0", "fd00:200:1::/64"] {
             let key = Gateway.Key(subnet: try IPNetwork(text), uplink: try InterfaceName("veth+"))
-            #expect(OwnedChains.key(fromTag: OwnedChains.tag(key)) == key)
+            #expect(OwnedChains.parseTag(OwnedChains.legacyTag(key)) == .legacy(key))
+            #expect(OwnedChains.key(fromTag: OwnedChains.legacyTag(key)) == key)
+            let plain = try Gateway(subnet: key.subnet, uplink: key.uplink)
+            #expect(OwnedChains.parseTag(OwnedChains.tag(plain)) == .gateway(plain))
+            let full = try Gateway(
+                subnet: key.subnet, uplink: key.uplink, via: InterfaceName("v-eth1"), inbound: .all,
+                exclude: [key.subnet.family == .ipv4 ? IPNetwork("10.9.0.0/16") : IPNetwork("fd99::/16")],
+                snatTo: key.subnet.family == .ipv4 ? IPAddress("192.0.2.1") : IPAddress("2001:db8::1"),
+                ports: PortRange(lower: 1024, upper: 65535), randomFully: true)
+            #expect(OwnedChains.parseTag(OwnedChains.tag(full)) == .gateway(full))
         }
         #expect(OwnedChains.key(fromTag: "natgate nonsense") == nil)
         #expect(OwnedChains.key(fromTag: "docker rule") == nil)
+        #expect(OwnedChains.parseTag("docker rule") == nil)
+    }
+
+    @Test func aTagNatgateDoesNotWriteIsUnreadableNeverAGuess() throws {
+        let key = Gateway.Key(subnet: try IPNetwork("10.200.1.0/24"), uplink: try InterfaceName("eth0"))
+        #expect(OwnedChains.tag(try Gateway(subnet: key.subnet, uplink: key.uplink, via: InterfaceName("v-eth1"), inbound: .all))
+            == "natgate enable 10.200.1.0/24 eth0 --via v-eth1 --inbound all")
+        for edited in [
+            "natgate enable 10.200.1.0/24 eth0 --inbound all --via v-eth1",  // reordered
+            "natgate enable 10.200.1.0/24 eth0 --via v-eth1 --via v-eth2",  // repeated
+            "natgate enable 10.200.1.0/24 eth0 --inbound established",  // a default spelt out
+            "natgate enable 10.200.1.0/24 eth0 --vai v-eth1",  // misspelt
+            "natgate enable 10.200.1.0/24 eth0  --via v-eth1",  // two spaces
+            "natgate enable 10.200.1.0/24 eth0 --exclude",  // cut short
+            "natgate 10.200.1.0/24 eth0 --via v-eth1",  // short form with options
+        ] {
+            #expect(OwnedChains.parseTag(edited) == .unreadable(key), "\(edited)")
+        }
+        #expect(OwnedChains.parseTag("natgate enable nonsense") == .unreadable(nil))
+    }
+
+    @Test func exclusionsTooManyForAFullTagAreCarriedAsACountAndDigest() throws {
+        let excludes = try (0..<12).map { try IPNetwork("10.\($0 + 100).0.0/16") }
+        let gateway = try Gateway(
+            subnet: IPNetwork("100.200.100.200/30"), uplink: InterfaceName("abcdefghijklmn+"), via: InterfaceName("abcdefghijklmno"),
+            inbound: .all, exclude: excludes, snatTo: IPAddress("100.200.100.201"),
+            ports: PortRange(lower: 10000, upper: 65535), randomFully: true)
+        let tag = OwnedChains.tag(gateway)
+        #expect(tag.utf8.count <= 255)
+        #expect(tag == "natgate enable 100.200.100.200/30 abcdefghijklmn+ --via abcdefghijklmno --inbound all --excludes "
+            + OwnedChains.excludesDigest(excludes) + " --snat-to 100.200.100.201 --ports 10000-65535 --random-fully")
+        guard case .compact(let key, let comment)? = OwnedChains.parseTag(tag) else {
+            Issue.record("not read as a compact tag: \(tag)")
+            return
+        }
+        #expect(key == gateway.key && comment == tag)
+        // The exclusions come back only when the RETURN rules list exactly them.
+        #expect(OwnedChains.gateway(tag, excluding: excludes) == gateway)
+        #expect(OwnedChains.gateway(tag, excluding: Array(excludes.dropLast())) == nil)
+        #expect(OwnedChains.gateway(tag, excluding: Array(excludes.dropLast()) + [try IPNetwork("10.99.0.0/16")]) == nil)
+        #expect(OwnedChains.gateway(tag, excluding: excludes.reversed()) == nil)
+        // A full tag that fits stays full.
+        let few = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), exclude: Array(excludes.prefix(3)))
+        #expect(OwnedChains.parseTag(OwnedChains.tag(few)) == .gateway(few))
+    }
+
+    @Test func aGatewayWhoseTagDoesNotFitEvenCompactIsRefused() throws {
+        let mask = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff7"  // not a prefix: printed in full
+        let error = #expect(throws: PolicyError.self) {
+            try Gateway(
+                subnet: IPNetwork("fd00:1234:5678:9abc:def0:1234:5678:9ab0/\(mask)"), uplink: InterfaceName("abcdefghijklmn+"),
+                via: InterfaceName("abcdefghijklmno"), inbound: .all, exclude: [IPNetwork("fd01:1234:5678:9abc:def0:1234:5678:9ab0/\(mask)")],
+                snatTo: IPAddress("fd00:1234:5678:9abc:def0:1234:5678:9abd"), ports: PortRange(lower: 10000, upper: 65535), randomFully: true)
+        }
+        #expect(error?.kind == .invalidGateway)
+        #expect(error?.message.contains("255") == true)
     }
 }
 

@@ -84,7 +84,10 @@ import Testing
         let error = try #require(throws: PolicyError.self) { try compiler.install(GatewaySet(), into: &filter) }
         #expect(error.kind == .foreignReference)
         #expect(error.message.contains("DOCKER"))
-        #expect(compiler.read(family: .ipv4, filter: tables.filter, nat: tables.nat).drift == [.foreignJump(.ipv4, .filter, from: try ChainName("DOCKER"), to: OwnedChains.forward)])
+        #expect(error.message.contains("`iptables-legacy -t filter -D DOCKER -j NATGATE-FORWARD`"))
+        #expect(compiler.read(family: .ipv4, filter: tables.filter, nat: tables.nat).drift == [
+            .foreignJump(.ipv4, .filter, from: try ChainName("DOCKER"), to: OwnedChains.forward, remove: "iptables-legacy -t filter -D DOCKER -j NATGATE-FORWARD")
+        ])
     }
 }
 
@@ -143,17 +146,19 @@ import Testing
         #expect(readback.drift.contains { if case .chainDiffers(_, .nat, _, _, _) = $0 { true } else { false } })
     }
 
-    /// The inbound mode is read from the reply ACCEPT, not from whichever rule to the subnet comes
-    /// first: a default gateway's DROP (which carries a conntrack match too) moved by hand in front
-    /// of an `inbound all` gateway's ACCEPT is drift, and repairing it keeps `inbound all`.
+    /// The inbound mode is the tag's, not whichever rule to the subnet comes first: a default
+    /// gateway's DROP (which carries a conntrack match too), tagged as the `inbound all` gateway
+    /// and put by hand in front of its ACCEPT, is drift, and repairing it keeps `inbound all`.
     @Test func aDropInFrontOfTheReplyRuleDoesNotChangeTheInboundMode() throws {
         let all = try gateway("10.200.1.0/24", "eth0", inbound: .all)
         let set = try GatewaySet([all])
         var (filter, nat) = try dockerLikeTables()
         try compiler.install(set, into: &filter)
         try compiler.install(set, into: &nat)
-        let drop = compiler.rules(for: try gateway("10.200.1.0/24", "eth0"), table: .filter)[2]
+        var drop = compiler.rules(for: try gateway("10.200.1.0/24", "eth0"), table: .filter)[2]
         #expect(drop.target == .drop)
+        let tag = try #require(compiler.rules(for: all, table: .filter)[0].matches.first { $0.name == "comment" })
+        drop.matches = drop.matches.map { $0.name == "comment" ? tag : $0 }
         filter[chain: OwnedChains.forward]?.rules.insert(drop, at: 1)
         let readback = compiler.read(family: .ipv4, filter: filter, nat: nat)
         #expect(readback.gateways == [all])

@@ -68,7 +68,15 @@ struct GatewayEntriesTests {
         for uplink in ["eth0", "abcdefghijklmno", "x+"] {
             let network = try IPNetwork(subnet)
             let uplink = try InterfaceName(uplink)
-            #expect(TagWriter.tag(network, uplink) == OwnedChains.tag(Gateway.Key(subnet: network, uplink: uplink)))
+            for via in [nil, "v-eth1", "abcdefghijklmn+"] {
+                let plain = try Gateway(subnet: network, uplink: uplink, via: via.map { try InterfaceName($0) })
+                #expect(TagWriter.tag(plain) == OwnedChains.tag(plain))
+                let full = try Gateway(
+                    subnet: network, uplink: uplink, via: via.map { try InterfaceName($0) }, inbound: .all,
+                    exclude: [network.family == .ipv4 ? IPNetwork("192.168.0.0/16") : IPNetwork("fd99::/16")],
+                    ports: PortRange(lower: 1024, upper: 65535), randomFully: true)
+                #expect(TagWriter.tag(full) == OwnedChains.tag(full))
+            }
         }
         var random = SeededRandom(seed: 77)
         for _ in 0..<2_000 {
@@ -78,7 +86,8 @@ struct GatewayEntriesTests {
             let high = groups[0..<4].reduce(0) { $0 << 16 | $1 }
             let low = groups[4..<8].reduce(0) { $0 << 16 | $1 }
             let network = IPNetwork.v6(IPv6Network(masking: IPv6Address(high: high, low: low), prefixLength: 128))
-            #expect(TagWriter.tag(network, InterfaceName(valid: "eth0")) == OwnedChains.tag(Gateway.Key(subnet: network, uplink: InterfaceName(valid: "eth0"))))
+            let gateway = try Gateway(subnet: network, uplink: InterfaceName(valid: "eth0"))
+            #expect(TagWriter.tag(gateway) == OwnedChains.tag(gateway))
         }
     }
 

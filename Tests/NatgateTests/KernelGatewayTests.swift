@@ -172,7 +172,9 @@ struct KernelGatewayTests {
     @Test func aGatewayFromBeforeTheDropGainsItOnTheNextEnable() throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
+        // What natgate wrote before the DROP came: no DROP, and the short tag of subnet and uplink.
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
+            .replacingOccurrences(of: "\"natgate enable 10.200.1.0/24 eth0\"", with: "\"natgate 10.200.1.0/24 eth0\"")
             .replacingOccurrences(of: "-A NATGATE-FORWARD -d", with: "[7:420] -A NATGATE-FORWARD -d")
         try Scratch.with { scratch in
             let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: old)
@@ -187,7 +189,6 @@ struct KernelGatewayTests {
             #expect(!(try natgate.status().hasDrift))
             let comparison = try GoldenRules.compare(expected: golden, actual: try scratch.save(), family: .ipv4)
             #expect(comparison.isMatch, "\(comparison)")
-            #expect(try scratch.namespace.shell("iptables-legacy-save -c -t filter").contains("[7:420] -A NATGATE-FORWARD -d 10.200.1.0/24 -i eth0 -m comment --comment \"natgate 10.200.1.0/24 eth0\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"))
         }
     }
 
