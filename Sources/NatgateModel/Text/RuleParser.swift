@@ -388,7 +388,7 @@ struct RuleParser {
 
     private func network(_ text: String, at location: SourceLocation) throws -> IPNetwork {
         do {
-            return try IPNetwork(text, family: family, strict: false)
+            return try IPNetwork(iptablesText: text, family: family)
         } catch let error as ModelError {
             var error = error
             if text.isEmpty {
