@@ -41,7 +41,8 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// A gateway, validated.
     ///
     /// - Throws: `PolicyError` (`.invalidGateway`) when a field does not fit the subnet: an
-    ///   address of the other family, a catch-all subnet, port 0, the uplink also given as `via`.
+    ///   address of the other family, a catch-all subnet, an IPv4-mapped IPv6 subnet, port 0, the
+    ///   uplink also given as `via`.
     public init(
         subnet: IPNetwork,
         uplink: InterfaceName,
@@ -56,6 +57,11 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
             throw PolicyError(
                 .invalidGateway, input: subnet.description,
                 "Subnet \(subnet) is every address: a gateway for it would forward and NAT all traffic. Give the namespace subnet, such as 10.200.1.0/24.")
+        }
+        if subnet.isIPv4Mapped {
+            throw PolicyError(
+                .invalidGateway, input: subnet.description,
+                "Subnet \(subnet) is IPv4-mapped IPv6 (inside ::ffff:0:0/96): no packet carries such addresses, so its rules would match nothing. Give the IPv4 subnet itself, such as 10.200.1.0/24.")
         }
         if let via, via == uplink {
             throw PolicyError(

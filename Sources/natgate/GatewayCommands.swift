@@ -49,8 +49,8 @@ struct GatewayArguments: ParsableArguments {
             throw NatgateError(.invalidInput, "--inbound '\(inbound)' is not a mode: use 'established' or 'all'.")
         }
         return try Gateway(
-            subnet: IPNetwork(subnet), uplink: InterfaceName(uplink), via: via.map { try InterfaceName($0) }, inbound: mode,
-            exclude: exclude.map { try IPNetwork($0) }, snatTo: snatTo.map { try IPAddress($0) },
+            subnet: Gateway.subnet(subnet), uplink: InterfaceName(uplink), via: via.map { try InterfaceName($0) }, inbound: mode,
+            exclude: exclude.map { try Gateway.excludedNetwork($0) }, snatTo: snatTo.map { try Gateway.address($0) },
             ports: ports.map { try PortRange($0, separator: "-") }, randomFully: randomFully)
     }
 }
@@ -63,7 +63,7 @@ struct GatewayKeyArguments: ParsableArguments {
     @Argument(help: ArgumentHelp("The gateway's uplink, as given to enable.", valueName: "UPLINK"))
     var uplink: String
 
-    func key() throws -> Gateway.Key { Gateway.Key(subnet: try IPNetwork(subnet), uplink: try InterfaceName(uplink)) }
+    func key() throws -> Gateway.Key { Gateway.Key(subnet: try Gateway.subnet(subnet), uplink: try InterfaceName(uplink)) }
 }
 
 /// Options every gateway verb shares.
