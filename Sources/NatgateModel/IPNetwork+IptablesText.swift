@@ -14,6 +14,9 @@ extension IPNetwork {
     /// - Throws: `ModelError` (`.invalidNetwork`) when iptables would refuse the text too (host
     ///   names are not resolved).
     public init(iptablesText text: String, family: Family) throws {
+        if family == .ipv4, text.contains(":") {
+            _ = try IPNetwork(text, family: family, strict: false)  // says it is IPv6 where IPv4 is needed
+        }
         let slash = text.lastIndex(of: "/")
         let addressText = slash.map { text[..<$0] } ?? Substring(text)
         let maskText = slash.map { text[text.index(after: $0)...] }

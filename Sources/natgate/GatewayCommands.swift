@@ -75,6 +75,9 @@ struct GatewayCommonOptions: ParsableArguments {
 
     @Flag(name: .shortAndLong, help: "Log each step to standard error.")
     var verbose = false
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Wait at most this many seconds for the xtables lock another program holds (default 10).", valueName: "SECONDS"))
+    var wait: Double = 10
 }
 
 struct SysctlOptions: ParsableArguments {
@@ -89,7 +92,8 @@ func runGatewayVerb(_ options: GatewayCommonOptions, sysctl: Bool = true, _ body
     logger.logLevel = options.verbose ? .debug : .warning
     let status: Int32
     do {
-        let controller = try GatewayController.kernel(namespace: options.namespace.name, manageForwarding: sysctl, logger: logger)
+        let controller = try GatewayController.kernel(
+            namespace: options.namespace.name, manageForwarding: sysctl, lockWait: .milliseconds(Int64(max(0, options.wait) * 1000)), logger: logger)
         status = try body(controller)
     } catch {
         let wrapped = NatgateError(wrapping: error)
@@ -124,15 +128,8 @@ let reportLineLimit = 20
 /// Reads a policy file, `-` for standard input.
 func readPolicy(_ path: String) throws -> GatewaySet {
     let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw NatgateError(.invalidInput, "Cannot read policy file '\(path)': check the path and its permissions.")
-        }
-        data = contents
-    }
-    return try PolicyFile.decode(data, name: path == "-" ? "standard input" : path).gatewaySet()
+    do { data = try InputFile(path).data } catch { throw NatgateError(.invalidInput, "policy file: \(error)") }
+    return try PolicyFile.decode(data, name: path == "-" ? "standard input" : ModelError.quote(path, mark: "")).gatewaySet()
 }
 
 struct EnableCommand: ParsableCommand {
