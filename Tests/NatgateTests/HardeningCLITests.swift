@@ -56,7 +56,10 @@ struct HardeningCLITests {
         defer { try? FileManager.default.removeItem(atPath: state) }
         let notUTF8 = state + "/latin1.rules"
         try Data("*filter\n-A FORWARD -m comment --comment caf\u{E9} -j ACCEPT\nCOMMIT\n".data(using: .isoLatin1)!).write(to: URL(fileURLWithPath: notUTF8))
+        let policy = state + "/v4.json"
+        try Data(#"{"version": 1, "gateways": [{"subnet": "10.200.1.0/24", "uplink": "eth0"}]}"#.utf8).write(to: URL(fileURLWithPath: policy))
         let cases: [([String], String)] = [
+            (["render", "-6", policy], "no IPv6 gateway to render"),
             (["save", "--netns", ".."], "'..' is not a namespace name"),
             (["status", "--netns", "a/b"], "'a/b' is not a namespace name"),
             (["fmt", state], "is a directory"),
@@ -75,6 +78,7 @@ struct HardeningCLITests {
             #expect(result.status == 2, "natgate \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)")
             #expect(result.standardError.contains(words), "natgate \(arguments.joined(separator: " ")): \(result.standardError)")
             #expect(!result.standardError.contains("NSCocoaErrorDomain"))
+            #expect(result.standardOutput.isEmpty, "natgate \(arguments.joined(separator: " ")) printed: \(result.standardOutput)")
         }
     }
 
