@@ -83,6 +83,14 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
                 .invalidGateway, input: ports.description,
                 "Gateway \(subnet): port range \(ports) includes port 0, which NAT cannot use. Start the range at 1 or above, such as 1024-65535.")
         }
+        // The compiler builds the comment match from the key and traps if it is refused; keep any
+        // input from reaching that (today the longest key is far below the kernel's limit).
+        let tag = OwnedChains.tag(Key(subnet: subnet, uplink: uplink))
+        if tag.utf8.count > CommentMatch.maximumLength {
+            throw PolicyError(
+                .invalidGateway, input: tag,
+                "Gateway \(subnet) \(uplink): its rules' comment would be \(tag.utf8.count) bytes; the kernel keeps at most \(CommentMatch.maximumLength). Use a prefix length instead of a long mask.")
+        }
         self.subnet = subnet
         self.uplink = uplink
         self.via = via

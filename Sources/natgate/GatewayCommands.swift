@@ -19,7 +19,7 @@ import NatgatePolicy
 
 /// SUBNET UPLINK and the gateway options, as `enable` and `plan enable` take them.
 struct GatewayArguments: ParsableArguments {
-    @Argument(help: ArgumentHelp("The namespace subnet, such as 10.200.1.0/24 or fd00:200:1::/64 (no host bits).", valueName: "SUBNET"))
+    @Argument(help: ArgumentHelp("The namespace subnet with its prefix length, such as 10.200.1.0/24 or fd00:200:1::/64 (no host bits, no leading zeros).", valueName: "SUBNET"))
     var subnet: String
 
     @Argument(help: ArgumentHelp("The interface traffic leaves by, such as eth0 (wlan+ matches every wlan interface).", valueName: "UPLINK"))

@@ -56,6 +56,20 @@ import Testing
         #expect(error.message.utf8.count < 600, "\(error.message.utf8.count) bytes")
     }
 
+    /// The compiler traps when its own comment, SNAT or conntrack value is refused: the longest
+    /// values input can give compile (a longer comment would be refused by `Gateway.init`).
+    @Test func theLongestGatewaysInputCanMakeCompile() throws {
+        let subnet = try IPNetwork("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe")
+        let gateway = try Gateway(
+            subnet: subnet, uplink: InterfaceName("abcdefghijklmn+"), via: InterfaceName("ABCDEFGHIJKLMNO"), inbound: .established,
+            exclude: [try IPNetwork("fd00::/8")], snatTo: try IPAddress("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ports: try PortRange("1-65535", separator: "-"), randomFully: true)
+        for table in [TableName.filter, .nat] {
+            #expect(!GatewayCompiler().rules(for: gateway, table: table).isEmpty)
+        }
+        #expect(OwnedChains.tag(gateway.key).utf8.count < CommentMatch.maximumLength)
+    }
+
     @Test func aNulInAnUplinkIsBadInputNotACrash() throws {
         let text = "{\"version\": 1, \"gateways\": [{\"subnet\": \"10.200.1.0/24\", \"uplink\": \"eth0\\u0000\"}]}"
         let error = try #require(throws: PolicyError.self) { try PolicyFile.decode(Data(text.utf8), name: "p.json") }
