@@ -60,7 +60,7 @@ extension KernelBackend {
             let chainName: ChainName
             do { chainName = try ChainName(name) } catch {
                 throw KernelError(.malformedEntry,
-                    "The \(handle.table) table has a chain named '\(name)', which natgate cannot represent (\(error)). Rename it with iptables-legacy -E.",
+                    "The \(handle.table) table has a chain named \(ModelError.quote(name)), which natgate cannot represent (\(error)). Rename it with iptables-legacy -E.",
                     operation: handle.operation(name))
             }
             var chain = Chain(name: chainName)

@@ -199,7 +199,7 @@ extension Gateway: Codable {
             guard let value = Inbound(rawValue: inboundText) else {
                 throw PolicyError(
                     .invalidPolicyFile, input: inboundText,
-                    "\(path(decoder.codingPath + [CodingKeys.inbound])): \"\(inboundText)\" is not an inbound mode: use \"established\" or \"all\".")
+                    "\(path(decoder.codingPath + [CodingKeys.inbound])): \(ModelError.quote(inboundText, mark: "\"")) is not an inbound mode: use \"established\" or \"all\".")
             }
             inbound = value
         }

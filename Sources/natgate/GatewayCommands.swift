@@ -46,7 +46,7 @@ struct GatewayArguments: ParsableArguments {
     /// The gateway, validated; errors name the argument.
     func gateway() throws -> Gateway {
         guard let mode = Gateway.Inbound(rawValue: inbound) else {
-            throw NatgateError(.invalidInput, "--inbound '\(inbound)' is not a mode: use 'established' or 'all'.")
+            throw NatgateError(.invalidInput, "--inbound \(ModelError.quote(inbound)) is not a mode: use 'established' or 'all'.")
         }
         return try Gateway(
             subnet: Gateway.subnet(subnet), uplink: InterfaceName(uplink), via: via.map { try InterfaceName($0) }, inbound: mode,
