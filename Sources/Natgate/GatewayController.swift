@@ -179,8 +179,15 @@ public struct GatewayController: Sendable {
     public var logger: Logger
     public var compiler: GatewayCompiler
 
-    /// A controller over any store (memory for tests, the kernel for real).
-    public init(store: any RuleStore, forwarding: Forwarding? = Forwarding(), logger: Logger, compiler: GatewayCompiler = GatewayCompiler()) {
+    /// A controller over any store (memory for tests, the kernel for real) that manages the
+    /// forwarding the store says (`RuleStore.defaultForwarding`): the host's sysctls and state
+    /// files for the kernel, none for a `MemoryRuleStore`, which never touches the host.
+    public init(store: any RuleStore, logger: Logger, compiler: GatewayCompiler = GatewayCompiler()) {
+        self.init(store: store, forwarding: store.defaultForwarding, logger: logger, compiler: compiler)
+    }
+
+    /// A controller over any store that manages `forwarding` (nil leaves forwarding alone).
+    public init(store: any RuleStore, forwarding: Forwarding?, logger: Logger, compiler: GatewayCompiler = GatewayCompiler()) {
         self.store = store
         self.forwarding = forwarding
         self.logger = logger

@@ -8,14 +8,17 @@ import NatgateSysctl
 public struct KernelRuleStore: EntryChainStore {
     public var namespace: NetworkNamespace
     public var logger: Logger
+    /// The xtables lock taken around each change, and how long to wait for it.
+    public var lock: XtablesLock
 
-    public init(namespace: NetworkNamespace = .current, logger: Logger) {
+    public init(namespace: NetworkNamespace = .current, lock: XtablesLock = XtablesLock(), logger: Logger) {
         self.namespace = namespace
+        self.lock = lock
         self.logger = logger
     }
 
     func backend(_ family: Family) -> KernelBackend {
-        KernelBackend(family: family, namespace: namespace, logger: logger)
+        KernelBackend(family: family, namespace: namespace, lock: lock, logger: logger)
     }
 
     /// Reads `tables`; a table the namespace does not have yet reads as empty, without creating it.
@@ -142,23 +145,27 @@ public struct KernelRuleStore: EntryChainStore {
     /// `KernelBackend.update` leaves rules that did not change in place, counters and all.
     public var keepsCountersOfUnchangedRules: Bool { true }
 
+    /// False only when the list of tables was read and holds neither filter nor nat, or the kernel
+    /// has no legacy tables; true when the list cannot be read (not root), so that the caller goes
+    /// on to read the tables and reports the permission error instead of "nothing here".
     public func mayHoldTables(_ family: Family) -> Bool {
-        guard let tables = (try? namespace.run { tableNames(family) }) ?? nil else { return false }
+        let tables: Set<TableName>?
+        do { tables = try namespace.run { try tableNames(family) } } catch { return true }
+        guard let tables else { return false }
         return tables.contains(.filter) || tables.contains(.nat)
     }
 
     /// The tables the namespace has, from `/proc/thread-self/net/ip{,6}_tables_names`.
     func existingTables(_ family: Family) throws -> Set<TableName> {
         // Without the file, let the backend say there are no legacy tables.
-        try namespace.run { tableNames(family) } ?? Set(TableName.allCases)
+        try namespace.run { try tableNames(family) } ?? Set(TableName.allCases)
     }
 
     /// The names in `/proc/thread-self/net/ip{,6}_tables_names`, nil when the kernel has no legacy
     /// x_tables for the family. Call it on a thread in the namespace.
-    func tableNames(_ family: Family) -> Set<TableName>? {
-        let path = family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return Set(String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { TableName(rawValue: String($0)) })
+    /// - Throws: `KernelError` (`.permissionDenied`) when the list cannot be read.
+    func tableNames(_ family: Family) throws -> Set<TableName>? {
+        try LegacyTables.tablesInUse(family).map { Set($0.compactMap(TableName.init(rawValue:))) }
     }
 
     public func inNamespace<T>(_ body: () throws -> T) throws -> T { try namespace.run(body) }
@@ -169,11 +176,14 @@ extension GatewayController {
     /// current one when `namespace` is nil.
     ///
     /// - Parameter manageForwarding: false leaves IP forwarding alone (`--no-sysctl`).
-    public static func kernel(namespace: String?, manageForwarding: Bool = true, logger: Logger) throws(NatgateError) -> GatewayController {
+    /// - Parameter lockWait: how long a change waits for the xtables lock another program holds.
+    public static func kernel(
+        namespace: String?, manageForwarding: Bool = true, lockWait: Duration = .seconds(10), logger: Logger
+    ) throws(NatgateError) -> GatewayController {
         let resolved: NetworkNamespace
         do { resolved = try NetworkNamespace.named(namespace) } catch { throw NatgateError(wrapping: error) }
         return GatewayController(
-            store: KernelRuleStore(namespace: resolved, logger: logger),
+            store: KernelRuleStore(namespace: resolved, lock: XtablesLock(timeout: lockWait), logger: logger),
             forwarding: manageForwarding ? Forwarding() : nil, logger: logger)
     }
 }

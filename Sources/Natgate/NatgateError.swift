@@ -43,7 +43,7 @@ public struct NatgateError: Error, CustomStringConvertible, Sendable {
         case let error as SysctlError:
             self.init(error.kind == .unknownKey || error.kind == .invalidValue ? .invalidInput : .system, error.message, underlying: error)
         case let error as KernelError:
-            self.init(.system, error.description, underlying: error)
+            self.init(error.kind == .invalidNamespaceName ? .invalidInput : .system, error.description, underlying: error)
         default:
             self.init(.system, "\(error)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import NatgateKernel
 import NatgateModel
+import NatgateSysctl
 
 /// Where the façade reads and commits tables: the kernel (`KernelRuleStore`), or memory for tests
 /// and dry runs (`MemoryRuleStore`).
@@ -26,6 +27,15 @@ public protocol RuleStore: Sendable {
     /// Whether a rule `update` leaves equal (ignoring counters) keeps its counters without being
     /// given them; when false, natgate copies counters onto the rules it rewrites.
     var keepsCountersOfUnchangedRules: Bool { get }
+
+    /// The forwarding a `GatewayController` over this store manages unless told otherwise: by
+    /// default `Forwarding()`, the sysctls of the store's namespace and state files under
+    /// /run/natgate; nil for a store that must not touch the host (`MemoryRuleStore`).
+    var defaultForwarding: Forwarding? { get }
+}
+
+extension RuleStore {
+    public var defaultForwarding: Forwarding? { Forwarding() }
 }
 
 /// A store that can hand chains over as kernel entries instead of model rules (the kernel), so
@@ -57,6 +67,10 @@ public final class MemoryRuleStore: RuleStore, @unchecked Sendable {
     private var tables: [Family: [TableName: Table]]
     /// How many table commits `update` has made, for tests that count them.
     public private(set) var commits: [(Family, TableName)] = []
+
+    /// nil: a controller over tables in memory leaves the host's forwarding sysctls and state
+    /// files alone unless it is given a `Forwarding` explicitly.
+    public var defaultForwarding: Forwarding? { nil }
 
     /// A store holding `rulesets` (each family's tables); tables not given exist empty.
     public init(_ rulesets: [Ruleset] = []) {

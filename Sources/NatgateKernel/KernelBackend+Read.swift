@@ -60,7 +60,7 @@ extension KernelBackend {
             let chainName: ChainName
             do { chainName = try ChainName(name) } catch {
                 throw KernelError(.malformedEntry,
-                    "The \(handle.table) table has a chain named '\(name)', which natgate cannot represent (\(error)). Rename it with iptables-legacy -E.",
+                    "The \(handle.table) table has a chain named \(ModelError.quote(name)), which natgate cannot represent (\(error)). Rename it with iptables-legacy -E.",
                     operation: handle.operation(name))
             }
             var chain = Chain(name: chainName)
@@ -100,13 +100,14 @@ extension KernelBackend {
 extension KernelBackend {
     /// The tables of this family the kernel has set up in the namespace, in the order
     /// `iptables-legacy-save` prints them (that of `/proc/net/ip_tables_names`).
-    /// - Throws: `KernelError` of kind `.noLegacyTables` when the kernel has no legacy x_tables.
+    /// - Throws: `KernelError` of kind `.noLegacyTables` when the kernel has no legacy x_tables,
+    ///   `.permissionDenied` when the list cannot be read (not root): never an empty list then.
     public func tablesInUse() throws -> [TableName] {
         try namespace.run { () throws -> [TableName] in
-            guard LegacyTables.isAvailable(family) else {
+            guard let names = try LegacyTables.tablesInUse(family) else {
                 throw KernelError(.noLegacyTables, LegacyTables.missingMessage(family), operation: .init(family: family))
             }
-            return LegacyTables.tablesInUse(family).compactMap(TableName.init(rawValue:))
+            return names.compactMap(TableName.init(rawValue:))
         }
     }
 }

@@ -33,6 +33,8 @@ public struct KernelError: Error, Sendable, CustomStringConvertible {
         case refused
         /// Entering a network namespace failed.
         case namespace
+        /// A namespace name that cannot name one (empty, `/`, `.`, `..`, control characters): bad input.
+        case invalidNamespaceName
         /// A table the kernel returned could not be read back into the model.
         case malformedEntry
         /// A later table of a multi-table change failed and the earlier ones were restored.
@@ -204,10 +206,45 @@ public enum LegacyTables {
         access(namesFile(family), F_OK) == 0
     }
 
-    /// The tables of `family` in use in the calling thread's network namespace.
-    public static func tablesInUse(_ family: Family) -> [String] {
-        guard let text = try? String(contentsOfFile: namesFile(family), encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").map(String.init)
+    /// The tables of `family` in use in the calling thread's network namespace, from
+    /// `namesFile(family)`; nil when the kernel has no legacy x_tables for the family (no file).
+    ///
+    /// - Throws: `KernelError` (`.permissionDenied`) when the file exists but cannot be read, as
+    ///   for a user without root: that is not "no tables", and must not be reported as such.
+    public static func tablesInUse(_ family: Family) throws(KernelError) -> [String]? {
+        let path = namesFile(family)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            let code = Glibc.errno
+            if code == ENOENT { return nil }
+            throw unreadable(family, errno: code)
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                let code = Glibc.errno
+                if code == EINTR { continue }
+                throw unreadable(family, errno: code)
+            }
+            if count == 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    static func unreadable(_ family: Family, errno code: Int32) -> KernelError {
+        let tool = family == .ipv4 ? "iptables" : "ip6tables"
+        let proc = family == .ipv4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names"
+        if code == EACCES || code == EPERM {
+            return KernelError(
+                .permissionDenied,
+                "Permission denied: changing or reading \(tool) tables needs root or CAP_NET_ADMIN in the network namespace (\(proc) is not readable). Run natgate as root (sudo), or grant the capability.",
+                operation: .init(call: "open", family: family), errno: code)
+        }
+        return KernelError(.system, "Cannot read \(proc): \(String(cString: strerror(code))).", operation: .init(call: "read", family: family), errno: code)
     }
 
     static func missingMessage(_ family: Family) -> String {

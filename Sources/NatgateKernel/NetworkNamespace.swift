@@ -1,5 +1,6 @@
 import CIPTC
 import Glibc
+import NatgateModel
 
 /// A network namespace natgate works in: the calling thread's own (`current`), or a named one
 /// created with `ip netns add NAME` (a file under `/run/netns`).
@@ -20,8 +21,10 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
 
     /// The namespace `ip netns add NAME` created: `/run/netns/NAME`.
     public static func named(_ name: String) throws(KernelError) -> NetworkNamespace {
-        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-            throw KernelError(.namespace, "'\(name)' is not a namespace name: give the name `ip netns list` shows.")
+        guard !name.isEmpty, name.utf8.count <= 255, !name.contains("/"), name != ".", name != "..",
+              !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw KernelError(.invalidNamespaceName, "\(ModelError.quote(name)) is not a namespace name: give the name `ip netns list` shows.")
         }
         return NetworkNamespace(path: "/run/netns/\(name)")
     }

@@ -43,8 +43,8 @@ public struct XtablesLock: Sendable, Hashable {
         guard descriptor >= 0 else {
             let code = errno
             throw KernelError(
-                .lockFailed,
-                "Could not open the xtables lock file \(path)\(code == EACCES || code == EPERM ? ": natgate needs root" : ""). Set XTABLES_LOCKFILE to a writable path only if every iptables user on this host uses the same one.",
+                code == EACCES || code == EPERM ? .permissionDenied : .lockFailed,
+                "Could not open the xtables lock file \(path)\(code == EACCES || code == EPERM ? " (Permission denied): natgate needs root" : ""). Set XTABLES_LOCKFILE to a writable path only if every iptables user on this host uses the same one.",
                 operation: .init(call: "open"), errno: code)
         }
         let clock = ContinuousClock()
@@ -65,7 +65,7 @@ public struct XtablesLock: Sendable, Hashable {
                 close(descriptor)
                 throw KernelError(
                     .lockTimeout,
-                    "Another program has held the xtables lock \(path) for more than \(timeout.secondsDescription)\(holder.map { " (\($0))" } ?? ""). Wait for it to finish and run natgate again, or raise the lock timeout.",
+                    "Another program has held the xtables lock \(path) for more than \(timeout.secondsDescription)\(holder.map { " (\($0))" } ?? ""). Wait for it to finish and run natgate again, or let natgate wait longer: --wait SECONDS (every verb that changes tables takes it; XtablesLock.timeout in Swift).",
                     operation: .init(call: "flock"), errno: EWOULDBLOCK)
             }
             if !waited {

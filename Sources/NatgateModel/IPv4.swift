@@ -14,7 +14,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, Codable, CustomString
         guard let value = IPv4Address(parsing: Substring(text)) else {
             throw ModelError(
                 .invalidAddress, input: text,
-                "'\(text)' is not an IPv4 address: write four decimal numbers from 0 to 255 separated by dots, such as 192.0.2.1 (host names are not resolved).")
+                "\(ModelError.quote(text)) is not an IPv4 address: write four decimal numbers from 0 to 255 separated by dots, such as 192.0.2.1 (host names are not resolved).")
         }
         self = value
     }
@@ -102,7 +102,7 @@ public struct IPv4Network: Hashable, Sendable, Comparable, Codable, CustomString
         guard let address = IPv4Address(parsing: parts[0]) else {
             throw ModelError(
                 .invalidNetwork, input: text,
-                "'\(text)' is not an IPv4 network: write an address and a prefix length, such as 10.200.1.0/24.")
+                "\(ModelError.quote(text)) is not an IPv4 network: write an address and a prefix length, such as 10.200.1.0/24.")
         }
         var mask = UInt32.max
         if parts.count == 2 {
@@ -114,14 +114,14 @@ public struct IPv4Network: Hashable, Sendable, Comparable, Codable, CustomString
             } else {
                 throw ModelError(
                     .invalidNetwork, input: text,
-                    "'\(text)' has an invalid mask '\(maskText)': write a prefix length from 0 to 32 or a dotted mask such as 255.255.255.0.")
+                    "\(ModelError.quote(text)) has an invalid mask '\(maskText)': write a prefix length from 0 to 32 or a dotted mask such as 255.255.255.0.")
             }
         }
         let network = IPv4Network(masking: address, mask: mask)
         if strict && network.address != address {
             throw ModelError(
                 .invalidNetwork, input: text,
-                "'\(text)' has host bits set: did you mean \(network)?")
+                "\(ModelError.quote(text)) has host bits set: did you mean \(network)?")
         }
         self = network
     }

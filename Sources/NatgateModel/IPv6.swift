@@ -24,7 +24,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, Codable, CustomString
         guard let value = IPv6Address(parsing: Substring(text)) else {
             throw ModelError(
                 .invalidAddress, input: text,
-                "'\(text)' is not an IPv6 address: write eight groups of hex digits separated by colons, '::' for one run of zero groups, such as 2001:db8::1.")
+                "\(ModelError.quote(text)) is not an IPv6 address: write eight groups of hex digits separated by colons, '::' for one run of zero groups, such as 2001:db8::1.")
         }
         self = value
     }
@@ -167,7 +167,7 @@ public struct IPv6Network: Hashable, Sendable, Comparable, Codable, CustomString
         guard let address = IPv6Address(parsing: parts[0]) else {
             throw ModelError(
                 .invalidNetwork, input: text,
-                "'\(text)' is not an IPv6 network: write an address and a prefix length, such as fd00:200:1::/64.")
+                "\(ModelError.quote(text)) is not an IPv6 network: write an address and a prefix length, such as fd00:200:1::/64.")
         }
         var mask = IPv6Address(high: .max, low: .max)
         if parts.count == 2 {
@@ -179,12 +179,12 @@ public struct IPv6Network: Hashable, Sendable, Comparable, Codable, CustomString
             } else {
                 throw ModelError(
                     .invalidNetwork, input: text,
-                    "'\(text)' has an invalid mask '\(maskText)': write a prefix length from 0 to 128.")
+                    "\(ModelError.quote(text)) has an invalid mask '\(maskText)': write a prefix length from 0 to 128.")
             }
         }
         let network = IPv6Network(masking: address, mask: mask)
         if strict && network.address != address {
-            throw ModelError(.invalidNetwork, input: text, "'\(text)' has host bits set: did you mean \(network)?")
+            throw ModelError(.invalidNetwork, input: text, "\(ModelError.quote(text)) has host bits set: did you mean \(network)?")
         }
         self = network
     }
@@ -259,7 +259,7 @@ public enum IPNetwork: Hashable, Sendable, Comparable, Codable, CustomStringConv
         guard network.family == family else {
             throw ModelError(
                 .invalidNetwork, input: text,
-                "'\(text)' is an \(network.family == .ipv4 ? "IPv4" : "IPv6") network where an \(family == .ipv4 ? "IPv4" : "IPv6") one is needed.")
+                "\(ModelError.quote(text)) is an \(network.family == .ipv4 ? "IPv4" : "IPv6") network where an \(family == .ipv4 ? "IPv4" : "IPv6") one is needed.")
         }
         self = network
     }

@@ -55,3 +55,44 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
         return message
     }
 }
+
+extension ModelError {
+    /// The longest prefix of refused input, in characters, that a message quotes.
+    public static let quotedLimit = 64
+
+    /// `text` in single quotes, for a message: control and other invisible characters escaped
+    /// (`\u{0}`, `\n`), so that input cannot reach a terminal raw, and text longer than
+    /// `quotedLimit` characters cut to its beginning followed by `…` and its whole length, so that
+    /// a huge input is not echoed whole: `'aaaa…' (52428800 bytes)`.
+    /// `mark` is the quotation mark: `"` for JSON strings, or "" for text the message quotes otherwise.
+    public static func quote<S: StringProtocol>(_ text: S, mark: String = "'") -> String {
+        var result = mark
+        var count = 0
+        for character in text {
+            if count == quotedLimit {
+                return result + "…\(mark) (\(text.utf8.count) bytes)"
+            }
+            count += 1
+            for scalar in character.unicodeScalars {
+                if scalar.isInvisible {
+                    result += scalar.escaped(asASCII: true)
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + mark
+    }
+}
+
+extension Unicode.Scalar {
+    /// Whether the scalar prints nothing visible by itself: a control character (NUL, escape,
+    /// newline, the C1 range), a format character (such as a zero-width joiner or a direction
+    /// override), a line or paragraph separator, or a private-use or unassigned code point.
+    var isInvisible: Bool {
+        switch properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: true
+        default: false
+        }
+    }
+}

@@ -1,8 +1,12 @@
 /// A network interface name or pattern as iptables matches it: `eth0`, or `veth+` for every name
 /// that starts with `veth`.
 ///
-/// At most 15 bytes (the kernel's `IFNAMSIZ` less the NUL), no white space, `/` or `:`, and `+`
-/// only as the last character.
+/// Checked as iproute2 checks a name, and stricter than the kernel (which lets control characters
+/// through): 1 to 15 bytes (the kernel's `IFNAMSIZ` less the NUL), printable (no NUL, no control
+/// or other invisible characters), no white space, `/`, `:` or quotes, not `.` or `..`, and `+`
+/// only as the last character. Every name that enters natgate (command line, policy file,
+/// iptables-save text, the kernel's entries) is made here, so none of these reaches libiptc or a
+/// terminal.
 public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
     public let rawValue: String
 
@@ -11,16 +15,25 @@ public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStri
         guard bytes > 0 else {
             throw ModelError(.invalidInterface, input: text, "The interface name is empty: write a name such as eth0, or veth+ for all names starting with veth.")
         }
+        let quoted = ModelError.quote(text)
+        if let bad = text.unicodeScalars.first(where: \.isInvisible) {
+            throw ModelError(
+                .invalidInterface, input: text,
+                "Interface name \(quoted) contains the invisible character \(bad.escaped(asASCII: true)), which no interface name may hold. Use the name 'ip link' shows.")
+        }
         guard bytes <= 15 else {
             throw ModelError(
                 .invalidInterface, input: text,
-                "Interface name '\(text)' is \(bytes) bytes long; Linux allows at most 15. Use the name 'ip link' shows.")
+                "Interface name \(quoted) is \(bytes) bytes long; Linux allows at most 15. Use the name 'ip link' shows.")
         }
         if let bad = text.first(where: { $0.isWhitespace || $0 == "/" || $0 == ":" || $0 == "\"" || $0 == "'" }) {
-            throw ModelError(.invalidInterface, input: text, "Interface name '\(text)' contains '\(bad)', which Linux does not allow in interface names.")
+            throw ModelError(.invalidInterface, input: text, "Interface name \(quoted) contains \(ModelError.quote(String(bad))), which Linux does not allow in interface names.")
+        }
+        if text == "." || text == ".." {
+            throw ModelError(.invalidInterface, input: text, "Interface name \(quoted) is not allowed: Linux refuses '.' and '..' as names (they are directory names under /sys/class/net). Use the name 'ip link' shows.")
         }
         if let plus = text.firstIndex(of: "+"), plus != text.index(before: text.endIndex) {
-            throw ModelError(.invalidInterface, input: text, "Interface name '\(text)' has '+' before its end; '+' is a wildcard only as the last character, as in veth+.")
+            throw ModelError(.invalidInterface, input: text, "Interface name \(quoted) has '+' before its end; '+' is a wildcard only as the last character, as in veth+.")
         }
         rawValue = text
     }
@@ -64,13 +77,13 @@ public struct ChainName: Hashable, Sendable, Comparable, Codable, CustomStringCo
         guard text.utf8.count <= ChainName.maximumLength else {
             throw ModelError(
                 .invalidChainName, input: text,
-                "Chain name '\(text)' is \(text.utf8.count) characters long; the limit is 28 (the kernel truncates longer names). Use a shorter name.")
+                "Chain name \(ModelError.quote(text)) is \(text.utf8.count) characters long; the limit is 28 (the kernel truncates longer names). Use a shorter name.")
         }
         if let bad = text.first(where: { $0.isWhitespace || !$0.isASCII || $0 == "\"" || $0 == "'" }) {
-            throw ModelError(.invalidChainName, input: text, "Chain name '\(text)' contains '\(bad)'; use printable ASCII without spaces or quotes.")
+            throw ModelError(.invalidChainName, input: text, "Chain name \(ModelError.quote(text)) contains '\(bad)'; use printable ASCII without spaces or quotes.")
         }
         if text.hasPrefix("-") || text.hasPrefix("!") {
-            throw ModelError(.invalidChainName, input: text, "Chain name '\(text)' starts with '\(text.first!)', which iptables would read as an option; start it with a letter.")
+            throw ModelError(.invalidChainName, input: text, "Chain name \(ModelError.quote(text)) starts with '\(text.first!)', which iptables would read as an option; start it with a letter.")
         }
         rawValue = text
     }

@@ -24,7 +24,7 @@ public struct PortRange: Hashable, Sendable, Codable, CustomStringConvertible {
         let parts = text.split(separator: separator, maxSplits: 1, omittingEmptySubsequences: false)
         func port(_ part: Substring) throws -> UInt16 {
             guard let value = UInt16(part), part.allSatisfy(\.isASCII) else {
-                throw ModelError(.invalidValue, input: text, "'\(text)' is not a port or port range: write a number from 0 to 65535, or LOW\(separator)HIGH.")
+                throw ModelError(.invalidValue, input: text, "\(ModelError.quote(text)) is not a port or port range: write a number from 0 to 65535, or LOW\(separator)HIGH.")
             }
             return value
         }

@@ -60,7 +60,7 @@ public struct IPProtocol: Hashable, Sendable, Comparable, Codable, CustomStringC
         } else {
             throw ModelError(
                 .invalidValue, input: text,
-                "'\(text)' is not a protocol: use tcp, udp, icmp, ipv6-icmp, sctp, esp, ah, all, a name from /etc/protocols, or a number from 0 to 255.")
+                "\(ModelError.quote(text)) is not a protocol: use tcp, udp, icmp, ipv6-icmp, sctp, esp, ah, all, a name from /etc/protocols, or a number from 0 to 255.")
         }
     }
 

@@ -12,7 +12,7 @@ public enum TableName: String, Sendable, Hashable, CaseIterable, Codable, Compar
         guard let table = TableName(rawValue: text) else {
             throw ModelError(
                 .invalidTable, input: text,
-                "'\(text)' is not a table: use one of filter, nat, mangle, raw, security.")
+                "\(ModelError.quote(text)) is not a table: use one of filter, nat, mangle, raw, security.")
         }
         self = table
     }
@@ -43,7 +43,7 @@ public enum Policy: String, Sendable, Hashable, Codable, CustomStringConvertible
 
     public init(_ text: String) throws {
         guard let policy = Policy(rawValue: text) else {
-            throw ModelError(.invalidValue, input: text, "'\(text)' is not a chain policy: use ACCEPT or DROP.")
+            throw ModelError(.invalidValue, input: text, "\(ModelError.quote(text)) is not a chain policy: use ACCEPT or DROP.")
         }
         self = policy
     }

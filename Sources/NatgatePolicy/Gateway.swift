@@ -45,9 +45,10 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// A gateway, validated.
     ///
     /// - Throws: `PolicyError` (`.invalidGateway`) when a field does not fit the subnet: an
-    ///   address of the other family, a catch-all subnet, port 0, the uplink also given as `via`;
-    ///   or when its tag (`OwnedChains.tag`) is longer than the 255 bytes a rule's comment holds,
-    ///   which takes IPv6 networks with masks that are not prefix lengths.
+    ///   address of the other family, a catch-all subnet, an IPv4-mapped IPv6 subnet, port 0, the
+    ///   uplink also given as `via`; or when its tag (`OwnedChains.tag`) is longer than the 255
+    ///   bytes a rule's comment holds, which takes IPv6 networks with masks that are not prefix
+    ///   lengths.
     public init(
         subnet: IPNetwork,
         uplink: InterfaceName,
@@ -62,6 +63,11 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
             throw PolicyError(
                 .invalidGateway, input: subnet.description,
                 "Subnet \(subnet) is every address: a gateway for it would forward and NAT all traffic. Give the namespace subnet, such as 10.200.1.0/24.")
+        }
+        if subnet.isIPv4Mapped {
+            throw PolicyError(
+                .invalidGateway, input: subnet.description,
+                "Subnet \(subnet) is IPv4-mapped IPv6 (inside ::ffff:0:0/96): no packet carries such addresses, so its rules would match nothing. Give the IPv4 subnet itself, such as 10.200.1.0/24.")
         }
         if let via, via == uplink {
             throw PolicyError(
@@ -91,7 +97,9 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.snatTo = snatTo
         self.ports = ports
         self.randomFully = randomFully
-        // Without exclusions the longest tag is under 255 bytes: skip the string.
+        // The compiler builds each rule's comment from the tag and traps if it is refused: no input
+        // may make one too long. Without exclusions the longest tag is under 255 bytes (every
+        // field at its longest), so skip the string.
         if !self.exclude.isEmpty {
             let length = OwnedChains.tag(self).utf8.count
             if length > OwnedChains.tagLimit {

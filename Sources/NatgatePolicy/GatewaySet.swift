@@ -67,9 +67,23 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
 
     /// The set with `gateway` added, or replacing the gateway of the same subnet and uplink.
     ///
-    /// - Throws: `PolicyError` when it conflicts with another gateway of the set.
+    /// - Throws: `PolicyError` when it conflicts with another gateway of the set; the message names
+    ///   the gateway already there (the one to disable first), whichever sorts first.
     public func adding(_ gateway: Gateway) throws -> GatewaySet {
-        try GatewaySet(gateways.filter { $0.key != gateway.key } + [gateway])
+        let others = gateways.filter { $0.key != gateway.key }
+        do {
+            return try GatewaySet(others + [gateway])
+        } catch let error as PolicyError where error.kind == .conflict {
+            guard let existing = others.first(where: { $0.family == gateway.family && $0.subnet.overlaps(gateway.subnet) }) else { throw error }
+            if existing.subnet == gateway.subnet {
+                throw PolicyError(
+                    .conflict, input: gateway.key.description,
+                    "Subnet \(gateway.subnet) already leaves by \(existing.uplink) (gateway \(existing.key) is there): a subnet leaves by one uplink. To move it to \(gateway.uplink), `natgate disable \(existing.key)` first.")
+            }
+            throw PolicyError(
+                .conflict, input: gateway.key.description,
+                "Subnet \(gateway.subnet) overlaps \(existing.subnet) of gateway \(existing.key), which is already there: each gateway needs a subnet of its own. Give the namespace a subnet outside \(existing.subnet), or `natgate disable \(existing.key)` first.")
+        }
     }
 
     /// The set without the gateway of this subnet and uplink (unchanged when it has none).

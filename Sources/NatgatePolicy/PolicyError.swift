@@ -15,6 +15,8 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidPolicyFile
         /// A chain natgate owns is referenced by a rule natgate does not own, so it cannot be removed.
         case foreignReference
+        /// Rendering asked for a family the gateways have none of: there are no rules to show.
+        case noGateways
     }
 
     public var kind: Kind

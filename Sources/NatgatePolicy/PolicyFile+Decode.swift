@@ -114,7 +114,7 @@ struct PolicyDecoder {
             guard let value = PolicyDecoder.inbound(text) else {
                 throw PolicyError(
                     .invalidPolicyFile, input: text,
-                    "\(path()).inbound: \"\(text)\" is not an inbound mode: use \"established\" or \"all\".")
+                    "\(path()).inbound: \(ModelError.quote(text, mark: "\"")) is not an inbound mode: use \"established\" or \"all\".")
             }
             inbound = value
         }
@@ -223,7 +223,7 @@ struct PolicyDecoder {
     // valid or not, goes to the model's string initialiser, which decides and words the error.
     // (Tests compare both on many spellings: `PolicyDecoderFastPathTests`.)
 
-    /// `IPNetwork(_:)`.
+    /// `Gateway.subnet(_:)`.
     static func network(_ text: String) throws -> IPNetwork {
         var text = text
         if let network = text.withUTF8(PolicyDecoder.ipv4Network) { return .v4(network) }
@@ -231,19 +231,15 @@ struct PolicyDecoder {
         if let slash = utf8.firstIndex(of: UInt8(ascii: "/")), let length = smallDecimal(utf8[utf8.index(after: slash)...]) {
             let address = text[..<slash]
             if utf8.contains(UInt8(ascii: ":")) {
-                if length <= 128, let address = IPv6Address(parsing: address) {
+                if length <= 128, length == 0 || utf8[utf8.index(after: slash)] != UInt8(ascii: "0"), let address = IPv6Address(parsing: address) {
                     let network = IPv6Network(masking: address, prefixLength: length)
                     if network.address == address { return .v6(network) }
                 }
-                return .v6(try IPv6Network(text))
+                return try Gateway.subnet(text)
             }
-            if length <= 32, let address = IPv4Address(parsing: address) {
-                let network = IPv4Network(masking: address, prefixLength: length)
-                if network.address == address { return .v4(network) }
-            }
-            return .v4(try IPv4Network(text))
+            return try Gateway.subnet(text)
         }
-        return try IPNetwork(text)
+        return try Gateway.subnet(text)
     }
 
     /// `Gateway.Inbound(rawValue:)`, without the generic string switch.
@@ -256,8 +252,8 @@ struct PolicyDecoder {
     }
 
     /// `A.B.C.D/LENGTH` without host bits, the form of nearly every subnet, read in one pass with
-    /// `IPv4Address(parsing:)`'s rules (one to three digits a part, each at most 255); nil for
-    /// any other text.
+    /// `IPv4Address(parsing:)`'s rules (one to three digits a part, each at most 255) and
+    /// `Gateway.subnet(_:)`'s (no leading zeros); nil for any other text.
     static func ipv4Network(_ bytes: UnsafeBufferPointer<UInt8>) -> IPv4Network? {
         var address: UInt32 = 0
         var part: UInt32 = 0
@@ -273,7 +269,7 @@ struct PolicyDecoder {
                 digits = 0
             } else {
                 let digit = bytes[index] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
+                guard digit < 10, digits == 0 || part != 0 else { return nil }
                 part = part * 10 + UInt32(digit)
                 digits += 1
                 guard digits <= 3, part <= 255 else { return nil }
@@ -284,7 +280,7 @@ struct PolicyDecoder {
         address = address << 8 | part
         var length = 0
         let lengthDigits = bytes.count - index - 1
-        guard lengthDigits == 1 || lengthDigits == 2 else { return nil }
+        guard lengthDigits == 1 || lengthDigits == 2 && bytes[index + 1] != UInt8(ascii: "0") else { return nil }
         for byte in bytes[(index + 1)...] {
             let digit = byte &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
@@ -295,14 +291,14 @@ struct PolicyDecoder {
         return network.address.rawValue == address ? network : nil
     }
 
-    /// `IPAddress(_:)`.
+    /// `Gateway.address(_:)`.
     static func address(_ text: String) throws -> IPAddress {
         if text.utf8.contains(UInt8(ascii: ":")) {
             if let address = IPv6Address(parsing: Substring(text)) { return .v6(address) }
-        } else if let address = IPv4Address(parsing: Substring(text)) {
+        } else if Gateway.leadingZeroNumber(Substring(text)) == nil, let address = IPv4Address(parsing: Substring(text)) {
             return .v4(address)
         }
-        return try IPAddress(text)
+        return try Gateway.address(text)
     }
 
     /// `PortRange(_:separator: "-")`.
@@ -354,7 +350,7 @@ struct PolicyDecoder {
         switch document.kind(node) {
         case .object: "an object"
         case .array: "an array"
-        case .string: "the string \"\(document.text(node))\""
+        case .string: "the string \(ModelError.quote(document.text(node), mark: "\""))"
         case .number: "the number \(document.text(node))"
         case .true: "true"
         case .false: "false"
@@ -365,7 +361,7 @@ struct PolicyDecoder {
     func unknownKey(_ key: String, at path: String, allowed: [String]) -> PolicyError {
         PolicyError(
             .invalidPolicyFile, input: key,
-            "Unknown key \"\(key)\" at \(path): the keys allowed here are \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")). Check its spelling.")
+            "Unknown key \(ModelError.quote(key, mark: "\"")) at \(ModelError.quote(path, mark: "")): the keys allowed here are \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")). Check its spelling.")
     }
 }
 
@@ -382,7 +378,7 @@ extension PolicyError {
             let inside = error.path.isEmpty ? "at the top level" : "in \(path)"
             self.init(
                 .invalidPolicyFile, input: key,
-                "\(place): key \"\(key)\" is given twice \(inside): each key may appear once in an object. Remove one of them.")
+                "\(place): key \(ModelError.quote(key, mark: "\"")) is given twice \(inside): each key may appear once in an object. Remove one of them.")
         }
     }
 }

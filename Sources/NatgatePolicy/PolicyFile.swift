@@ -155,7 +155,7 @@ func rejectUnknownKeys(_ decoder: any Decoder, allowed: [String]) throws {
         let at = path(decoder.codingPath + [AnyKey(stringValue: key)])
         throw PolicyError(
             .invalidPolicyFile, input: key,
-            "Unknown key \"\(key)\" at \(at): the keys allowed here are \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")). Check its spelling.")
+            "Unknown key \(ModelError.quote(key, mark: "\"")) at \(ModelError.quote(at, mark: "")): the keys allowed here are \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")). Check its spelling.")
     }
 }
 
@@ -174,11 +174,24 @@ extension Gateway: Codable {
                 throw PolicyError(.invalidPolicyFile, input: error.input, "\(path(decoder.codingPath + [key])): \(error.message)")
             }
         }
-        guard let subnet = try field(.subnet, IPNetwork.self) else {
+        func parsed<T>(_ key: CodingKeys, _ parse: (String) throws -> T) throws -> T? {
+            guard let text = try field(key, String.self) else { return nil }
+            do { return try parse(text) } catch let error as ModelError {
+                throw PolicyError(.invalidPolicyFile, input: error.input, "\(path(decoder.codingPath + [key])): \(error.message)")
+            }
+        }
+        guard let subnet = try parsed(.subnet, Gateway.subnet) else {
             throw PolicyError(.invalidPolicyFile, input: "subnet", "\(path(decoder.codingPath)) has no \"subnet\": give the namespace subnet, such as \"10.200.1.0/24\".")
         }
         guard let uplink = try field(.uplink, InterfaceName.self) else {
             throw PolicyError(.invalidPolicyFile, input: "uplink", "\(path(decoder.codingPath)) has no \"uplink\": give the outside interface, such as \"eth0\".")
+        }
+        func excluded() throws -> [IPNetwork] {
+            try (field(.exclude, [String].self) ?? []).enumerated().map { index, text in
+                do { return try Gateway.excludedNetwork(text) } catch let error as ModelError {
+                    throw PolicyError(.invalidPolicyFile, input: error.input, "\(path(decoder.codingPath + [CodingKeys.exclude]))[\(index)]: \(error.message)")
+                }
+            }
         }
         let inboundText = try field(.inbound, String.self)
         var inbound = Inbound.established
@@ -186,14 +199,14 @@ extension Gateway: Codable {
             guard let value = Inbound(rawValue: inboundText) else {
                 throw PolicyError(
                     .invalidPolicyFile, input: inboundText,
-                    "\(path(decoder.codingPath + [CodingKeys.inbound])): \"\(inboundText)\" is not an inbound mode: use \"established\" or \"all\".")
+                    "\(path(decoder.codingPath + [CodingKeys.inbound])): \(ModelError.quote(inboundText, mark: "\"")) is not an inbound mode: use \"established\" or \"all\".")
             }
             inbound = value
         }
         do {
             try self.init(
                 subnet: subnet, uplink: uplink, via: try field(.via, InterfaceName.self), inbound: inbound,
-                exclude: try field(.exclude, [IPNetwork].self) ?? [], snatTo: try field(.snatTo, IPAddress.self),
+                exclude: try excluded(), snatTo: try parsed(.snatTo, Gateway.address),
                 ports: try field(.ports, PortRange.self), randomFully: try field(.randomFully, Bool.self) ?? false)
         } catch let error as PolicyError where error.kind == .invalidGateway {
             throw PolicyError(.invalidPolicyFile, input: error.input, "\(path(decoder.codingPath)): \(error.message)")

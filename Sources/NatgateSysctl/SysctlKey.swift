@@ -71,7 +71,7 @@ public struct SysctlKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
         }
         throw SysctlError(
             .unknownKey, input: text,
-            "natgate does not handle sysctl '\(text)': it reads and writes only net.ipv4.ip_forward, net.ipv6.conf.all.forwarding and net.ipv{4,6}.conf.IFACE.forwarding.")
+            "natgate does not handle sysctl \(ModelError.quote(text)): it reads and writes only net.ipv4.ip_forward, net.ipv6.conf.all.forwarding and net.ipv{4,6}.conf.IFACE.forwarding.")
     }
 
     /// The dotted form, as `sysctl` prints it.

@@ -18,7 +18,8 @@ public enum GoldenRules {
     /// The canonical iptables-save text of `gateways` of `family`, as natgate commits them to a
     /// host with no other rules; see `GatewayCompiler.render(_:family:)`.
     ///
-    /// - Throws: `PolicyError` when the gateways conflict.
+    /// - Throws: `PolicyError` when the gateways conflict, or (`.noGateways`) when none is of
+    ///   `family`: there is nothing to compare then, and "" would match an empty golden file.
     public static func render(_ gateways: [Gateway], family: Family) throws -> String {
         try GatewayCompiler().render(GatewaySet(gateways), family: family)
     }

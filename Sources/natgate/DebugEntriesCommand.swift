@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NatgateKernel
 import NatgateModel
 
@@ -24,7 +25,12 @@ struct DebugEntriesCommand: ParsableCommand {
     func run() throws {
         let table = try TableName(table)
         let backend = KernelBackend(family: familyOptions.family, namespace: try namespaceOptions.namespace())
-        for var entry in try backend.rawEntries(table) where chain == nil || entry.chain == chain {
+        let entries: [RawEntry]
+        do { entries = try backend.rawEntries(table) } catch let error as KernelError {
+            FileHandle.standardError.write(Data("natgate debug-entries: \(error)\n".utf8))
+            throw ExitCode(error.exitStatus)
+        }
+        for var entry in entries where chain == nil || entry.chain == chain {
             if comparable { entry.bytes = entry.comparableBytes() }
             print(entry.hexDump)
         }

@@ -45,6 +45,7 @@ struct DemoCommand: ParsableCommand {
             FileHandle.standardError.write(Data("natgate demo: needs root, to create network namespaces. Run it with sudo, or Scripts/demo as root.\n".utf8))
             throw ExitCode(2)
         }
+        _ = DemoGateway.netnsDirectoryExisted  // before any namespace exists
         let interrupts = Self.removeNamespacesOnSignals()
         defer { interrupts.forEach { $0.cancel() } }
         var demo = Demo(timeout: .milliseconds(Int(timeout * 1000)))
@@ -69,6 +70,7 @@ struct DemoCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\nnatgate demo: interrupted; removing its namespaces.\n".utf8))
                 LabNamespace.removeAllCreated()
                 DemoGateway.removeStateDirectory()
+                DemoGateway.removeNetnsDirectoryIfCreated()
                 Glibc.exit(128 + number)
             }
             source.resume()
@@ -124,6 +126,7 @@ private struct Demo {
         defer {
             lab.remove()
             DemoGateway.removeStateDirectory()
+            DemoGateway.removeNetnsDirectoryIfCreated()
         }
         let ns1 = lab.inner[0]
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
@@ -208,8 +211,13 @@ private struct DemoGateway {
         self.host = host
         // The lab's host namespace is thrown away at the end, so the record of the forwarding
         // value natgate found there goes with it: a directory of the demo's own, not /run/natgate.
+        // The xtables lock too: the lab's namespaces are the demo's alone, so a lock file of its
+        // own serialises nothing less, and /run/xtables.lock is not left on a host that had none.
+        try FileManager.default.createDirectory(atPath: DemoGateway.stateDirectory, withIntermediateDirectories: true)
         natgate = GatewayController(
-            store: KernelRuleStore(namespace: try NetworkNamespace.named(host.name), logger: logger),
+            store: KernelRuleStore(
+                namespace: try NetworkNamespace.named(host.name), lock: XtablesLock(path: DemoGateway.stateDirectory + "/xtables.lock"),
+                logger: logger),
             forwarding: Forwarding(directory: DemoGateway.stateDirectory), logger: logger)
         gateway = try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink))
     }
@@ -220,6 +228,18 @@ private struct DemoGateway {
     /// Removes the demo's state directory (at the end, also after a failure or a signal).
     static func removeStateDirectory() {
         try? FileManager.default.removeItem(atPath: stateDirectory)
+    }
+
+    /// Whether /run/netns existed before the demo: `ip netns add` creates it (and mounts it on
+    /// itself) on a host that had none.
+    static let netnsDirectoryExisted = FileManager.default.fileExists(atPath: "/run/netns")
+
+    /// Removes /run/netns when the demo's namespaces made it and none is left in it, so that the
+    /// demo leaves nothing behind (at the end, also after a failure or a signal).
+    static func removeNetnsDirectoryIfCreated() {
+        guard !netnsDirectoryExisted, (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns"))?.isEmpty == true else { return }
+        _ = umount2("/run/netns", Int32(MNT_DETACH))
+        _ = rmdir("/run/netns")
     }
 
     /// `natgate enable`; returns what it reported.

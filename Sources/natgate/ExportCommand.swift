@@ -18,13 +18,11 @@ struct ExportCommand: ParsableCommand {
             natgate export > /etc/natgate/gateways.json
             """)
 
-    @OptionGroup var namespace: NamespaceOptions
-
-    @Flag(name: .shortAndLong, help: "Log each step to standard error.")
-    var verbose = false
+    /// `--json` is accepted like every gateway verb's; the output is JSON either way.
+    @OptionGroup var options: GatewayCommonOptions
 
     func run() throws {
-        try runGatewayVerb(namespace: namespace, verbose: verbose) { controller in
+        try runGatewayVerb(options) { controller in
             let status = try controller.status()
             if let reason = ExportCommand.refusal(status) {
                 FileHandle.standardError.write(Data("natgate: \(reason)\n".utf8))

@@ -35,8 +35,7 @@ struct FmtCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (name, data) = try readInput(file, command: "fmt")
-        let text = String(decoding: data, as: UTF8.self)
+        let (name, text) = try readInput(file, command: "fmt")
         let family: Family = ipv4 ? .ipv4 : ipv6 ? .ipv6 : SaveTextFamily.guess(text)
 
         let ruleset: Ruleset
@@ -101,15 +100,14 @@ enum SaveTextFamily {
     }
 }
 
-/// The bytes of FILE, or of standard input for none or `-`, with the name messages use for them;
-/// a file that cannot be read ends `natgate COMMAND` with status 2, saying why.
-func readInput(_ file: String?, command: String) throws -> (name: String, data: Data) {
-    guard let file, file != "-" else { return ("<stdin>", FileHandle.standardInput.readDataToEndOfFile()) }
+/// The text of FILE, or of standard input for none or `-`, with the name messages use for it; a
+/// file that cannot be read, or is not UTF-8, ends `natgate COMMAND` with status 2, saying why.
+func readInput(_ file: String?, command: String) throws -> (name: String, text: String) {
     do {
-        return (file, try Data(contentsOf: URL(fileURLWithPath: file)))
+        let input = try InputFile(file)
+        return (input.name, try input.text())
     } catch {
-        FileHandle.standardError.write(Data("natgate \(command): cannot read \(file): \(error.localizedDescription)\n".utf8))
+        FileHandle.standardError.write(Data("natgate \(command): \(error)\n".utf8))
         throw ExitCode(2)
     }
 }
-

@@ -19,7 +19,7 @@ import NatgatePolicy
 
 /// SUBNET UPLINK and the gateway options, as `enable` and `plan enable` take them.
 struct GatewayArguments: ParsableArguments {
-    @Argument(help: ArgumentHelp("The namespace subnet, such as 10.200.1.0/24 or fd00:200:1::/64 (no host bits).", valueName: "SUBNET"))
+    @Argument(help: ArgumentHelp("The namespace subnet with its prefix length, such as 10.200.1.0/24 or fd00:200:1::/64 (no host bits, no leading zeros).", valueName: "SUBNET"))
     var subnet: String
 
     @Argument(help: ArgumentHelp("The interface traffic leaves by, such as eth0 (wlan+ matches every wlan interface).", valueName: "UPLINK"))
@@ -46,11 +46,11 @@ struct GatewayArguments: ParsableArguments {
     /// The gateway, validated; errors name the argument.
     func gateway() throws -> Gateway {
         guard let mode = Gateway.Inbound(rawValue: inbound) else {
-            throw NatgateError(.invalidInput, "--inbound '\(inbound)' is not a mode: use 'established' or 'all'.")
+            throw NatgateError(.invalidInput, "--inbound \(ModelError.quote(inbound)) is not a mode: use 'established' or 'all'.")
         }
         return try Gateway(
-            subnet: IPNetwork(subnet), uplink: InterfaceName(uplink), via: via.map { try InterfaceName($0) }, inbound: mode,
-            exclude: exclude.map { try IPNetwork($0) }, snatTo: snatTo.map { try IPAddress($0) },
+            subnet: Gateway.subnet(subnet), uplink: InterfaceName(uplink), via: via.map { try InterfaceName($0) }, inbound: mode,
+            exclude: exclude.map { try Gateway.excludedNetwork($0) }, snatTo: snatTo.map { try Gateway.address($0) },
             ports: ports.map { try PortRange($0, separator: "-") }, randomFully: randomFully)
     }
 }
@@ -63,7 +63,7 @@ struct GatewayKeyArguments: ParsableArguments {
     @Argument(help: ArgumentHelp("The gateway's uplink, as given to enable.", valueName: "UPLINK"))
     var uplink: String
 
-    func key() throws -> Gateway.Key { Gateway.Key(subnet: try IPNetwork(subnet), uplink: try InterfaceName(uplink)) }
+    func key() throws -> Gateway.Key { Gateway.Key(subnet: try Gateway.subnet(subnet), uplink: try InterfaceName(uplink)) }
 }
 
 /// Options every gateway verb shares.
@@ -75,6 +75,9 @@ struct GatewayCommonOptions: ParsableArguments {
 
     @Flag(name: .shortAndLong, help: "Log each step to standard error.")
     var verbose = false
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Wait at most this many seconds for the xtables lock another program holds (default 10).", valueName: "SECONDS"))
+    var wait: Double = 10
 }
 
 struct SysctlOptions: ParsableArguments {
@@ -85,16 +88,12 @@ struct SysctlOptions: ParsableArguments {
 /// Runs a gateway verb: builds the controller, prints errors as one line, exits with the
 /// documented status.
 func runGatewayVerb(_ options: GatewayCommonOptions, sysctl: Bool = true, _ body: (GatewayController) throws -> Int32) throws {
-    try runGatewayVerb(namespace: options.namespace, verbose: options.verbose, sysctl: sysctl, body)
-}
-
-/// `runGatewayVerb` for a verb without `--json`.
-func runGatewayVerb(namespace: NamespaceOptions, verbose: Bool, sysctl: Bool = true, _ body: (GatewayController) throws -> Int32) throws {
     var logger = Logger(label: "natgate", factory: { label in StreamLogHandler.standardError(label: label) })
-    logger.logLevel = verbose ? .debug : .warning
+    logger.logLevel = options.verbose ? .debug : .warning
     let status: Int32
     do {
-        let controller = try GatewayController.kernel(namespace: namespace.name, manageForwarding: sysctl, logger: logger)
+        let controller = try GatewayController.kernel(
+            namespace: options.namespace.name, manageForwarding: sysctl, lockWait: .milliseconds(Int64(max(0, options.wait) * 1000)), logger: logger)
         status = try body(controller)
     } catch {
         let wrapped = NatgateError(wrapping: error)
@@ -129,15 +128,8 @@ let reportLineLimit = 20
 /// Reads a policy file, `-` for standard input.
 func readPolicy(_ path: String) throws -> GatewaySet {
     let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw NatgateError(.invalidInput, "Cannot read policy file '\(path)': check the path and its permissions.")
-        }
-        data = contents
-    }
-    return try PolicyFile.decode(data, name: path == "-" ? "standard input" : path).gatewaySet()
+    do { data = try InputFile(path).data } catch { throw NatgateError(.invalidInput, "policy file: \(error)") }
+    return try PolicyFile.decode(data, name: path == "-" ? "standard input" : ModelError.quote(path, mark: "")).gatewaySet()
 }
 
 struct EnableCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NatgateKernel
 import NatgateModel
 
@@ -10,9 +11,13 @@ struct NamespaceOptions: ParsableArguments {
         valueName: "NAME"))
     var name: String?
 
-    /// The namespace to run in: the named one, or the current one without `--netns`.
+    /// The namespace to run in: the named one, or the current one without `--netns`; an invalid
+    /// name is bad input (status 2).
     func namespace() throws -> NetworkNamespace {
-        do { return try NetworkNamespace.named(name) } catch { throw ValidationError(error.description) }
+        do { return try NetworkNamespace.named(name) } catch {
+            FileHandle.standardError.write(Data("natgate: --netns: \(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }
 
@@ -22,4 +27,17 @@ struct FamilyOptions: ParsableArguments {
     var ipv6 = false
 
     var family: Family { ipv6 ? .ipv6 : .ipv4 }
+}
+
+extension KernelError {
+    /// The exit status of `save`, `restore` and `debug-entries` for this error: 3 when the system
+    /// refused (not root, no legacy x_tables, the lock, the namespace), as for the gateway verbs;
+    /// 1 when natgate or the kernel refused the rules themselves.
+    var exitStatus: Int32 {
+        switch kind {
+        case .permissionDenied, .noLegacyTables, .lockTimeout, .lockFailed, .namespace, .system: 3
+        case .invalidNamespaceName: 2
+        default: 1
+        }
+    }
 }

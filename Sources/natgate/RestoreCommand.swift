@@ -44,11 +44,11 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var namespaceOptions: NamespaceOptions
 
     func run() throws {
-        let (name, data) = try readInput(file, command: "restore")
+        let (name, text) = try readInput(file, command: "restore")
         let family = familyOptions.family
         var ruleset: Ruleset
         do {
-            ruleset = try Ruleset(saveText: String(decoding: data, as: UTF8.self), family: family)
+            ruleset = try Ruleset(saveText: text, family: family)
             if let table {
                 let only = try TableName(table)
                 ruleset.tables = ruleset.tables.filter { $0.name == only }
@@ -74,7 +74,7 @@ struct RestoreCommand: ParsableCommand {
             }
         } catch let error as KernelError {
             FileHandle.standardError.write(Data("natgate restore: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(error.exitStatus)
         }
     }
 }

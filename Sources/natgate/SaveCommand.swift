@@ -39,7 +39,7 @@ struct SaveCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(Ruleset(family: familyOptions.family, tables: tables).saveText().utf8))
         } catch let error as KernelError {
             FileHandle.standardError.write(Data("natgate save: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(error.exitStatus)
         }
     }
 }

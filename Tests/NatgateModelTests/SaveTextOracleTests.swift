@@ -56,6 +56,20 @@ struct SaveTextOracleTests {
         // The generator stays within what the kernel accepts, so that this test checks text.
         #expect(refused.count * 10 <= lines.count, "the kernel refused \(refused.count) of \(lines.count):\n\(refused.joined(separator: "\n"))")
     }
+
+    /// iptables reads `-s`/`-d` numbers with `strtoul(…, 0)` (octal, hexadecimal, missing parts
+    /// zero): natgate's text of the same input is what iptables-legacy-save prints.
+    @Test func oddDottedQuadsReadAsIptablesReadsThem() throws {
+        let sources = [
+            "010.1.1.1", "0x10.1.1.1", "10", "10.1", "10.1.2", "10.1.1.1/010", "10.1.1.1/0x18", "+10.1.1.1", "10.1.1.1/+8",
+            "10.1.1.1/0377.0.0.0", "00000000000000000010.1.1.1", "0X0a.1.1.1", "10.1.1.1/0.255.0.0", "foo/0", "010.1.1.1,1.2.3.4",
+        ]
+        let text = "*filter\n" + sources.map { "-A FORWARD -s \($0) -d 0\($0.hasPrefix("f") ? "" : "10.0.0.1") -j ACCEPT\n" }.joined() + "COMMIT\n"
+        let expected = try SaveTextOracle.saved(text, tables: [.filter], family: .ipv4)
+        #expect(try Ruleset(saveText: text, family: .ipv4).saveText() == expected)
+        let v6 = "*filter\n-A FORWARD -s fd00::1/0100 -d fd00::/0x40 -j ACCEPT\n-A FORWARD -s anything/0 -j ACCEPT\nCOMMIT\n"
+        #expect(try Ruleset(saveText: v6, family: .ipv6).saveText() == (try SaveTextOracle.saved(v6, tables: [.filter], family: .ipv6)))
+    }
 }
 
 enum SaveTextOracle {

@@ -145,6 +145,17 @@ import Testing
         _ = try GatewaySet([gateway("10.0.0.0/24", "eth0"), gateway("10.0.1.0/24", "eth0"), gateway("fd00::/64", "eth0")])
     }
 
+    /// Adding a gateway that conflicts names the one already there, whichever sorts first: the
+    /// message said `natgate disable` of the new gateway when it sorted before the existing one.
+    @Test(arguments: [("10.200.0.0/16", "10.200.1.0/24"), ("10.200.1.0/24", "10.200.0.0/16"), ("10.200.1.0/24", "10.200.1.0/24")])
+    func addingAConflictingGatewayNamesTheOneAlreadyThere(existing: String, added: String) throws {
+        let set = try GatewaySet([gateway(existing, "eth1"), gateway("10.9.0.0/16", "eth0")])
+        let error = try #require(throws: PolicyError.self) { try set.adding(gateway(added, "eth0")) }
+        #expect(error.kind == .conflict)
+        #expect(error.message.contains("`natgate disable \(existing) eth1` first"), "\(error.message)")
+        #expect(error.message.contains("already"), "\(error.message)")
+    }
+
     @Test func sameGatewayWithDifferentOptionsIsAConflict() throws {
         #expect(throws: PolicyError.self) {
             try GatewaySet([gateway("10.200.1.0/24", "eth0"), gateway("10.200.1.0/24", "eth0", inbound: .all)])

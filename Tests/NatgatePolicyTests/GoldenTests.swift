@@ -62,7 +62,16 @@ enum PolicyFixtures {
         let policy = try PolicyFixtures.policy("several")
         let forward = try GoldenRules.render(policy.gateways, family: .ipv4)
         #expect(try GoldenRules.render(policy.gateways.reversed(), family: .ipv4) == forward)
-        #expect(try GoldenRules.render(policy.gateways, family: .ipv6) == "")
+    }
+
+    /// Rendering a family the policy has no gateway of returned "", which compared equal to an
+    /// empty golden file: a golden test passed without checking anything.
+    @Test func renderingAFamilyWithNoGatewaysIsAnError() throws {
+        let policy = try PolicyFixtures.policy("several")
+        let error = try #require(throws: PolicyError.self) { try GoldenRules.render(policy.gateways, family: .ipv6) }
+        #expect(error.kind == .noGateways)
+        #expect(error.message.contains("no IPv6 gateway"), "\(error.message)")
+        #expect(throws: PolicyError.self) { try GoldenRules.render([], family: .ipv4) }
     }
 }
 

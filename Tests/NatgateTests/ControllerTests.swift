@@ -92,6 +92,20 @@ func controller(_ store: any RuleStore, _ sysctl: FakeSysctl? = nil) -> GatewayC
 }
 
 @Suite struct ControllerTests {
+    /// `GatewayController(store: MemoryRuleStore(…))`, the no-root way to see what natgate would
+    /// do, wrote the real ip_forward and a state file: a memory store leaves the host alone.
+    @Test func aControllerOverMemoryTouchesNoSysctlAndNoStateFile() throws {
+        let store = try dockerHost()
+        let natgate = GatewayController(store: store, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(natgate.forwarding == nil)
+        let report = try natgate.enable(gateway("10.200.1.0/24", "eth0"))
+        #expect(report.outcome == .changed)
+        #expect(report.forwarding.isEmpty, "\(report.forwarding)")
+        #expect(try natgate.disable(Gateway.Key(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))).forwarding.isEmpty)
+        // The kernel's store still manages forwarding by default.
+        #expect(GatewayController(store: KernelRuleStore(logger: natgate.logger), logger: natgate.logger).forwarding != nil)
+    }
+
     @Test func enableCommitsNatThenFilterAndTwiceIsOnce() throws {
         let store = try dockerHost()
         let natgate = controller(store)

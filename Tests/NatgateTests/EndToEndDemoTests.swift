@@ -13,7 +13,12 @@ struct EndToEndDemoTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "the natgate binary is not built next to the tests; run swift build --build-tests"))
     func demoSucceedsAndLeavesNothingBehind() throws {
-        let result = try LabCommand.execute([Self.binary, "demo"])
+        // The xtables lock path as every iptables user would take it: the demo must not create it
+        // (it left /run/xtables.lock on a host that had none).
+        let sharedLock = NSTemporaryDirectory() + "natgate-demo-test-\(UUID().uuidString).lock"
+        defer { unlink(sharedLock) }
+        let result = try LabCommand.execute(["/usr/bin/env", "XTABLES_LOCKFILE=\(sharedLock)", Self.binary, "demo"])
+        #expect(!FileManager.default.fileExists(atPath: sharedLock), "the demo left \(sharedLock)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(result.status == 0, "natgate demo printed:\n\(result.standardOutput)\(result.standardError)")
         #expect(!result.standardOutput.contains("NOT AS EXPECTED"))

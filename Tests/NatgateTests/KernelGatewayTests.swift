@@ -217,7 +217,7 @@ struct CLIGatewayTests {
         (["enable", "10.250.1.0/24", "eth0", "--inbound", "some"], "'established' or 'all'"),
         (["enable", "10.250.1.0/24", "eth0", "--ports", "0-10"], "port 0"),
         (["disable", "10.250.1.0/33", "eth0"], "10.250.1.0/33"),
-        (["apply", "/nonexistent/policy.json"], "Cannot read policy file"),
+        (["apply", "/nonexistent/policy.json"], "policy file: cannot read /nonexistent/policy.json: no such file"),
     ])
     func badInputExits2AndChangesNothing(arguments: [String], message: String) throws {
         try Scratch.with { scratch in

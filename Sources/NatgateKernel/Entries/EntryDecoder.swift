@@ -122,7 +122,7 @@ struct EntryDecoder {
             cache.interfaces[name] = interface
             return Negatable(interface, negated: inverted)
         } catch {
-            throw KernelError(.malformedEntry, "A rule matches interface '\(name)', a name natgate cannot represent: \(error)",
+            throw KernelError(.malformedEntry, "A rule matches interface \(ModelError.quote(name)), a name natgate cannot represent: \(error)",
                               operation: .init(family: family, table: table, chain: chain))
         }
     }

@@ -128,7 +128,7 @@ public struct ConntrackMatch: MatchExtension {
             guard let length else {
                 throw ModelError(
                     .invalidNetwork, input: text,
-                    "'\(text)' has an invalid mask '\(maskText)': write a prefix length from 0 to \(bits) or a contiguous mask (iptables would silently use /\(bits) for this one).")
+                    "\(ModelError.quote(text)) has an invalid mask '\(maskText)': write a prefix length from 0 to \(bits) or a contiguous mask (iptables would silently use /\(bits) for this one).")
             }
             try self.init(address, prefixLength: length)
         }

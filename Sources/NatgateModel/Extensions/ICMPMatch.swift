@@ -69,14 +69,14 @@ public struct ICMPType: Hashable, Sendable, CustomStringConvertible {
         let text = option.argument
         let candidates = names.filter { MatchValueSyntax.abbreviates(text[...], $0.name) }
         if candidates.count > 1 {
-            throw option.invalid("'\(text)' is ambiguous: it could be \(candidates.prefix(2).map(\.name).joined(separator: " or ")); write more of the name.")
+            throw option.invalid("\(ModelError.quote(text)) is ambiguous: it could be \(candidates.prefix(2).map(\.name).joined(separator: " or ")); write more of the name.")
         }
         if let entry = candidates.first { return ICMPType(type: entry.type, codes: entry.codes) }
 
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         func number(_ part: Substring) throws -> UInt8 {
             guard let value = MatchValueSyntax.cNumber(part, maximum: 255) else {
-                throw option.invalid("'\(text)' is not an \(what) type: write a name such as echo-request, or TYPE or TYPE/CODE with numbers from 0 to 255.")
+                throw option.invalid("\(ModelError.quote(text)) is not an \(what) type: write a name such as echo-request, or TYPE or TYPE/CODE with numbers from 0 to 255.")
             }
             return UInt8(value)
         }

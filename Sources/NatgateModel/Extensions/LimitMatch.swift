@@ -67,7 +67,7 @@ public struct LimitMatch: MatchExtension {
         public init(parsing text: String) throws {
             let bad = ModelError(
                 .invalidValue, input: text,
-                "limit: '\(text)' is not a rate: write a number of packets per second, minute, hour or day, such as 5/min.")
+                "limit: \(ModelError.quote(text)) is not a rate: write a number of packets per second, minute, hour or day, such as 5/min.")
             var unit = Unit.second
             let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.count == 2 {
@@ -85,7 +85,7 @@ public struct LimitMatch: MatchExtension {
             let digits = number.prefix { $0.isASCII && $0.isNumber }
             guard !digits.isEmpty, let count = UInt64(digits), count > 0 else { throw bad }
             guard !negative, count <= UInt64(UInt32.max) else {
-                throw ModelError(.invalidValue, input: text, "limit: rate '\(text)' is too fast; the fastest rate iptables can express is 10000/second.")
+                throw ModelError(.invalidValue, input: text, "limit: rate \(ModelError.quote(text)) is too fast; the fastest rate iptables can express is 10000/second.")
             }
             try self.init(UInt32(count), per: unit)
         }

@@ -19,7 +19,7 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
             bytes.append(value)
         }
         guard bytes.count == 6 else {
-            throw ModelError(.invalidValue, input: text, "'\(text)' is not a MAC address: write six hexadecimal bytes separated by colons, such as 00:11:22:33:44:55.")
+            throw ModelError(.invalidValue, input: text, "\(ModelError.quote(text)) is not a MAC address: write six hexadecimal bytes separated by colons, such as 00:11:22:33:44:55.")
         }
         self.bytes = bytes
     }

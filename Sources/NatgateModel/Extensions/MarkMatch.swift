@@ -15,7 +15,7 @@ public struct MarkPattern: Hashable, Sendable, CustomStringConvertible {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         func number(_ part: Substring) throws -> UInt32 {
             guard let value = MatchValueSyntax.cNumber(part, maximum: UInt64(UInt32.max)) else {
-                throw ModelError(.invalidValue, input: text, "'\(text)' is not a mark: write VALUE or VALUE/MASK with numbers from 0 to 0xffffffff, such as 0x10/0xff.")
+                throw ModelError(.invalidValue, input: text, "\(ModelError.quote(text)) is not a mark: write VALUE or VALUE/MASK with numbers from 0 to 0xffffffff, such as 0x10/0xff.")
             }
             return UInt32(value)
         }

@@ -22,7 +22,7 @@ enum MatchValueSyntax {
     /// A port as `xtables_parse_port` reads it (tcp, multiport): a C number from 0 to 65535.
     static func cPort(_ text: Substring, option: ParsedOption) throws -> UInt16 {
         guard let value = cNumber(text, maximum: 65535) else {
-            throw option.invalid("'\(text)' is not a port: write a number from 0 to 65535 (service names such as ssh are not resolved; write 22).")
+            throw option.invalid("\(ModelError.quote(text)) is not a port: write a number from 0 to 65535 (service names such as ssh are not resolved; write 22).")
         }
         return UInt16(value)
     }
@@ -30,7 +30,7 @@ enum MatchValueSyntax {
     /// A port as `getaddrinfo` reads it (udp, conntrack): a decimal number from 0 to 65535.
     static func decimalPort(_ text: Substring, option: ParsedOption) throws -> UInt16 {
         guard let value = decimal(text, maximum: 65535) else {
-            throw option.invalid("'\(text)' is not a port: write a decimal number from 0 to 65535 (service names such as domain are not resolved; write 53).")
+            throw option.invalid("\(ModelError.quote(text)) is not a port: write a decimal number from 0 to 65535 (service names such as domain are not resolved; write 53).")
         }
         return UInt16(value)
     }

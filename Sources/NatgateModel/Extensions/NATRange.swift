@@ -72,8 +72,8 @@ public struct NATRange: Hashable, Sendable, CustomStringConvertible {
                 throw ModelError(
                     .invalidValue, input: text,
                     family == .ipv4
-                        ? "'\(text)': brackets are for IPv6 addresses; write an IPv4 range as ADDR[-ADDR][:PORT[-PORT]]."
-                        : "'\(text)' has no closing ']': write [ADDR]:PORT, such as [2001:db8::1]:8080.")
+                        ? "\(ModelError.quote(text)): brackets are for IPv6 addresses; write an IPv4 range as ADDR[-ADDR][:PORT[-PORT]]."
+                        : "\(ModelError.quote(text)) has no closing ']': write [ADDR]:PORT, such as [2001:db8::1]:8080.")
             }
             addressText = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
@@ -107,19 +107,19 @@ public struct NATRange: Hashable, Sendable, CustomStringConvertible {
             if IPv6Address(parsing: text) != nil {
                 throw ModelError(
                     .invalidAddress, input: String(text),
-                    "'\(text)' is an IPv6 address, but the rule is IPv4: write an IPv4 address, or put the rule in the IPv6 table.")
+                    "\(ModelError.quote(text)) is an IPv6 address, but the rule is IPv4: write an IPv4 address, or put the rule in the IPv6 table.")
             }
         case .ipv6:
             if let address = IPv6Address(parsing: text) { return .v6(address) }
             if IPv4Address(parsing: text) != nil {
                 throw ModelError(
                     .invalidAddress, input: String(text),
-                    "'\(text)' is an IPv4 address, but the rule is IPv6: write an IPv6 address, or put the rule in the IPv4 table.")
+                    "\(ModelError.quote(text)) is an IPv4 address, but the rule is IPv6: write an IPv6 address, or put the rule in the IPv4 table.")
             }
         }
         throw ModelError(
             .invalidAddress, input: String(text),
-            "'\(text)' is not an \(family == .ipv4 ? "IPv4" : "IPv6") address (host names are not resolved).")
+            "\(ModelError.quote(text)) is not an \(family == .ipv4 ? "IPv4" : "IPv6") address (host names are not resolved).")
     }
 
     /// Parses `PORT[-PORT[/BASE]]` as libxt_NAT's `parse_ports` does, numbers only.

@@ -32,7 +32,7 @@ public struct PacketTypeMatch: MatchExtension {
             guard let found = PacketType.names.first(where: { $0.0 == lower }) else {
                 throw ModelError(
                     .invalidValue, input: text,
-                    "'\(text)' is not a packet type: use unicast, broadcast, multicast or otherhost.")
+                    "\(ModelError.quote(text)) is not a packet type: use unicast, broadcast, multicast or otherhost.")
             }
             self = found.1
         }

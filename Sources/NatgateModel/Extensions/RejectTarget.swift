@@ -106,7 +106,7 @@ public struct RejectTarget: TargetExtension {
             let valid = family == .ipv4 ? IPv4Type.allCases.map(\.description) : IPv6Type.allCases.map(\.description)
             throw ModelError(
                 .invalidValue, input: text,
-                "'\(text)' is not an \(family == .ipv4 ? "IPv4" : "IPv6") reject type: use one of \(valid.joined(separator: ", ")).")
+                "\(ModelError.quote(text)) is not an \(family == .ipv4 ? "IPv4" : "IPv6") reject type: use one of \(valid.joined(separator: ", ")).")
         }
 
         public var description: String {

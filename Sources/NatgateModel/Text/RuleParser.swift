@@ -388,7 +388,7 @@ struct RuleParser {
 
     private func network(_ text: String, at location: SourceLocation) throws -> IPNetwork {
         do {
-            return try IPNetwork(text, family: family, strict: false)
+            return try IPNetwork(iptablesText: text, family: family)
         } catch let error as ModelError {
             var error = error
             if text.isEmpty {
@@ -480,10 +480,10 @@ struct RuleParser {
             throw ModelError(.syntax, input: name, "the \(kind) name is empty", at: location)
         }
         if name.utf8.count > 28 {
-            throw ModelError(.syntax, input: name, "'\(name)' is \(name.utf8.count) characters long; \(kind) and chain names have at most 28", at: location)
+            throw ModelError(.syntax, input: name, "\(ModelError.quote(name)) is \(name.utf8.count) characters long; \(kind) and chain names have at most 28", at: location)
         }
         if name.contains(where: { $0.isWhitespace }) {
-            throw ModelError(.syntax, input: name, "the \(kind) name '\(name)' contains white space", at: location)
+            throw ModelError(.syntax, input: name, "the \(kind) name \(ModelError.quote(name)) contains white space", at: location)
         }
     }
 
