@@ -1,0 +1,115 @@
+import Foundation
+import NatgateKernel
+import NatgateModel
+import NatgateNFTables
+import Testing
+
+/// The netlink reader against `nft -j list ruleset`, the independent oracle, in throwaway namespaces.
+@Suite("nftables reader")
+struct ReaderTests {
+    /// What `nft -j list ruleset` says, reduced to what natgate's reader must agree on.
+    struct Oracle: Equatable, CustomStringConvertible {
+        var tables: [String] = []
+        var chains: [String] = []
+        var rules: [String] = []
+
+        init() {}
+
+        init(json text: String) throws {
+            let root = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let objects = try #require(root["nftables"] as? [[String: Any]])
+            for object in objects {
+                if let table = object["table"] as? [String: Any] {
+                    tables.append("\(table["family"]!) \(table["name"]!)")
+                } else if let chain = object["chain"] as? [String: Any] {
+                    var line = "\(chain["family"]!) \(chain["table"]!) \(chain["name"]!)"
+                    if let hook = chain["hook"] {
+                        line += " type \(chain["type"]!) hook \(hook) prio \(chain["prio"]!) policy \(chain["policy"] ?? "accept")"
+                    }
+                    chains.append(line)
+                } else if let rule = object["rule"] as? [String: Any] {
+                    rules.append("\(rule["family"]!) \(rule["table"]!) \(rule["chain"]!) handle \(rule["handle"]!)")
+                }
+            }
+        }
+
+        init(_ ruleset: NFTRuleset) {
+            tables = ruleset.tables.map { "\($0.family) \($0.name)" }
+            chains = ruleset.chains.map { chain in
+                var line = "\(chain.family) \(chain.table) \(chain.name)"
+                if let base = chain.base { line += " type \(base.type) hook \(base.hook) prio \(base.priority) policy \(base.policy)" }
+                return line
+            }
+            rules = ruleset.rules.map { "\($0.family) \($0.table) \($0.chain) handle \($0.handle)" }
+        }
+
+        var description: String { (tables + chains + rules).joined(separator: "\n") }
+    }
+
+    static let cases: [[Loader]] = [
+        [.nft("firewalld")],
+        [.nft("masquerade")],
+        [.nft("forward-accepts-subnet")],
+        [.iptablesNFT("docker")],
+        [.iptablesNFT("docker"), .iptablesNFT("docker-v6"), .nft("firewalld"), .nft("masquerade")],
+    ]
+
+    @Test("the reader sees the tables, chains, hooks, priorities, policies and rule handles nft shows",
+          nftablesTests, arguments: cases)
+    func readerMatchesNft(_ loaders: [Loader]) throws {
+        try withLoadedNamespace(loaders) { scratch, ruleset in
+            let oracle = try Oracle(json: scratch.shell("nft -j list ruleset"))
+            #expect(!oracle.tables.isEmpty)
+            #expect(Oracle(ruleset) == oracle)
+        }
+    }
+
+    @Test("an empty namespace has no tables, and its generation id moves with every change", nftablesTests)
+    func emptyNamespaceAndGeneration() throws {
+        try ThrowawayNamespace.with(prefix: "natgate-nft") { scratch in
+            let empty = try scratch.namespace.run { try NFTRuleset.read() }
+            #expect(empty.tables.isEmpty && empty.chains.isEmpty && empty.rules.isEmpty)
+            try scratch.shell("nft add table ip scratch")
+            let after = try scratch.namespace.run { try NFTRuleset.read() }
+            #expect(after.tables == [NFTTable(family: .ip, name: "scratch", handle: after.tables.first?.handle ?? 0)])
+            #expect(after.generation != empty.generation)
+            #expect(try scratch.namespace.run { try NFTRuleset.readGeneration() } == after.generation)
+        }
+    }
+
+    @Test("expressions decode as nft --debug=netlink shows them: iptables-nft's xt compat and native ones", nftablesTests)
+    func expressionsDecode() throws {
+        try withLoadedNamespace([.iptablesNFT("docker"), .nft("masquerade"), .nft("firewalld")]) { _, ruleset in
+            // -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE (iptables-nft writes the
+            // interface first)
+            let postrouting = ruleset.rules.filter { $0.table == "nat" && $0.chain == "POSTROUTING" && $0.family == .ip }
+            #expect(postrouting.count == 4)
+            #expect(postrouting.first?.expressions == [
+                .meta(key: .oifname, register: 1, isLoad: true),
+                .cmp(register: 1, op: .neq, data: Array("docker0".utf8) + [0]),
+                .payload(base: .network, offset: 12, length: 2, register: 1, isLoad: true),
+                .cmp(register: 1, op: .eq, data: [172, 17]),
+                .counter(packets: 0, bytes: 0),
+                .target(name: "MASQUERADE", revision: 0),
+            ])
+            // -A DOCKER-USER -j RETURN; -A FORWARD -j DOCKER-USER
+            let user = try #require(ruleset.rules.first { $0.chain == "DOCKER-USER" })
+            #expect(user.verdict == .return)
+            let forward = ruleset.rules.filter { $0.table == "filter" && $0.chain == "FORWARD" && $0.family == .ip }
+            #expect(forward.first?.verdict == .jump("DOCKER-USER"))
+            #expect(forward[2].expressions.contains(.match(name: "conntrack", revision: 3)))
+            // ip saddr 10.0.0.0/8 oifname "eth0" counter masquerade
+            let masquerade = try #require(ruleset.rules.first { $0.table == "othernat" })
+            #expect(masquerade.expressions.first == .payload(base: .network, offset: 12, length: 1, register: 1, isLoad: true))
+            #expect(masquerade.expressions.last == .masquerade)
+            #expect(masquerade.verdict == .accept)
+            // reject with icmpx admin-prohibited; ct state established,related accept
+            let firewalld = ruleset.rules.filter { $0.table == "firewalld" && $0.chain == "filter_FORWARD" }
+            #expect(firewalld.last?.expressions == [.reject(type: 2, code: 3)])
+            #expect(firewalld.first?.expressions.first == .ct(key: 0, register: 1, isLoad: true))
+            #expect(firewalld.first?.verdict == .accept)
+            let chain = try #require(ruleset.chain(.inet, "firewalld", "filter_FORWARD"))
+            #expect(chain.base == NFTChain.Base(type: .filter, hook: .forward, priority: 10, policy: .drop))
+        }
+    }
+}
