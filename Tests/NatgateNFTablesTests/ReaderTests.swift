@@ -1,7 +1,7 @@
 import Foundation
 import NatgateKernel
 import NatgateModel
-import NatgateNFTables
+@testable import NatgateNFTables
 import Testing
 
 /// The netlink reader against `nft -j list ruleset`, the independent oracle, in throwaway namespaces.
@@ -111,5 +111,21 @@ struct ReaderTests {
             let chain = try #require(ruleset.chain(.inet, "firewalld", "filter_FORWARD"))
             #expect(chain.base == NFTChain.Base(type: .filter, hook: .forward, priority: 10, policy: .drop))
         }
+    }
+}
+
+/// What a failed netlink call tells the person running natgate.
+@Suite("nftables errors")
+struct ErrorTests {
+    @Test("EPERM asks for root or CAP_NET_ADMIN; a kernel without nf_tables is named as such")
+    func errorsSayWhatToDo() {
+        let denied = NFTError.netlink(.init(call: "mnl_cb_run", request: "NFT_MSG_GETTABLE dump"), errno: EPERM)
+        #expect(denied.kind == .permissionDenied)
+        #expect(denied.description.contains("root or CAP_NET_ADMIN"))
+        #expect(denied.description.hasPrefix("nftables NFT_MSG_GETTABLE dump (mnl_cb_run): "))
+        #expect(denied.errno == EPERM)
+        let missing = NFTError.netlink(.init(call: "mnl_socket_open"), errno: EPROTONOSUPPORT)
+        #expect(missing.kind == .noNFTables)
+        #expect(missing.description.contains("no nf_tables"))
     }
 }

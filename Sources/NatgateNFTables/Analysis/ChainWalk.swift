@@ -1,0 +1,165 @@
+/// How one path through a base chain (and the chains it jumps to) ends for a kind of packet.
+struct Outcome {
+    enum Kind { case accept, drop, reject, nat, fallThrough }
+    var kind: Kind
+    /// The rule that decides; nil when the packet falls through to the policy.
+    var decider: NFTFinding.Decider?
+    /// Whether every rule on the way matched for sure (no condition the analysis could not decide).
+    var certain: Bool
+}
+
+/// Walks a chain rule by rule for one kind of packet, the way the kernel would, forking where a
+/// rule's conditions may or may not hold. A rule that may match adds the outcomes of matching and
+/// goes on as if it had not matched; after it, nothing is certain any more.
+struct ChainWalk {
+    let ruleset: NFTRuleset
+    let packet: PacketModel
+    /// Conditions met on the way that the analysis could not evaluate, in order, without repeats.
+    var undecided: [String] = []
+
+    init(ruleset: NFTRuleset, packet: PacketModel) {
+        self.ruleset = ruleset
+        self.packet = packet
+    }
+
+    /// The outcomes of running `chain`; `.fallThrough` ones mean the packet reached the chain's
+    /// end (or a return): the caller goes on, or a base chain's policy applies.
+    mutating func run(_ chain: NFTChain, depth: Int) -> [Outcome] {
+        var outcomes: [Outcome] = []
+        var certain = true
+        for rule in ruleset.rules(of: chain) {
+            let truth = evaluate(rule)
+            if truth == .never { continue }
+            let matchCertain = certain && truth == .always
+            let decider = NFTFinding.Decider.rule(chain: chain.name, handle: rule.handle)
+            var terminal: Outcome.Kind?
+            switch rule.verdict {
+            case nil, .continue?, .other?, .break?: continue
+            case .accept?, .stolen?, .queue?, .repeat_?:
+                terminal = rule.expressions.contains(where: Self.isNAT) ? .nat : .accept
+            case .drop?:
+                terminal = rule.expressions.contains(where: Self.isReject) ? .reject : .drop
+            case .return?:
+                outcomes.append(Outcome(kind: .fallThrough, decider: nil, certain: matchCertain))
+                if truth == .always { return outcomes }
+                certain = false
+                continue
+            case .jump(let name)?, .goto(let name)?:
+                let isGoto: Bool = if case .goto = rule.verdict { true } else { false }
+                guard depth < NFTRuleset.jumpLimit, let target = ruleset.chain(chain.family, chain.table, name) else {
+                    note(depth < NFTRuleset.jumpLimit ? "a jump to missing chain \(name)" : "jumps nested deeper than \(NFTRuleset.jumpLimit) (at \(name))")
+                    outcomes.append(Outcome(kind: .drop, decider: decider, certain: false))
+                    certain = false
+                    continue
+                }
+                let inner = run(target, depth: depth + 1)
+                for outcome in inner where outcome.kind != .fallThrough || isGoto {
+                    outcomes.append(Outcome(kind: outcome.kind, decider: outcome.decider, certain: matchCertain && outcome.certain))
+                }
+                let returns = inner.filter { $0.kind == .fallThrough }
+                if isGoto, truth == .always { return outcomes }
+                if returns.isEmpty, truth == .always { return outcomes }
+                // Going on after the jump is certain only if the inner chain certainly returns.
+                if truth != .always || !returns.contains(where: \.certain) { certain = false }
+                continue
+            }
+            if let terminal {
+                outcomes.append(Outcome(kind: terminal, decider: decider, certain: matchCertain))
+                if truth == .always { return outcomes }
+                certain = false
+            }
+        }
+        outcomes.append(Outcome(kind: .fallThrough, decider: nil, certain: certain))
+        return outcomes
+    }
+
+    private static func isNAT(_ expression: NFTExpression) -> Bool {
+        switch expression {
+        case .nat(.snat, _, _), .masquerade: true
+        case .target(let name, _): name == "MASQUERADE" || name == "SNAT"
+        default: false
+        }
+    }
+
+    private static func isReject(_ expression: NFTExpression) -> Bool {
+        switch expression {
+        case .reject: true
+        case .target(let name, _): name == "REJECT"
+        default: false
+        }
+    }
+
+    private mutating func note(_ condition: String) {
+        if !undecided.contains(condition) { undecided.append(condition) }
+    }
+
+    /// Whether all of a rule's conditions hold for the packet.
+    mutating func evaluate(_ rule: NFTRule) -> Truth {
+        var registers: [UInt32: SymbolicValue] = [:]
+        var truth = Truth.always
+        var pending: [String] = []
+        // Registers 1–4 are 16 bytes wide and overlap the 4-byte ones 8–23.
+        func slot(_ register: UInt32) -> UInt32 { register >= 1 && register <= 4 ? 8 + (register - 1) * 4 : register }
+        for expression in rule.expressions {
+            switch expression {
+            case .meta(let key, let register, true):
+                registers[slot(register)] = packet.meta(key)
+            case .payload(let base, let offset, let length, let register, true):
+                registers[slot(register)] = packet.payload(base, offset, length)
+            case .ct(let key, let register, true):
+                registers[slot(register)] = packet.ct(key)
+            case .immediate(let register, .data(let bytes)) where register != 0:
+                registers[slot(register)] = .exactly(bytes)
+            case .bitwise(let source, let destination, _, let mask, let xor):
+                let value = registers[slot(source)] ?? .unknown(16)
+                registers[slot(destination)] = mask.isEmpty ? .unknown(value.value.count) : value.masked(mask, xor)
+            case .cmp(let register, let op, let data):
+                let value = registers[slot(register)] ?? .unknown(data.count)
+                let result: Truth
+                switch op {
+                case .eq: result = value.equals(data)
+                case .neq: result = value.equals(data).negated
+                default: result = value.compare(op, data)
+                }
+                if result == .maybe {
+                    pending.append(Self.describe(expression, after: rule.expressions, in: registers))
+                }
+                truth = truth && result
+            case .lookup(let set, _, let inverted):
+                truth = truth && .maybe
+                pending.append("\(inverted ? "not in" : "in") set @\(set)")
+            case .match(let name, _):
+                if name != "comment" {
+                    truth = truth && .maybe
+                    pending.append("-m \(name)")
+                }
+            case .other(let name) where !["log", "notrack", "dup"].contains(name):
+                // Expressions this analysis does not model (limit, quota, range, …) may or may not hold.
+                truth = truth && .maybe
+                pending.append(name)
+            default: continue
+            }
+            if truth == .never { return .never }
+        }
+        if truth == .maybe { for condition in pending { note(condition) } }
+        return truth
+    }
+
+    /// A person's words for an undecided comparison.
+    private static func describe(_ cmp: NFTExpression, after expressions: [NFTExpression], in registers: [UInt32: SymbolicValue]) -> String {
+        guard case .cmp(let register, let op, let data) = cmp, let index = expressions.firstIndex(of: cmp) else { return cmp.description }
+        // The last load into the compared register before the comparison.
+        for expression in expressions[..<index].reversed() {
+            switch expression {
+            case .meta(let key, register, true) where key == .iifname || key == .oifname:
+                let name = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self) + (data.contains(0) ? "" : "*")
+                return "\(key) \(op == .eq ? "" : "!= ")\"\(name)\""
+            case .meta(let key, register, true): return "meta \(key)"
+            case .payload(let base, let offset, let length, register, true): return "\(length)b @ \(base) header + \(offset)"
+            case .ct(let key, register, true): return key == 0 ? "ct state" : "ct key \(key)"
+            default: continue
+            }
+        }
+        return cmp.description
+    }
+}
