@@ -54,7 +54,7 @@ extension NFTExpression {
                 set: text(Int(NFTNL_EXPR_LOOKUP_SET)), register: u32(Int(NFTNL_EXPR_LOOKUP_SREG)),
                 inverted: u32(Int(NFTNL_EXPR_LOOKUP_FLAGS)) & NFT_LOOKUP_F_INV.rawValue != 0)
         case "match":
-            self = .match(name: text(Int(NFTNL_EXPR_MT_NAME)), revision: u32(Int(NFTNL_EXPR_MT_REV)))
+            self = .match(name: text(Int(NFTNL_EXPR_MT_NAME)), revision: u32(Int(NFTNL_EXPR_MT_REV)), info: bytes(Int(NFTNL_EXPR_MT_INFO)))
         case "target":
             self = .target(name: text(Int(NFTNL_EXPR_TG_NAME)), revision: u32(Int(NFTNL_EXPR_TG_REV)))
         case "nat":

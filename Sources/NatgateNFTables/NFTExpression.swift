@@ -21,8 +21,9 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
     case ct(key: UInt32, register: UInt32, isLoad: Bool)
     /// `lookup reg N set NAME` (`inverted`: `!=`, the packet matches when the key is not in the set).
     case lookup(set: String, register: UInt32, inverted: Bool)
-    /// An xt compat match: `match name NAME rev R` (iptables-nft's `-m NAME`).
-    case match(name: String, revision: UInt32)
+    /// An xt compat match: `match name NAME rev R` (iptables-nft's `-m NAME`), with the xt match's
+    /// own data (the kernel struct of that match and revision, such as `xt_conntrack_mtinfo3`).
+    case match(name: String, revision: UInt32, info: [UInt8])
     /// An xt compat target: `target name NAME rev R` (iptables-nft's `-j NAME`).
     case target(name: String, revision: UInt32)
     /// `nat snat|dnat`: the NAT statement; `hasAddress` when it names an address (from a register).
@@ -139,7 +140,7 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
         case .ct(let key, let register, let isLoad):
             isLoad ? "ct load key \(key) => reg \(register)" : "ct set key \(key) with reg \(register)"
         case .lookup(let set, let register, let inverted): "lookup reg \(register) set \(set)\(inverted ? " 0x1" : "")"
-        case .match(let name, let revision): "match name \(name) rev \(revision)"
+        case .match(let name, let revision, _): "match name \(name) rev \(revision)"
         case .target(let name, let revision): "target name \(name) rev \(revision)"
         case .nat(let type, let family, _): "nat \(type) \(family == 10 ? "ip6" : "ip")"
         case .masquerade: "masq"

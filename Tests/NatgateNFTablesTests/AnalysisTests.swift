@@ -124,6 +124,25 @@ struct AnalysisTests {
         }
     }
 
+    @Test("iptables-nft's -m conntrack --ctstate and -m state are decided from the packet's state", nftablesTests)
+    func xtStateMatches() throws {
+        let rules = """
+            *filter
+            :FORWARD ACCEPT [0:0]
+            -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A FORWARD -m state --state NEW -j DROP
+            COMMIT
+
+            """
+        try ThrowawayNamespace.with(prefix: "natgate-nft") { scratch in
+            try scratch.shell("iptables-nft-restore", input: rules)
+            let ruleset = try scratch.namespace.run { try NFTRuleset.read() }
+            let handle = try #require(ruleset.rules.last { $0.chain == "FORWARD" }?.handle)
+            #expect(ruleset.findings(for: try Self.gateway("10.200.1.0/24", "eth0")).map(Self.line)
+                == ["ip filter FORWARD forward 0 drop certain by rule handle \(handle) in chain FORWARD for outbound-new"])
+        }
+    }
+
     @Test("a condition natgate cannot evaluate ahead of a drop makes the finding possible, and says which", nftablesTests)
     func undecidedConditions() throws {
         let text = """

@@ -92,12 +92,20 @@ struct ReaderTests {
                 .counter(packets: 0, bytes: 0),
                 .target(name: "MASQUERADE", revision: 0),
             ])
+            #expect(postrouting.first?.description == "ip nat POSTROUTING handle \(postrouting.first?.handle ?? 0): [ meta load oifname => reg 1 ] [ cmp neq reg 1 0x6b636f64 0x00307265 ] [ payload load 2b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x000011ac ] [ counter pkts 0 bytes 0 ] [ target name MASQUERADE rev 0 ]")
             // -A DOCKER-USER -j RETURN; -A FORWARD -j DOCKER-USER
             let user = try #require(ruleset.rules.first { $0.chain == "DOCKER-USER" })
             #expect(user.verdict == .return)
             let forward = ruleset.rules.filter { $0.table == "filter" && $0.chain == "FORWARD" && $0.family == .ip }
             #expect(forward.first?.verdict == .jump("DOCKER-USER"))
-            #expect(forward[2].expressions.contains(.match(name: "conntrack", revision: 3)))
+            // -m conntrack --ctstate RELATED,ESTABLISHED: xt_conntrack_mtinfo3, match_flags STATE,
+            // state_mask RELATED|ESTABLISHED (4|2) at 150.
+            let conntrack = forward[2].expressions.compactMap { expression -> (String, UInt32, [UInt8])? in
+                if case .match(let name, let revision, let info) = expression { (name, revision, info) } else { nil }
+            }
+            #expect(conntrack.map(\.0) == ["conntrack"])
+            #expect(conntrack.first?.1 == 3)
+            #expect(conntrack.first.map { Array($0.2[146..<152]) } == [1, 0, 0, 0, 6, 0])
             // ip saddr 10.0.0.0/8 oifname "eth0" counter masquerade
             let masquerade = try #require(ruleset.rules.first { $0.table == "othernat" })
             #expect(masquerade.expressions.first == .payload(base: .network, offset: 12, length: 1, register: 1, isLoad: true))

@@ -128,11 +128,11 @@ struct ChainWalk {
             case .lookup(let set, _, let inverted):
                 truth = truth && .maybe
                 pending.append("\(inverted ? "not in" : "in") set @\(set)")
-            case .match(let name, _):
-                if name != "comment" {
-                    truth = truth && .maybe
-                    pending.append("-m \(name)")
-                }
+            case .match(let name, let revision, let info):
+                if name == "comment" { continue }
+                let result = packet.xtMatch(name, revision: revision, info: info)
+                if result == .maybe { pending.append("-m \(name)") }
+                truth = truth && result
             case .other(let name) where !["log", "notrack", "dup"].contains(name):
                 // Expressions this analysis does not model (limit, quota, range, …) may or may not hold.
                 truth = truth && .maybe

@@ -169,6 +169,33 @@ struct PacketModel {
         key == 0 ? .exactly(withUnsafeBytes(of: ctState.littleEndian) { Array($0) }) : .unknown(16)
     }
 
+    /// Whether an xt compat match holds: `-m conntrack --ctstate` and `-m state --state` (their
+    /// state alone) are decided from the packet's conntrack state; every other match is `maybe`.
+    func xtMatch(_ name: String, revision: UInt32, info: [UInt8]) -> Truth {
+        func u16(_ offset: Int) -> UInt16? {
+            offset + 2 <= info.count ? UInt16(info[offset]) | UInt16(info[offset + 1]) << 8 : nil
+        }
+        switch (name, revision) {
+        case ("state", 0):
+            // struct xt_state_info { unsigned int statemask; }
+            guard info.count >= 4 else { return .maybe }
+            let mask = UInt32(info[0]) | UInt32(info[1]) << 8 | UInt32(info[2]) << 16 | UInt32(info[3]) << 24
+            return mask & ctState != 0 ? .always : .never
+        case ("conntrack", 1...3):
+            // struct xt_conntrack_mtinfo1/2/3: eight 16-byte addresses and masks, expires_min and
+            // _max (u32), l4proto and four ports (u16), then match_flags, invert_flags and
+            // state_mask at 146, 148 and 150 (state_mask is a u8 in revision 1). Host byte order.
+            let stateFlag: UInt16 = 1 << 0, aliasFlag: UInt16 = 1 << 13
+            guard let flags = u16(146), let invert = u16(148), let wide = u16(150),
+                  flags & stateFlag != 0, flags & ~(stateFlag | aliasFlag) == 0 else { return .maybe }
+            let mask = revision == 1 ? UInt32(wide & 0xFF) : UInt32(wide)
+            let holds = (mask & ctState != 0) != (invert & stateFlag != 0)
+            return holds ? .always : .never
+        default:
+            return .maybe
+        }
+    }
+
     /// What `payload load` puts into a register.
     func payload(_ base: NFTExpression.PayloadBase, _ offset: UInt32, _ length: UInt32) -> SymbolicValue {
         base == .network ? networkHeader.slice(Int(offset), Int(length)) : .unknown(Int(length))
