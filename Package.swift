@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Natgate",
             dependencies: [
-                "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl",
+                "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateNFTables",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
