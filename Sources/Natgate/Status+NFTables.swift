@@ -19,7 +19,9 @@ public struct NFTablesStatus: Sendable, Codable, Hashable {
         public var policy: String
         /// `drop`, `reject` or `nat` (the gateway's masquerading taken over).
         public var effect: String
-        /// `certain`, or `possible` when it depends on what natgate cannot evaluate (see `undecided`).
+        /// `certain`; `possible` when it depends on which interface the subnet is behind or on
+        /// registration order; `some-traffic` when it depends on what natgate cannot evaluate about
+        /// the packets (see `undecided`).
         public var certainty: String
         /// `policy`, or `rule handle N in chain NAME`.
         public var deciders: [String]
@@ -55,15 +57,16 @@ public struct NFTablesStatus: Sendable, Codable, Hashable {
     /// Why the ruleset could not be read, if it could not.
     public var unreadable: String?
 
-    /// Whether some nft chain drops, rejects or re-NATs a gateway's traffic (certainly or possibly).
-    public var blocksGateways: Bool { !findings.isEmpty }
+    /// Whether some nft chain drops, rejects or re-NATs a gateway's traffic as a whole, certainly or
+    /// possibly; findings about only some of its traffic (`some-traffic`) do not count.
+    public var blocksGateways: Bool { findings.contains { $0.certainty != NFTFinding.Certainty.someTraffic.rawValue } }
 
     /// The `nftables` section of `natgate status`.
     public var description: String {
         if let unreadable { return "nftables: ruleset not readable: \(unreadable)\n" }
         var text = "nftables: \(tables.isEmpty ? "no tables" : "tables \(tables.joined(separator: ", "))")"
         if findings.isEmpty { return text + "; nothing there drops, rejects or re-NATs the gateways.\n" }
-        text += "; \(findings.count) chain\(findings.count == 1 ? "" : "s") block or take over gateways:\n"
+        text += "; \(findings.count) finding\(findings.count == 1 ? "" : "s") about the gateways:\n"
         for finding in findings {
             text += "  \(finding.subnet) \(finding.uplink): \(finding.summary)\n"
             text += "    what to do: \(finding.suggestion)\n"

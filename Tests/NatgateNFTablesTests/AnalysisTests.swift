@@ -9,7 +9,7 @@ import Testing
 struct AnalysisTests {
     /// The parts of a finding a test pins, as one line.
     static func line(_ finding: NFTFinding) -> String {
-        "\(finding.family) \(finding.table) \(finding.chain) \(finding.hook) \(finding.priority) \(finding.effect) \(finding.certainty) "
+        "\(finding.family) \(finding.table) \(finding.chain) \(finding.hook) \(finding.priority) \(finding.effect) \(finding.certainty.rawValue) "
             + "by \(finding.deciders.map(\.description).joined(separator: ", ")) for \(finding.directions.map(\.rawValue).joined(separator: ","))"
     }
 
@@ -57,6 +57,7 @@ struct AnalysisTests {
             let found = ruleset.findings(for: try Self.gateway("10.200.1.0/24", "eth0"))
             #expect(found.map(Self.line) == ["ip filter FORWARD forward 0 drop possible by policy for outbound-new,outbound-established,replies"])
             #expect(found.first?.undecided.contains("iifname \"docker0\"") == true)
+            #expect(found.first?.concernsWholeGateway == true)
             #expect(found.first?.suggestion.contains("iptables-nft -I DOCKER-USER 1 -s 10.200.1.0/24 -o eth0 -j ACCEPT") == true)
         }
     }
@@ -120,7 +121,7 @@ struct AnalysisTests {
             #expect(ruleset.findings(for: try Self.gateway("10.200.1.0/24", "eth0")).map(Self.line)
                 == ["ip t forward forward 0 drop certain by rule handle \(handle) in chain check for outbound-new,outbound-established,replies"])
             #expect(ruleset.findings(for: try Self.gateway("10.201.0.0/24", "eth0")).map(Self.line)
-                == ["ip t forward forward 0 drop possible by rule handle \(handle) in chain check for replies"])
+                == ["ip t forward forward 0 drop some-traffic by rule handle \(handle) in chain check for replies"])
         }
     }
 
@@ -143,7 +144,7 @@ struct AnalysisTests {
         }
     }
 
-    @Test("a condition natgate cannot evaluate ahead of a drop makes the finding possible, and says which", nftablesTests)
+    @Test("a condition on the packets natgate cannot evaluate ahead of a drop makes it a some-traffic finding, and says which", nftablesTests)
     func undecidedConditions() throws {
         let text = """
             table ip t {
@@ -153,8 +154,9 @@ struct AnalysisTests {
         try ThrowawayNamespace.with(prefix: "natgate-nft") { scratch in
             try scratch.shell("nft -f -", input: text)
             let found = try scratch.namespace.run { try NFTRuleset.read() }.findings(for: Self.gateway("10.200.1.0/24", "eth0", behind: "gw0"))
-            #expect(found.map(Self.line) == ["ip t forward forward 0 drop possible by policy for outbound-new,outbound-established,replies"])
+            #expect(found.map(Self.line) == ["ip t forward forward 0 drop some-traffic by policy for outbound-new,outbound-established,replies"])
             #expect(found.first?.undecided == ["meta mark"])
+            #expect(found.first?.concernsWholeGateway == false)
         }
     }
 }

@@ -51,6 +51,9 @@ struct ReaderTests {
         [.nft("masquerade")],
         [.nft("forward-accepts-subnet")],
         [.iptablesNFT("docker")],
+        [.iptablesNFT("ufw"), .iptablesNFT("ufw-v6")],
+        [.iptablesNFT("kube-proxy")],
+        [.iptablesNFT("libvirt"), .iptablesNFT("router-v6")],
         [.iptablesNFT("docker"), .iptablesNFT("docker-v6"), .nft("firewalld"), .nft("masquerade")],
     ]
 

@@ -39,4 +39,22 @@ struct NFTablesStatusTests {
             #expect(try scratch.natgate(["flush"], environment: env).status == 0)
         }
     }
+
+    @Test("kube-proxy's rejects of some service addresses are listed, and do not fail --check",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: Paths.binary) && ThrowawayNamespace.isSupported))
+    func someTrafficDoesNotFailTheCheck() throws {
+        try Scratch.with { scratch in
+            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
+            try scratch.namespace.shell("iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("kube-proxy.rules").path)'")
+            #expect(try scratch.natgate(["enable", "10.250.1.0/24", "eth0", "--no-sysctl"], environment: env).status == 0)
+            let check = try scratch.natgate(["status", "--check", "--json"], environment: env)
+            #expect(check.status == 0, "\(check.standardOutput)")
+            let status = try JSONDecoder().decode(Status.self, from: Data(check.standardOutput.utf8))
+            let findings = try #require(status.nftables?.findings)
+            #expect(!findings.isEmpty)
+            #expect(findings.allSatisfy { $0.certainty == "some-traffic" })
+            #expect(try scratch.natgate(["status"], environment: env).standardOutput.contains("may reject some of new connections from the subnet"))
+            #expect(try scratch.natgate(["flush"], environment: env).status == 0)
+        }
+    }
 }

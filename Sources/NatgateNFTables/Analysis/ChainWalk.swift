@@ -16,6 +16,9 @@ struct ChainWalk {
     let packet: PacketModel
     /// Conditions met on the way that the analysis could not evaluate, in order, without repeats.
     var undecided: [String] = []
+    /// Whether one of them concerns the packets themselves (addresses outside the subnet, ports,
+    /// marks, sets, …) rather than which interface the subnet is behind.
+    var undecidedTraffic = false
 
     init(ruleset: NFTRuleset, packet: PacketModel) {
         self.ruleset = ruleset
@@ -47,7 +50,7 @@ struct ChainWalk {
             case .jump(let name)?, .goto(let name)?:
                 let isGoto: Bool = if case .goto = rule.verdict { true } else { false }
                 guard depth < NFTRuleset.jumpLimit, let target = ruleset.chain(chain.family, chain.table, name) else {
-                    note(depth < NFTRuleset.jumpLimit ? "a jump to missing chain \(name)" : "jumps nested deeper than \(NFTRuleset.jumpLimit) (at \(name))")
+                    note(depth < NFTRuleset.jumpLimit ? "a jump to missing chain \(name)" : "jumps nested deeper than \(NFTRuleset.jumpLimit) (at \(name))", aboutInterface: false)
                     outcomes.append(Outcome(kind: .drop, decider: decider, certain: false))
                     certain = false
                     continue
@@ -89,15 +92,16 @@ struct ChainWalk {
         }
     }
 
-    private mutating func note(_ condition: String) {
+    private mutating func note(_ condition: String, aboutInterface: Bool) {
         if !undecided.contains(condition) { undecided.append(condition) }
+        if !aboutInterface { undecidedTraffic = true }
     }
 
     /// Whether all of a rule's conditions hold for the packet.
     mutating func evaluate(_ rule: NFTRule) -> Truth {
         var registers: [UInt32: SymbolicValue] = [:]
         var truth = Truth.always
-        var pending: [String] = []
+        var pending: [(condition: String, aboutInterface: Bool)] = []
         // Registers 1–4 are 16 bytes wide and overlap the 4-byte ones 8–23.
         func slot(_ register: UInt32) -> UInt32 { register >= 1 && register <= 4 ? 8 + (register - 1) * 4 : register }
         for expression in rule.expressions {
@@ -122,44 +126,44 @@ struct ChainWalk {
                 default: result = value.compare(op, data)
                 }
                 if result == .maybe {
-                    pending.append(Self.describe(expression, after: rule.expressions, in: registers))
+                    pending.append(Self.describe(expression, after: rule.expressions))
                 }
                 truth = truth && result
             case .lookup(let set, _, let inverted):
                 truth = truth && .maybe
-                pending.append("\(inverted ? "not in" : "in") set @\(set)")
+                pending.append(("\(inverted ? "not in" : "in") set @\(set)", false))
             case .match(let name, let revision, let info):
                 if name == "comment" { continue }
                 let result = packet.xtMatch(name, revision: revision, info: info)
-                if result == .maybe { pending.append("-m \(name)") }
+                if result == .maybe { pending.append(("-m \(name)", false)) }
                 truth = truth && result
             case .other(let name) where !["log", "notrack", "dup"].contains(name):
                 // Expressions this analysis does not model (limit, quota, range, …) may or may not hold.
                 truth = truth && .maybe
-                pending.append(name)
+                pending.append((name, false))
             default: continue
             }
             if truth == .never { return .never }
         }
-        if truth == .maybe { for condition in pending { note(condition) } }
+        if truth == .maybe { for (condition, aboutInterface) in pending { note(condition, aboutInterface: aboutInterface) } }
         return truth
     }
 
-    /// A person's words for an undecided comparison.
-    private static func describe(_ cmp: NFTExpression, after expressions: [NFTExpression], in registers: [UInt32: SymbolicValue]) -> String {
-        guard case .cmp(let register, let op, let data) = cmp, let index = expressions.firstIndex(of: cmp) else { return cmp.description }
+    /// A person's words for an undecided comparison, and whether it compares an interface name.
+    private static func describe(_ cmp: NFTExpression, after expressions: [NFTExpression]) -> (String, Bool) {
+        guard case .cmp(let register, let op, let data) = cmp, let index = expressions.firstIndex(of: cmp) else { return (cmp.description, false) }
         // The last load into the compared register before the comparison.
         for expression in expressions[..<index].reversed() {
             switch expression {
             case .meta(let key, register, true) where key == .iifname || key == .oifname:
                 let name = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self) + (data.contains(0) ? "" : "*")
-                return "\(key) \(op == .eq ? "" : "!= ")\"\(name)\""
-            case .meta(let key, register, true): return "meta \(key)"
-            case .payload(let base, let offset, let length, register, true): return "\(length)b @ \(base) header + \(offset)"
-            case .ct(let key, register, true): return key == 0 ? "ct state" : "ct key \(key)"
+                return ("\(key) \(op == .eq ? "" : "!= ")\"\(name)\"", true)
+            case .meta(let key, register, true): return ("meta \(key)", false)
+            case .payload(let base, let offset, let length, register, true): return ("\(length)b @ \(base) header + \(offset)", false)
+            case .ct(let key, register, true): return (key == 0 ? "ct state" : "ct key \(key)", false)
             default: continue
             }
         }
-        return cmp.description
+        return (cmp.description, false)
     }
 }

@@ -16,9 +16,13 @@ public struct NFTFinding: Hashable, Sendable, CustomStringConvertible {
     public enum Certainty: String, Sendable, Hashable, Codable {
         /// Every rule on the way matches the gateway's packets for sure: it happens.
         case certain
-        /// It happens unless a condition natgate cannot evaluate (listed in `undecided`) decides
-        /// otherwise, or it depends on the order the kernel registered chains of equal priority.
+        /// It happens to all of the gateway's packets of those directions, unless the subnet is
+        /// behind an interface a rule names (listed in `undecided`), or it depends on the order
+        /// the kernel registered nat chains of natgate's priority.
         case possible
+        /// It may happen to some of the gateway's packets: it depends on what natgate cannot
+        /// evaluate about them (destination, ports, marks, sets, xt matches; listed in `undecided`).
+        case someTraffic = "some-traffic"
     }
 
     /// What decides: the chain's policy, or a rule (in the base chain or a chain it jumps to).
@@ -55,15 +59,19 @@ public struct NFTFinding: Hashable, Sendable, CustomStringConvertible {
     /// Whether this blocks the gateway (or takes over its NAT) for sure.
     public var isCertain: Bool { certainty == .certain }
 
+    /// Whether this concerns the gateway as a whole, certainly or possibly (not only some of its traffic).
+    public var concernsWholeGateway: Bool { certainty != .someTraffic }
+
     /// One line: `table ip filter chain FORWARD (hook forward, priority 0, policy drop): drops new
     /// connections from the subnet by its policy`.
     public var summary: String {
-        let verb: String
+        var verb: String
         switch effect {
         case .drop: verb = certainty == .certain ? "drops" : "may drop"
         case .reject: verb = certainty == .certain ? "rejects" : "may reject"
         case .nat: verb = certainty == .certain ? "re-NATs" : "may re-NAT"
         }
+        if certainty == .someTraffic { verb += " some of" }
         var text = "table \(family) \(table) chain \(chain) (hook \(hook), priority \(priority), policy \(policy)) \(verb) "
         text += effect == .nat ? "the gateway's masquerading" : directions.map(\.description).joined(separator: ", ")
         text += " of \(gateway.subnet) (\(deciders.map(\.description).joined(separator: ", ")))"

@@ -20,10 +20,11 @@ extension NFTRuleset {
     /// another from dropping. iptables-nft's own tables (`ip filter` with FORWARD) are nft tables
     /// and are judged like any other.
     ///
-    /// What it cannot decide it reports as `possible` and names in `undecided`: xt compat matches
-    /// other than comment (`-m conntrack`, `-m set`), set lookups, marks, ports and other fields
-    /// it has no value for, and names of interfaces on the subnet's side when
-    /// `gateway.downstream` is nil. Dormant tables and bridge, netdev and arp families are not
+    /// What it cannot decide it names in `undecided` and reports as `possible` (names of
+    /// interfaces on the subnet's side when `gateway.downstream` is nil; registration order at
+    /// natgate's nat priority) or `someTraffic` (xt compat matches other than comment, conntrack
+    /// and state; set lookups, marks, ports, addresses outside the subnet and other fields it has
+    /// no value for). Dormant tables and bridge, netdev and arp families are not
     /// looked at.
     public func findings(for gateway: NFTGatewayTraffic) -> [NFTFinding] {
         var result: [NFTFinding] = []
@@ -43,7 +44,7 @@ extension NFTRuleset {
 
     private func filterFindings(_ chain: NFTChain, _ base: NFTChain.Base, _ gateway: NFTGatewayTraffic) -> [NFTFinding] {
         // Per effect: the directions it hits, whether any is certain, the deciders, the undecided conditions.
-        var byEffect: [NFTFinding.Effect: (directions: [NFTGatewayTraffic.Direction], certain: Bool, deciders: [NFTFinding.Decider], undecided: [String])] = [:]
+        var byEffect: [NFTFinding.Effect: (directions: [NFTGatewayTraffic.Direction], certain: Bool, deciders: [NFTFinding.Decider], undecided: [String], traffic: Bool)] = [:]
         for direction in NFTGatewayTraffic.Direction.allCases {
             let packet = PacketModel(gateway, direction)
             var walk = ChainWalk(ruleset: self, packet: packet)
@@ -59,11 +60,12 @@ extension NFTRuleset {
                     decider = .policy
                 default: continue
                 }
-                var entry = byEffect[effect] ?? ([], false, [], [])
+                var entry = byEffect[effect] ?? ([], false, [], [], false)
                 if !entry.directions.contains(direction) { entry.directions.append(direction) }
                 entry.certain = entry.certain || outcome.certain
                 if let decider, !entry.deciders.contains(decider) { entry.deciders.append(decider) }
                 for condition in walk.undecided where !entry.undecided.contains(condition) { entry.undecided.append(condition) }
+                entry.traffic = entry.traffic || walk.undecidedTraffic
                 byEffect[effect] = entry
             }
         }
@@ -71,8 +73,8 @@ extension NFTRuleset {
             guard let entry = byEffect[effect] else { return nil }
             return NFTFinding(
                 gateway: gateway, family: chain.family, table: chain.table, chain: chain.name, hook: base.hook,
-                priority: base.priority, policy: base.policy, effect: effect, certainty: entry.certain ? .certain : .possible,
-                deciders: entry.deciders, directions: entry.directions, undecided: entry.certain ? [] : entry.undecided,
+                priority: base.priority, policy: base.policy, effect: effect,
+                certainty: entry.certain ? .certain : entry.traffic ? .someTraffic : .possible, deciders: entry.deciders, directions: entry.directions, undecided: entry.certain ? [] : entry.undecided,
                 suggestion: filterSuggestion(chain, gateway, deciders: entry.deciders))
         }
     }
@@ -93,14 +95,16 @@ extension NFTRuleset {
             }
             guard !hits.isEmpty else { continue }
             // A drop hurts whatever the order; a NAT at natgate's own priority only if registered first.
-            let certain = hits.contains(where: \.certain) && !(effect == .nat && samePriority)
-            var undecided = hits.contains(where: \.certain) ? [] : walk.undecided
+            let pathCertain = hits.contains(where: \.certain)
+            let certain = pathCertain && !(effect == .nat && samePriority)
+            var undecided = pathCertain ? [] : walk.undecided
             if effect == .nat && samePriority {
-                undecided.append("registration order at priority \(base.priority), natgate's own (the nat chain registered first binds the connection)")
+                undecided.append("registration order at priority \(base.priority), natgate's own (of nat chains at one priority, the one registered last binds the connection)")
             }
+            let certainty: NFTFinding.Certainty = certain ? .certain : (!pathCertain && walk.undecidedTraffic) ? .someTraffic : .possible
             findings.append(NFTFinding(
                 gateway: gateway, family: chain.family, table: chain.table, chain: chain.name, hook: base.hook,
-                priority: base.priority, policy: base.policy, effect: effect, certainty: certain ? .certain : .possible,
+                priority: base.priority, policy: base.policy, effect: effect, certainty: certainty,
                 deciders: hits.map { $0.decider ?? .policy }.uniqued(), directions: [.outboundNew], undecided: undecided,
                 suggestion: effect == .nat ? natSuggestion(chain, gateway) : filterSuggestion(chain, gateway, deciders: hits.compactMap(\.decider))))
         }
