@@ -1,3 +1,4 @@
+import Foundation
 import NatgateModel
 import NatgateNFTables
 import NatgatePolicy
@@ -77,21 +78,76 @@ public struct NFTablesStatus: Sendable, Codable, Hashable {
 
 extension GatewayController {
     /// Reads the nf_tables ruleset of the controller's namespace and finds what in it blocks or
-    /// takes over `gateways`; nil when the rules are not the kernel's (an in-memory store). A
-    /// gateway's `via` is taken as the interface its subnet is behind.
+    /// takes over `gateways`; nil when the rules are not the kernel's (an in-memory store). The
+    /// interface a gateway's subnet is behind is its `via`, else the interface the namespace's
+    /// routing table sends the subnet to (not a default route, not the uplink), else unknown.
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? {
         guard store is KernelRuleStore else { return nil }
         let ruleset: NFTRuleset
+        let routes: [(network: IPNetwork, interface: String)]
         do {
-            ruleset = try store.inNamespace { try NFTRuleset.read() }
+            (ruleset, routes) = try store.inNamespace { (try NFTRuleset.read(), RouteTable.read()) }
         } catch {
             return NFTablesStatus(generation: nil, tables: [], findings: [], unreadable: "\(error)")
         }
         let findings = gateways.flatMap { gateway in
-            ruleset.findings(for: NFTGatewayTraffic(subnet: gateway.subnet, uplink: gateway.uplink, downstream: gateway.via))
+            let downstream = gateway.via ?? RouteTable.interface(for: gateway.subnet, in: routes, besides: gateway.uplink)
+            return ruleset.findings(for: NFTGatewayTraffic(subnet: gateway.subnet, uplink: gateway.uplink, downstream: downstream))
         }
         return NFTablesStatus(
             generation: ruleset.generation, tables: ruleset.tables.map { "\($0.family) \($0.name)" },
             findings: findings.map(NFTablesStatus.Finding.init), unreadable: nil)
+    }
+}
+
+/// The routes of the calling thread's network namespace, as `/proc/thread-self/net/route` and
+/// `ipv6_route` list them (the main and local tables).
+enum RouteTable {
+    static func read() -> [(network: IPNetwork, interface: String)] {
+        var routes: [(IPNetwork, String)] = []
+        if let text = try? String(contentsOfFile: "/proc/thread-self/net/route", encoding: .utf8) {
+            // Iface Destination Gateway Flags RefCnt Use Metric Mask …; addresses in hex, as
+            // the kernel's 32-bit value in host byte order (little-endian here).
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(whereSeparator: \.isWhitespace)
+                guard fields.count > 7, let destination = UInt32(fields[1], radix: 16), let mask = UInt32(fields[7], radix: 16) else { continue }
+                let network = IPv4Network(masking: IPv4Address(rawValue: UInt32(bigEndian: destination.littleEndian)), mask: UInt32(bigEndian: mask.littleEndian))
+                routes.append((.v4(network), String(fields[0])))
+            }
+        }
+        if let text = try? String(contentsOfFile: "/proc/thread-self/net/ipv6_route", encoding: .utf8) {
+            // destination (32 hex digits) prefix-length (hex) … interface (last).
+            for line in text.split(separator: "\n") {
+                let fields = line.split(whereSeparator: \.isWhitespace)
+                guard fields.count == 10, fields[0].count == 32, let length = Int(fields[1], radix: 16) else { continue }
+                let hex = Array(fields[0])
+                let bytes = stride(from: 0, to: 32, by: 2).compactMap { UInt8(String(hex[$0..<$0 + 2]), radix: 16) }
+                guard bytes.count == 16 else { continue }
+                routes.append((.v6(IPv6Network(masking: IPv6Address(bytes: bytes), prefixLength: length)), String(fields[9])))
+            }
+        }
+        return routes
+    }
+
+    /// The interface of the longest route that covers all of `subnet`, other than a default route
+    /// and `uplink`; nil when there is none.
+    static func interface(for subnet: IPNetwork, in routes: [(network: IPNetwork, interface: String)], besides uplink: InterfaceName) -> InterfaceName? {
+        var best: (length: Int, interface: String)?
+        for route in routes {
+            let covers: Bool
+            let length: Int
+            switch (route.network, subnet) {
+            case (.v4(let network), .v4(let inner)):
+                length = network.prefixLength ?? 0
+                covers = length > 0 && length <= (inner.prefixLength ?? 32) && network.contains(inner.address)
+            case (.v6(let network), .v6(let inner)):
+                length = network.prefixLength ?? 0
+                covers = length > 0 && length <= (inner.prefixLength ?? 128) && network.contains(inner.address)
+            default: continue
+            }
+            guard covers, !uplink.matches(route.interface), route.interface != "lo", length > (best?.length ?? -1) else { continue }
+            best = (length, route.interface)
+        }
+        return best.flatMap { try? InterfaceName($0.interface) }
     }
 }

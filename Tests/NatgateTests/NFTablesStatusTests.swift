@@ -57,4 +57,28 @@ struct NFTablesStatusTests {
             #expect(try scratch.natgate(["flush"], environment: env).status == 0)
         }
     }
+
+    @Test("without --via, the interface the namespace routes the subnet to decides whether Docker's accepts apply",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: Paths.binary) && ThrowawayNamespace.isSupported))
+    func routedInterfaceStandsInForVia() throws {
+        try Scratch.with { scratch in
+            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
+            try scratch.namespace.shell("iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'")
+            #expect(try scratch.natgate(["enable", "10.250.1.0/24", "eth0", "--no-sysctl"], environment: env).status == 0)
+            func certainty() throws -> [String] {
+                let check = try scratch.natgate(["status", "--check", "--json"], environment: env)
+                let found = try JSONDecoder().decode(Status.self, from: Data(check.standardOutput.utf8)).nftables?.findings.map(\.certainty) ?? []
+                #expect(check.status == (found.isEmpty ? 0 : 4))
+                return found
+            }
+            // No route to the subnet: it might be behind docker0, whose traffic Docker accepts.
+            #expect(try certainty() == ["possible"])
+            try scratch.namespace.shell("ip link add gw0 type veth peer name gw0-peer && ip addr add 10.250.1.1/24 dev gw0 && ip link set gw0 up")
+            #expect(try certainty() == ["certain"])
+            try scratch.namespace.shell("ip link add docker0 type veth peer name docker0-peer && ip link set docker0 up && ip link del gw0 && ip route add 10.250.0.0/16 dev docker0")
+            // Behind docker0, Docker's own accepts let the gateway through.
+            #expect(try certainty() == [])
+            #expect(try scratch.natgate(["flush"], environment: env).status == 0)
+        }
+    }
 }
