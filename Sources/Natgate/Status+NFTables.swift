@@ -90,10 +90,10 @@ extension GatewayController {
         } catch {
             return NFTablesStatus(generation: nil, tables: [], findings: [], unreadable: "\(error)")
         }
-        let findings = gateways.flatMap { gateway in
+        let findings = ruleset.findings(for: gateways.map { gateway in
             let downstream = gateway.via ?? RouteTable.interface(for: gateway.subnet, in: routes, besides: gateway.uplink)
-            return ruleset.findings(for: NFTGatewayTraffic(subnet: gateway.subnet, uplink: gateway.uplink, downstream: downstream))
-        }
+            return NFTGatewayTraffic(subnet: gateway.subnet, uplink: gateway.uplink, downstream: downstream)
+        })
         return NFTablesStatus(
             generation: ruleset.generation, tables: ruleset.tables.map { "\($0.family) \($0.name)" },
             findings: findings.map(NFTablesStatus.Finding.init), unreadable: nil)

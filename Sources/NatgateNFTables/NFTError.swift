@@ -71,7 +71,9 @@ public struct NFTError: Error, Sendable, CustomStringConvertible {
             NFTError(.permissionDenied,
                 "Permission denied: reading the nftables ruleset needs root or CAP_NET_ADMIN in the network namespace. Run natgate as root (sudo), or grant the capability.",
                 operation: operation, errno: code)
-        case EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP:
+        // No netfilter netlink: the socket cannot be opened. No nf_tables behind it: nfnetlink
+        // answers the first request (the generation id) with EINVAL.
+        case EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP, EINVAL where operation.request == "NFT_MSG_GETGEN":
             NFTError(.noNFTables,
                 "This kernel has no nf_tables (netfilter netlink or the nf_tables subsystem is missing), so there is no nftables ruleset to read. Load the module (modprobe nf_tables) or use a kernel built with CONFIG_NF_TABLES.",
                 operation: operation, errno: code)

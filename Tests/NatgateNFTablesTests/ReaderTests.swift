@@ -138,5 +138,7 @@ struct ErrorTests {
         let missing = NFTError.netlink(.init(call: "mnl_socket_open"), errno: EPROTONOSUPPORT)
         #expect(missing.kind == .noNFTables)
         #expect(missing.description.contains("no nf_tables"))
+        #expect(NFTError.netlink(.init(call: "mnl_cb_run", request: "NFT_MSG_GETGEN"), errno: EINVAL).kind == .noNFTables)
+        #expect(NFTError.netlink(.init(call: "mnl_cb_run", request: "NFT_MSG_GETRULE dump"), errno: EINVAL).kind == .system)
     }
 }

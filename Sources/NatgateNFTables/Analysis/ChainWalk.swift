@@ -1,3 +1,28 @@
+/// A ruleset's chains and their rules by name, built once for all the walks of one analysis.
+struct ChainIndex {
+    private struct Key: Hashable {
+        var family: NFTFamily
+        var table: String
+        var chain: String
+    }
+
+    private var chains: [Key: NFTChain] = [:]
+    private var rules: [Key: [NFTRule]] = [:]
+
+    init(_ ruleset: NFTRuleset) {
+        for chain in ruleset.chains { chains[Key(family: chain.family, table: chain.table, chain: chain.name)] = chain }
+        for rule in ruleset.rules { rules[Key(family: rule.family, table: rule.table, chain: rule.chain), default: []].append(rule) }
+    }
+
+    func chain(_ family: NFTFamily, _ table: String, _ name: String) -> NFTChain? {
+        chains[Key(family: family, table: table, chain: name)]
+    }
+
+    func rules(of chain: NFTChain) -> [NFTRule] {
+        rules[Key(family: chain.family, table: chain.table, chain: chain.name)] ?? []
+    }
+}
+
 /// How one path through a base chain (and the chains it jumps to) ends for a kind of packet.
 struct Outcome {
     enum Kind { case accept, drop, reject, nat, fallThrough }
@@ -12,7 +37,7 @@ struct Outcome {
 /// rule's conditions may or may not hold. A rule that may match adds the outcomes of matching and
 /// goes on as if it had not matched; after it, nothing is certain any more.
 struct ChainWalk {
-    let ruleset: NFTRuleset
+    let index: ChainIndex
     let packet: PacketModel
     /// Conditions met on the way that the analysis could not evaluate, in order, without repeats.
     var undecided: [String] = []
@@ -20,8 +45,8 @@ struct ChainWalk {
     /// marks, sets, …) rather than which interface the subnet is behind.
     var undecidedTraffic = false
 
-    init(ruleset: NFTRuleset, packet: PacketModel) {
-        self.ruleset = ruleset
+    init(index: ChainIndex, packet: PacketModel) {
+        self.index = index
         self.packet = packet
     }
 
@@ -30,7 +55,7 @@ struct ChainWalk {
     mutating func run(_ chain: NFTChain, depth: Int) -> [Outcome] {
         var outcomes: [Outcome] = []
         var certain = true
-        for rule in ruleset.rules(of: chain) {
+        for rule in index.rules(of: chain) {
             let truth = evaluate(rule)
             if truth == .never { continue }
             let matchCertain = certain && truth == .always
@@ -49,7 +74,7 @@ struct ChainWalk {
                 continue
             case .jump(let name)?, .goto(let name)?:
                 let isGoto: Bool = if case .goto = rule.verdict { true } else { false }
-                guard depth < NFTRuleset.jumpLimit, let target = ruleset.chain(chain.family, chain.table, name) else {
+                guard depth < NFTRuleset.jumpLimit, let target = index.chain(chain.family, chain.table, name) else {
                     note(depth < NFTRuleset.jumpLimit ? "a jump to missing chain \(name)" : "jumps nested deeper than \(NFTRuleset.jumpLimit) (at \(name))", aboutInterface: false)
                     outcomes.append(Outcome(kind: .drop, decider: decider, certain: false))
                     certain = false

@@ -27,27 +27,37 @@ extension NFTRuleset {
     /// no value for). Dormant tables and bridge, netdev and arp families are not
     /// looked at.
     public func findings(for gateway: NFTGatewayTraffic) -> [NFTFinding] {
+        findings(for: [gateway])
+    }
+
+    /// The findings of every gateway, in the gateways' order; see `findings(for:)` of one gateway.
+    public func findings(for gateways: [NFTGatewayTraffic]) -> [NFTFinding] {
+        let index = ChainIndex(self)
+        return gateways.flatMap { findings(for: $0, index) }
+    }
+
+    private func findings(for gateway: NFTGatewayTraffic, _ index: ChainIndex) -> [NFTFinding] {
         var result: [NFTFinding] = []
         for chain in baseChains {
             guard let base = chain.base, chain.family.sees(gateway.family),
                   table(of: chain)?.isDormant != true else { continue }
             switch (base.type, base.hook) {
             case (.filter, .forward), (.filter, .postrouting):
-                result += filterFindings(chain, base, gateway)
+                result += filterFindings(chain, base, gateway, index)
             case (.nat, .postrouting) where base.priority <= NFTRuleset.legacySourceNATPriority:
-                result += natFindings(chain, base, gateway)
+                result += natFindings(chain, base, gateway, index)
             default: continue
             }
         }
         return result
     }
 
-    private func filterFindings(_ chain: NFTChain, _ base: NFTChain.Base, _ gateway: NFTGatewayTraffic) -> [NFTFinding] {
+    private func filterFindings(_ chain: NFTChain, _ base: NFTChain.Base, _ gateway: NFTGatewayTraffic, _ index: ChainIndex) -> [NFTFinding] {
         // Per effect: the directions it hits, whether any is certain, the deciders, the undecided conditions.
         var byEffect: [NFTFinding.Effect: (directions: [NFTGatewayTraffic.Direction], certain: Bool, deciders: [NFTFinding.Decider], undecided: [String], traffic: Bool)] = [:]
         for direction in NFTGatewayTraffic.Direction.allCases {
             let packet = PacketModel(gateway, direction)
-            var walk = ChainWalk(ruleset: self, packet: packet)
+            var walk = ChainWalk(index: index, packet: packet)
             let outcomes = walk.run(chain, depth: 0)
             for outcome in outcomes {
                 let effect: NFTFinding.Effect
@@ -79,9 +89,9 @@ extension NFTRuleset {
         }
     }
 
-    private func natFindings(_ chain: NFTChain, _ base: NFTChain.Base, _ gateway: NFTGatewayTraffic) -> [NFTFinding] {
+    private func natFindings(_ chain: NFTChain, _ base: NFTChain.Base, _ gateway: NFTGatewayTraffic, _ index: ChainIndex) -> [NFTFinding] {
         // NAT is decided on a connection's first packet.
-        var walk = ChainWalk(ruleset: self, packet: PacketModel(gateway, .outboundNew))
+        var walk = ChainWalk(index: index, packet: PacketModel(gateway, .outboundNew))
         let outcomes = walk.run(chain, depth: 0)
         var findings: [NFTFinding] = []
         let samePriority = base.priority == NFTRuleset.legacySourceNATPriority
