@@ -52,6 +52,7 @@ extension NFTExpression {
         case "lookup":
             self = .lookup(
                 set: text(Int(NFTNL_EXPR_LOOKUP_SET)), register: u32(Int(NFTNL_EXPR_LOOKUP_SREG)),
+                destination: isSet(Int(NFTNL_EXPR_LOOKUP_DREG)) ? u32(Int(NFTNL_EXPR_LOOKUP_DREG)) : nil,
                 inverted: u32(Int(NFTNL_EXPR_LOOKUP_FLAGS)) & NFT_LOOKUP_F_INV.rawValue != 0)
         case "match":
             self = .match(name: text(Int(NFTNL_EXPR_MT_NAME)), revision: u32(Int(NFTNL_EXPR_MT_REV)), info: bytes(Int(NFTNL_EXPR_MT_INFO)))

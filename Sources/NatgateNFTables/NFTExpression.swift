@@ -19,8 +19,9 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
     case counter(packets: UInt64, bytes: UInt64)
     /// `ct load KEY => reg N` (or a ct write when `isLoad` is false).
     case ct(key: UInt32, register: UInt32, isLoad: Bool)
-    /// `lookup reg N set NAME` (`inverted`: `!=`, the packet matches when the key is not in the set).
-    case lookup(set: String, register: UInt32, inverted: Bool)
+    /// `lookup reg N set NAME` (`inverted`: `!=`, the packet matches when the key is not in the
+    /// set); with a `destination` register, a map lookup (`dreg 0`: a verdict map, `vmap`).
+    case lookup(set: String, register: UInt32, destination: UInt32?, inverted: Bool)
     /// An xt compat match: `match name NAME rev R` (iptables-nft's `-m NAME`), with the xt match's
     /// own data (the kernel struct of that match and revision, such as `xt_conntrack_mtinfo3`).
     case match(name: String, revision: UInt32, info: [UInt8])
@@ -139,7 +140,8 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
         case .counter(let packets, let bytes): "counter pkts \(packets) bytes \(bytes)"
         case .ct(let key, let register, let isLoad):
             isLoad ? "ct load key \(key) => reg \(register)" : "ct set key \(key) with reg \(register)"
-        case .lookup(let set, let register, let inverted): "lookup reg \(register) set \(set)\(inverted ? " 0x1" : "")"
+        case .lookup(let set, let register, let destination, let inverted):
+            "lookup reg \(register) set \(set)\(destination.map { " dreg \($0)" } ?? "")\(inverted ? " 0x1" : "")"
         case .match(let name, let revision, _): "match name \(name) rev \(revision)"
         case .target(let name, let revision): "target name \(name) rev \(revision)"
         case .nat(let type, let family, _): "nat \(type) \(family == 10 ? "ip6" : "ip")"

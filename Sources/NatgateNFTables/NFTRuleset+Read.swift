@@ -21,8 +21,11 @@ extension NFTRuleset {
                 .decoded(decodeChain)
             let rules = try dump(socket, message: NFT_MSG_GETRULE, name: "NFT_MSG_GETRULE")
                 .decoded(decodeRule)
+            var sets = try dump(socket, message: NFT_MSG_GETSET, name: "NFT_MSG_GETSET")
+                .decoded(decodeSet)
+            for index in sets.indices { sets[index].elements = try elements(of: sets[index], socket) }
             if try fetchGeneration(of: socket) == before {
-                return NFTRuleset(generation: before, tables: tables, chains: chains, rules: rules)
+                return NFTRuleset(generation: before, tables: tables, chains: chains, rules: rules, sets: sets)
             }
         }
         throw NFTError(.rulesetChanged,
@@ -40,24 +43,26 @@ extension NFTRuleset {
 
 private let sequenceCounter = Atomic<UInt32>(UInt32(truncatingIfNeeded: time(nil)))
 
-/// Sends one `NFT_MSG_GET*` request (a dump of every family when `dump`) and collects the answer's
-/// data messages.
+/// Sends one `NFT_MSG_GET*` request (a dump when `dump`) for `family` (all when unspecified), with
+/// the attributes `payload` adds, and collects the answer's data messages.
 private func request(
-    _ socket: borrowing NetfilterSocket, message: nf_tables_msg_types, name: String, dump: Bool
+    _ socket: borrowing NetfilterSocket, message: nf_tables_msg_types, name: String, dump: Bool,
+    family: UInt16 = UInt16(NFPROTO_UNSPEC), payload: (UnsafeMutablePointer<nlmsghdr>) -> Void = { _ in }
 ) throws(NFTError) -> [[UInt8]] {
     let sequence = sequenceCounter.wrappingAdd(1, ordering: .relaxed).newValue
     let requestName = dump ? "\(name) dump" : name
-    let header = UnsafeMutableRawBufferPointer.allocate(byteCount: 512, alignment: 8)
+    let header = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
     defer { header.deallocate() }
     header.initializeMemory(as: UInt8.self, repeating: 0)
     // NLM_F_DUMP is NLM_F_ROOT | NLM_F_MATCH, a macro expression Swift does not import. A plain
     // request asks for an acknowledgement, so that the answer ends the same way a dump does.
     let flags = dump ? UInt16(NLM_F_ROOT | NLM_F_MATCH) : UInt16(NLM_F_ACK)
     guard let built = nftnl_nlmsg_build_hdr(
-        header.baseAddress!.assumingMemoryBound(to: CChar.self), UInt16(message.rawValue), UInt16(NFPROTO_UNSPEC), flags, sequence)
+        header.baseAddress!.assumingMemoryBound(to: CChar.self), UInt16(message.rawValue), family, flags, sequence)
     else {
         throw NFTError(.system, "Could not build the netlink request.", operation: .init(call: "nftnl_nlmsg_build_hdr", request: requestName))
     }
+    payload(built)
     try socket.send(built, request: requestName)
     let collector = MessageCollector()
     // The kernel fills a dump datagram up to the reader's buffer size, at most 32 KiB.
@@ -158,6 +163,62 @@ private func decodeChain(_ message: [UInt8]) throws(NFTError) -> NFTChain? {
             handle: nftnl_chain_get_u64(chain, attribute(NFTNL_CHAIN_HANDLE)),
             base: base)
     }
+}
+
+/// The set in one message of an `NFT_MSG_GETSET` dump, without elements; nil for a family natgate has no name for.
+private func decodeSet(_ message: [UInt8]) throws(NFTError) -> NFTSet? {
+    try withHeader(message) { (header) throws(NFTError) in
+        guard let set = nftnl_set_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_set_alloc")) }
+        defer { nftnl_set_free(set) }
+        guard nftnl_set_nlmsg_parse(header, set) >= 0 else { throw parseFailed("nftnl_set_nlmsg_parse", "NFT_MSG_GETSET") }
+        guard let family = NFTFamily(rawValue: UInt8(truncatingIfNeeded: nftnl_set_get_u32(set, UInt16(NFTNL_SET_FAMILY.rawValue)))) else { return nil }
+        return NFTSet(
+            family: family, table: string(nftnl_set_get_str(set, UInt16(NFTNL_SET_TABLE.rawValue))) ?? "",
+            name: string(nftnl_set_get_str(set, UInt16(NFTNL_SET_NAME.rawValue))) ?? "",
+            flags: nftnl_set_get_u32(set, UInt16(NFTNL_SET_FLAGS.rawValue)), keyLength: nftnl_set_get_u32(set, UInt16(NFTNL_SET_KEY_LEN.rawValue)))
+    }
+}
+
+/// The elements of one set: an `NFT_MSG_GETSETELEM` dump naming its table and set.
+private func elements(of set: NFTSet, _ socket: borrowing NetfilterSocket) throws(NFTError) -> [NFTSet.Element] {
+    guard let request_ = nftnl_set_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_set_alloc")) }
+    defer { nftnl_set_free(request_) }
+    nftnl_set_set_str(request_, UInt16(NFTNL_SET_TABLE.rawValue), set.table)
+    nftnl_set_set_str(request_, UInt16(NFTNL_SET_NAME.rawValue), set.name)
+    let messages = try request(
+        socket, message: NFT_MSG_GETSETELEM, name: "NFT_MSG_GETSETELEM", dump: true, family: UInt16(set.family.rawValue),
+        payload: { nftnl_set_elems_nlmsg_build_payload($0, request_) })
+    var result: [NFTSet.Element] = []
+    for message in messages {
+        result += try withHeader(message) { (header) throws(NFTError) in
+            guard let parsed = nftnl_set_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_set_alloc")) }
+            defer { nftnl_set_free(parsed) }
+            guard nftnl_set_elems_nlmsg_parse(header, parsed) >= 0 else { throw parseFailed("nftnl_set_elems_nlmsg_parse", "NFT_MSG_GETSETELEM") }
+            guard let iterator = nftnl_set_elems_iter_create(parsed) else { return [] }
+            defer { nftnl_set_elems_iter_destroy(iterator) }
+            var elements: [NFTSet.Element] = []
+            // nftnl_set_elems_iter_next gives the element under the cursor, then moves on.
+            while let current = nftnl_set_elems_iter_next(iterator) {
+                func bytes(_ attribute: Int) -> [UInt8]? {
+                    var length: UInt32 = 0
+                    guard nftnl_set_elem_is_set(current, UInt16(attribute)), let data = nftnl_set_elem_get(current, UInt16(attribute), &length) else { return nil }
+                    return Array(UnsafeRawBufferPointer(start: data, count: Int(length)))
+                }
+                var verdict: NFTVerdict?
+                if nftnl_set_elem_is_set(current, UInt16(NFTNL_SET_ELEM_VERDICT)) {
+                    let chain = nftnl_set_elem_is_set(current, UInt16(NFTNL_SET_ELEM_CHAIN))
+                        ? string(nftnl_set_elem_get_str(current, UInt16(NFTNL_SET_ELEM_CHAIN))) : nil
+                    verdict = NFTVerdict(code: Int32(bitPattern: nftnl_set_elem_get_u32(current, UInt16(NFTNL_SET_ELEM_VERDICT))), chain: chain)
+                }
+                elements.append(NFTSet.Element(
+                    key: bytes(Int(NFTNL_SET_ELEM_KEY)) ?? [], keyEnd: bytes(Int(NFTNL_SET_ELEM_KEY_END)),
+                    flags: nftnl_set_elem_is_set(current, UInt16(NFTNL_SET_ELEM_FLAGS)) ? nftnl_set_elem_get_u32(current, UInt16(NFTNL_SET_ELEM_FLAGS)) : 0,
+                    verdict: verdict))
+            }
+            return elements
+        }
+    }
+    return result
 }
 
 /// The rule in one message of an `NFT_MSG_GETRULE` dump; nil for a family natgate has no name for.

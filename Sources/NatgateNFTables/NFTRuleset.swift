@@ -1,5 +1,5 @@
-/// Everything of the nf_tables ruleset natgate reads: tables, chains and rules, as one snapshot
-/// of one generation. Sets, maps, objects and flowtables are not read.
+/// Everything of the nf_tables ruleset natgate reads: tables, chains, rules, and sets and maps
+/// with their elements, as one snapshot of one generation. Objects and flowtables are not read.
 ///
 /// Equivalent to `nft list ruleset`; read it with `NFTRuleset.read()`.
 public struct NFTRuleset: Hashable, Sendable {
@@ -10,12 +10,20 @@ public struct NFTRuleset: Hashable, Sendable {
     public var chains: [NFTChain]
     /// All rules, in the order the kernel dumps them: chain by chain, in rule order.
     public var rules: [NFTRule]
+    /// All sets and maps, anonymous ones included, with their elements.
+    public var sets: [NFTSet]
 
-    public init(generation: UInt32 = 0, tables: [NFTTable] = [], chains: [NFTChain] = [], rules: [NFTRule] = []) {
+    public init(generation: UInt32 = 0, tables: [NFTTable] = [], chains: [NFTChain] = [], rules: [NFTRule] = [], sets: [NFTSet] = []) {
         self.generation = generation
         self.tables = tables
         self.chains = chains
         self.rules = rules
+        self.sets = sets
+    }
+
+    /// The set `name` of table `table` in `family`, if there is one.
+    public func set(_ family: NFTFamily, _ table: String, _ name: String) -> NFTSet? {
+        sets.first { $0.family == family && $0.table == table && $0.name == name }
     }
 
     /// The chain `name` of table `table` in `family`, if there is one.

@@ -125,6 +125,32 @@ struct AnalysisTests {
         }
     }
 
+    @Test("set lookups and verdict maps are decided from their elements", nftablesTests)
+    func setsAndVerdictMaps() throws {
+        try ThrowawayNamespace.with(prefix: "natgate-nft") { scratch in
+            try Loader.nft("named-sets").load(into: scratch)
+            let ruleset = try scratch.namespace.run { try NFTRuleset.read() }
+            let handles = ruleset.rules.filter { $0.chain == "forward" }.map(\.handle)
+            try #require(handles.count == 3)
+            let (blocked, vmap) = (handles[0], handles[2])
+            func lines(_ subnet: String, _ uplink: String, behind: String) throws -> [String] {
+                ruleset.findings(for: try Self.gateway(subnet, uplink, behind: behind)).map(Self.line)
+            }
+            // 10.200.1.0/24 lies in the interval 10.200.0.0/23 of @blocked.
+            #expect(try lines("10.200.1.0/24", "eth0", behind: "gw0")
+                == ["ip filter forward forward 0 drop certain by rule handle \(blocked) in chain forward for outbound-new,outbound-established,replies"])
+            // Behind lan0 (in @lans) the subnet's packets are accepted; replies from an address in
+            // @blocked would still be dropped, which natgate cannot rule out.
+            #expect(try lines("10.9.0.0/24", "eth0", behind: "lan0")
+                == ["ip filter forward forward 0 drop some-traffic by rule handle \(blocked) in chain forward for replies"])
+            // Behind gw0 the verdict map drops what leaves through eth0, and accepts what leaves through wan0.
+            #expect(try lines("10.9.0.0/24", "eth0", behind: "gw0")
+                == ["ip filter forward forward 0 drop certain by rule handle \(vmap) in chain forward, rule handle \(blocked) in chain forward for outbound-new,outbound-established,replies"])
+            #expect(try lines("10.9.0.0/24", "wan0", behind: "gw0")
+                == ["ip filter forward forward 0 drop some-traffic by rule handle \(blocked) in chain forward for replies"])
+        }
+    }
+
     @Test("iptables-nft's -m conntrack --ctstate and -m state are decided from the packet's state", nftablesTests)
     func xtStateMatches() throws {
         let rules = """

@@ -12,6 +12,8 @@ struct ReaderTests {
         var tables: [String] = []
         var chains: [String] = []
         var rules: [String] = []
+        /// Named sets (nft lists anonymous ones inside their rules).
+        var sets: [String] = []
 
         init() {}
 
@@ -29,6 +31,8 @@ struct ReaderTests {
                     chains.append(line)
                 } else if let rule = object["rule"] as? [String: Any] {
                     rules.append("\(rule["family"]!) \(rule["table"]!) \(rule["chain"]!) handle \(rule["handle"]!)")
+                } else if let set = object["set"] ?? object["map"], let set = set as? [String: Any] {
+                    sets.append("\(set["family"]!) \(set["table"]!) \(set["name"]!) elements \((set["elem"] as? [Any])?.count ?? 0)")
                 }
             }
         }
@@ -41,15 +45,17 @@ struct ReaderTests {
                 return line
             }
             rules = ruleset.rules.map { "\($0.family) \($0.table) \($0.chain) handle \($0.handle)" }
+            sets = ruleset.sets.filter { !$0.isAnonymous }.map { "\($0.family) \($0.table) \($0.name) elements \($0.elements.filter { !$0.isIntervalEnd }.count)" }
         }
 
-        var description: String { (tables + chains + rules).joined(separator: "\n") }
+        var description: String { (tables + chains + rules + sets).joined(separator: "\n") }
     }
 
     static let cases: [[Loader]] = [
         [.nft("firewalld")],
         [.nft("masquerade")],
         [.nft("forward-accepts-subnet")],
+        [.nft("named-sets")],
         [.iptablesNFT("docker")],
         [.iptablesNFT("ufw"), .iptablesNFT("ufw-v6")],
         [.iptablesNFT("kube-proxy")],
@@ -117,6 +123,17 @@ struct ReaderTests {
             // reject with icmpx admin-prohibited; ct state established,related accept
             let firewalld = ruleset.rules.filter { $0.table == "firewalld" && $0.chain == "filter_FORWARD" }
             #expect(firewalld.last?.expressions == [.reject(type: 2, code: 3)])
+            // ct state { established, related }: an anonymous set of two 4-byte keys.
+            guard case .lookup(let name, 1, nil, false)? = firewalld.first?.expressions.dropFirst().first else {
+                Issue.record("no set lookup in \(firewalld.first?.description ?? "")")
+                return
+            }
+            let set = try #require(ruleset.set(.inet, "firewalld", name))
+            #expect(set.isAnonymous && !set.isInterval && set.keyLength == 4)
+            #expect(Set(set.elements.map(\.key)) == [[2, 0, 0, 0], [4, 0, 0, 0]])
+            // iifname vmap { "br-lan" : jump filter_FWD_lan }
+            let vmap = try #require(ruleset.sets.first { $0.isMap && $0.table == "firewalld" })
+            #expect(vmap.elements.map(\.verdict) == [.jump("filter_FWD_lan")])
             #expect(firewalld.first?.expressions.first == .ct(key: 0, register: 1, isLoad: true))
             #expect(firewalld.first?.verdict == .accept)
             let chain = try #require(ruleset.chain(.inet, "firewalld", "filter_FORWARD"))

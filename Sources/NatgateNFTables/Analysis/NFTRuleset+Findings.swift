@@ -23,8 +23,8 @@ extension NFTRuleset {
     /// What it cannot decide it names in `undecided` and reports as `possible` (names of
     /// interfaces on the subnet's side when `gateway.downstream` is nil; registration order at
     /// natgate's nat priority) or `someTraffic` (xt compat matches other than comment, conntrack
-    /// and state; set lookups, marks, ports, addresses outside the subnet and other fields it has
-    /// no value for). Dormant tables and bridge, netdev and arp families are not
+    /// and state; concatenated set keys, marks, ports, addresses outside the subnet and other
+    /// fields it has no value for). Set lookups and verdict maps are decided from their elements. Dormant tables and bridge, netdev and arp families are not
     /// looked at.
     public func findings(for gateway: NFTGatewayTraffic) -> [NFTFinding] {
         findings(for: [gateway])

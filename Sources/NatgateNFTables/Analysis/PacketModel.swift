@@ -164,9 +164,17 @@ struct PacketModel {
         }
     }
 
-    /// What `ct load KEY` puts into a register: the state is known, nothing else.
+    /// What `ct load KEY` puts into a register (`NFT_CT_*`): the state; the direction (original
+    /// for the subnet's packets, reply for replies); of the status, that the connection was not
+    /// destination-NATed (IPS_DST_NAT 0x20, IPS_DST_NAT_DONE 0x100: natgate only masquerades);
+    /// nothing else.
     func ct(_ key: UInt32) -> SymbolicValue {
-        key == 0 ? .exactly(withUnsafeBytes(of: ctState.littleEndian) { Array($0) }) : .unknown(16)
+        switch key {
+        case 0: return .exactly(withUnsafeBytes(of: ctState.littleEndian) { Array($0) })
+        case 1: return .exactly([direction == .replies ? 1 : 0, 0, 0, 0])
+        case 2: return SymbolicValue(value: [0, 0, 0, 0], known: [0x20, 0x01, 0, 0])
+        default: return .unknown(16)
+        }
     }
 
     /// Whether an xt compat match holds: `-m conntrack --ctstate` and `-m state --state` (their
