@@ -61,4 +61,31 @@ struct EndToEndNFTablesTests {
         #expect(exit == 4)
         #expect(status.nftables?.findings.map { "\($0.table) \($0.chain) \($0.effect) \($0.certainty)" } == ["othernat postrouting nat certain"])
     }
+
+    /// A firewalld-like native table rejects the gateway's new connections whatever natgate's
+    /// legacy rules say; status names the reject rule, and its suggested accepts let ns1 through.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "the natgate binary is not built next to the tests"))
+    func firewalldRejectBlocksAndTheSuggestionUnblocks() throws {
+        let lab = try LabTopology()
+        defer { lab.remove() }
+        defer { _ = try? LabCommand.execute(EndToEndCLITests.command(["flush", "--netns", lab.host.name])) }
+        let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
+        let ns1 = lab.inner[0]
+        try lab.host.exec(["nft", "-f", Paths.root.appendingPathComponent("Fixtures/nftables/firewalld.nft").path])
+        _ = try EndToEndCLITests.natgate(["enable", ns1.subnet, LabTopology.uplink], in: lab)
+
+        let blocked = try TCPProbe.connect(from: ns1.namespace, to: responder.address, port: responder.port, timeout: .seconds(1))
+        #expect(blocked.answer == nil)
+        let (exit, status) = try Self.status(lab)
+        #expect(exit == 4)
+        let finding = try #require(status.nftables?.findings.first)
+        #expect([finding.table, finding.chain, finding.effect, finding.certainty] == ["firewalld", "filter_FORWARD", "reject", "certain"])
+
+        for command in finding.suggestion.split(separator: "`").enumerated().filter({ $0.offset % 2 == 1 }) {
+            try lab.host.exec(["sh", "-c", String(command.element)])
+        }
+        let through = try TCPProbe.connect(from: ns1.namespace, to: responder.address, port: responder.port, timeout: .seconds(3))
+        #expect(through == .answered(LabTopology.uplinkAddress))
+        #expect(try Self.status(lab).exit == 0)
+    }
 }
