@@ -151,6 +151,27 @@ struct AnalysisTests {
         }
     }
 
+    @Test("a verdict map on the subnet's interface is a possible finding when that interface is unknown", nftablesTests)
+    func verdictMapOnTheSubnetsInterface() throws {
+        let text = """
+            table ip t {
+                map by_interface { type ifname : verdict; elements = { "eth0" : drop }; }
+                chain forward { type filter hook forward priority 0; policy accept; iifname vmap @by_interface; }
+            }
+            """
+        try ThrowawayNamespace.with(prefix: "natgate-nft") { scratch in
+            try scratch.shell("nft -f -", input: text)
+            let ruleset = try scratch.namespace.run { try NFTRuleset.read() }
+            let handle = try #require(ruleset.rules.first?.handle)
+            let unknown = ruleset.findings(for: try Self.gateway("10.9.0.0/24", "wan0"))
+            #expect(unknown.map(Self.line) == ["ip t forward forward 0 drop possible by rule handle \(handle) in chain forward for outbound-new,outbound-established"])
+            #expect(unknown.first?.undecided == ["verdict map @by_interface"])
+            #expect(ruleset.findings(for: try Self.gateway("10.9.0.0/24", "wan0", behind: "gw0")).isEmpty)
+            #expect(ruleset.findings(for: try Self.gateway("10.9.0.0/24", "wan0", behind: "eth0")).map(Self.line)
+                == ["ip t forward forward 0 drop certain by rule handle \(handle) in chain forward for outbound-new,outbound-established"])
+        }
+    }
+
     @Test("iptables-nft's -m conntrack --ctstate and -m state are decided from the packet's state", nftablesTests)
     func xtStateMatches() throws {
         let rules = """

@@ -150,10 +150,21 @@ struct ChainWalk {
         var pending: [(condition: String, aboutInterface: Bool)] = []
         // Registers 1–4 are 16 bytes wide and overlap the 4-byte ones 8–23.
         func slot(_ register: UInt32) -> UInt32 { register >= 1 && register <= 4 ? 8 + (register - 1) * 4 : register }
+        // Registers holding an interface name, whose undecided lookups concern only which
+        // interface the subnet is behind.
+        var interfaceSlots = Set<UInt32>()
         for expression in rule.expressions {
+            switch expression {
+            case .payload(_, _, _, let register, true), .ct(_, let register, true), .immediate(let register, .data):
+                interfaceSlots.remove(slot(register))
+            case .bitwise(_, let destination, _, _, _):
+                interfaceSlots.remove(slot(destination))
+            default: break
+            }
             switch expression {
             case .meta(let key, let register, true):
                 registers[slot(register)] = packet.meta(key)
+                if key == .iifname || key == .oifname { interfaceSlots.insert(slot(register)) } else { interfaceSlots.remove(slot(register)) }
             case .payload(let base, let offset, let length, let register, true):
                 registers[slot(register)] = packet.payload(base, offset, length)
             case .ct(let key, let register, true):
@@ -185,13 +196,17 @@ struct ChainWalk {
                 let candidates = SetMatch.candidates(set, key)
                 if destination == 0 {
                     mapped = candidates.compactMap { candidate in candidate.element.verdict.map { (candidate.truth, $0) } }
-                    if candidates.contains(where: { $0.truth == .maybe }) { pending.append(("verdict map @\(name)", false)) }
+                    if candidates.contains(where: { $0.truth == .maybe }) {
+                        pending.append(("verdict map @\(name)", interfaceSlots.contains(slot(register))))
+                    }
                     if candidates.allSatisfy({ $0.truth == .never }) { truth = .never }
                     continue
                 }
                 var result = SetMatch.membership(candidates)
                 if inverted { result = result.negated }
-                if result == .maybe { pending.append(("\(inverted ? "not in" : "in") set @\(name)", false)) }
+                if result == .maybe {
+                    pending.append(("\(inverted ? "not in" : "in") set @\(name)", interfaceSlots.contains(slot(register))))
+                }
                 truth = truth && result
             case .match(let name, let revision, let info):
                 if name == "comment" { continue }

@@ -2,7 +2,7 @@ import NatgateModel
 
 extension NFTRuleset {
     /// natgate's legacy nat chain sits at NF_IP_PRI_NAT_SRC; nft nat chains at a lower priority
-    /// bind a connection's source NAT before it.
+    /// (or at the same one, registered later) bind a connection's source NAT before it.
     static let legacySourceNATPriority: Int32 = 100
     /// How deep jumps and gotos are followed before the analysis gives up on a path.
     static let jumpLimit = 16
@@ -14,7 +14,9 @@ extension NFTRuleset {
     ///   gateway's family) whose policy drop applies to some of its packets, or whose rules drop or
     ///   reject them before anything accepts them, following jumps and gotos into regular chains;
     /// - nat chains at `postrouting` below natgate's priority (100) that masquerade or snat the
-    ///   subnet, or at the same priority (which of the two binds first depends on registration order).
+    ///   subnet (or drop it), or at the same priority, where the chain registered last runs first
+    ///   and so the order of registration decides. Chains above it never see the connection: the
+    ///   first NAT binding stands.
     ///
     /// Each base chain is judged on its own, as the kernel runs it: an accept in one does not stop
     /// another from dropping. iptables-nft's own tables (`ip filter` with FORWARD) are nft tables
@@ -24,8 +26,8 @@ extension NFTRuleset {
     /// interfaces on the subnet's side when `gateway.downstream` is nil; registration order at
     /// natgate's nat priority) or `someTraffic` (xt compat matches other than comment, conntrack
     /// and state; concatenated set keys, marks, ports, addresses outside the subnet and other
-    /// fields it has no value for). Set lookups and verdict maps are decided from their elements. Dormant tables and bridge, netdev and arp families are not
-    /// looked at.
+    /// fields it has no value for). Set lookups and verdict maps are decided from their elements.
+    /// Dormant tables and the bridge, netdev and arp families are not looked at.
     public func findings(for gateway: NFTGatewayTraffic) -> [NFTFinding] {
         findings(for: [gateway])
     }
@@ -84,7 +86,8 @@ extension NFTRuleset {
             return NFTFinding(
                 gateway: gateway, family: chain.family, table: chain.table, chain: chain.name, hook: base.hook,
                 priority: base.priority, policy: base.policy, effect: effect,
-                certainty: entry.certain ? .certain : entry.traffic ? .someTraffic : .possible, deciders: entry.deciders, directions: entry.directions, undecided: entry.certain ? [] : entry.undecided,
+                certainty: entry.certain ? .certain : entry.traffic ? .someTraffic : .possible,
+                deciders: entry.deciders, directions: entry.directions, undecided: entry.certain ? [] : entry.undecided,
                 suggestion: filterSuggestion(chain, gateway, deciders: entry.deciders))
         }
     }
@@ -104,7 +107,8 @@ extension NFTRuleset {
                 }
             }
             guard !hits.isEmpty else { continue }
-            // A drop hurts whatever the order; a NAT at natgate's own priority only if registered first.
+            // A drop hurts whatever the order; a NAT at natgate's own priority only if registered
+            // after natgate's legacy nat table, which natgate cannot see.
             let pathCertain = hits.contains(where: \.certain)
             let certain = pathCertain && !(effect == .nat && samePriority)
             var undecided = pathCertain ? [] : walk.undecided
@@ -121,6 +125,9 @@ extension NFTRuleset {
         return findings
     }
 
+    /// The uplink as nft writes an interface name: `wlan*` for iptables' `wlan+`.
+    private func nftName(_ name: InterfaceName) -> String { name.isWildcard ? name.stem + "*" : name.rawValue }
+
     private func filterSuggestion(_ chain: NFTChain, _ gateway: NFTGatewayTraffic, deciders: [NFTFinding.Decider]) -> String {
         let address = gateway.family == .ipv4 ? "ip" : "ip6"
         if isIptablesNFT(chain) {
@@ -129,7 +136,7 @@ extension NFTRuleset {
             return "This is an iptables-nft table: accept the gateway ahead of the drop, e.g. `\(tool) -I \(target) 1 -s \(gateway.subnet) -o \(gateway.uplink) -j ACCEPT` and `\(tool) -I \(target) 1 -d \(gateway.subnet) -i \(gateway.uplink) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, or allow it in the configuration of the program that owns the table."
         }
         let place = deciders.contains(.policy) && deciders.count == 1 ? "" : " (before \(deciders.map(\.description).joined(separator: ", ")))"
-        return "Accept the gateway in this chain\(place), e.g. `nft insert rule \(chain.family) \(chain.table) \(chain.name) \(address) saddr \(gateway.subnet) oifname \"\(gateway.uplink)\" accept` and `nft insert rule \(chain.family) \(chain.table) \(chain.name) \(address) daddr \(gateway.subnet) iifname \"\(gateway.uplink)\" ct state established,related accept`, or allow it in the configuration of the program that owns the table (firewalld: a policy or zone for the subnet)."
+        return "Accept the gateway in this chain\(place), e.g. `nft insert rule \(chain.family) \(chain.table) \(chain.name) \(address) saddr \(gateway.subnet) oifname \"\(nftName(gateway.uplink))\" accept` and `nft insert rule \(chain.family) \(chain.table) \(chain.name) \(address) daddr \(gateway.subnet) iifname \"\(nftName(gateway.uplink))\" ct state established,related accept`, or allow it in the configuration of the program that owns the table (firewalld: a policy or zone for the subnet)."
     }
 
     private func natSuggestion(_ chain: NFTChain, _ gateway: NFTGatewayTraffic) -> String {
@@ -138,7 +145,7 @@ extension NFTRuleset {
             let tool = chain.family == .ip ? "iptables-nft" : "ip6tables-nft"
             return "This is an iptables-nft nat table: let the gateway through untranslated, e.g. `\(tool) -t nat -I \(chain.name) 1 -s \(gateway.subnet) -o \(gateway.uplink) -j ACCEPT`, so that natgate's masquerading applies, or narrow the rule that matches it."
         }
-        return "Leave the gateway to natgate: `nft insert rule \(chain.family) \(chain.table) \(chain.name) \(address) saddr \(gateway.subnet) oifname \"\(gateway.uplink)\" accept` (an accept in a nat chain skips its NAT), or narrow the rule that matches it."
+        return "Leave the gateway to natgate: `nft insert rule \(chain.family) \(chain.table) \(chain.name) \(address) saddr \(gateway.subnet) oifname \"\(nftName(gateway.uplink))\" accept` (an accept in a nat chain skips its NAT), or narrow the rule that matches it."
     }
 
     /// Whether the chain lives in a table iptables-nft writes: `ip`/`ip6` `filter`, `nat`, … with
