@@ -7,7 +7,7 @@ import NatgatePolicy
 /// rejects or re-NATs a gateway's traffic ahead of or regardless of natgate's legacy rules
 /// (`NFTRuleset.findings(for:)`). Both subsystems' hooks see every packet and a drop in either wins,
 /// so a gateway blocked here gets no connectivity however right natgate's own rules are.
-public struct NFTablesStatus: Sendable, Codable, Hashable {
+public struct NFTablesStatus: Sendable, Codable, Hashable, CustomStringConvertible {
     /// One blocker, in plain values for text and JSON.
     public struct Finding: Sendable, Codable, Hashable {
         public var subnet: String
