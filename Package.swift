@@ -15,6 +15,8 @@ let package = Package(
         // Linux: the libiptc backend, sysctls and the façade embedding tools use.
         .library(name: "NatgateKernel", targets: ["NatgateKernel"]),
         .library(name: "NatgateSysctl", targets: ["NatgateSysctl"]),
+        // Linux: reads the nf_tables ruleset over netlink and finds what blocks a gateway there.
+        .library(name: "NatgateNFTables", targets: ["NatgateNFTables"]),
         .library(name: "Natgate", targets: ["Natgate"]),
         .executable(name: "natgate", targets: ["natgate"]),
     ],
@@ -32,10 +34,12 @@ let package = Package(
             dependencies: ["NatgateModel", "CIPTC", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "NatgateSysctl", dependencies: ["NatgateKernel"]),
+        .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
+        .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "CNFTables"]),
         .target(
             name: "Natgate",
             dependencies: [
-                "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl",
+                "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateNFTables",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -52,6 +56,7 @@ let package = Package(
         .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel"]),
         .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
+        .testTarget(name: "NatgateNFTablesTests", dependencies: ["NatgateNFTables", "NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel"]),
     ]
 )

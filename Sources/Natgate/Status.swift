@@ -30,9 +30,14 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     }
 
     public var families: [FamilyStatus]
+    /// What the namespace's nftables ruleset does to the gateways; nil when not read.
+    public var nftables: NFTablesStatus?
 
     /// Whether any family has drift.
     public var hasDrift: Bool { families.contains { !$0.drift.isEmpty } }
+
+    /// Whether an nftables chain drops, rejects or re-NATs a gateway's traffic.
+    public var blockedByNFTables: Bool { nftables?.blocksGateways ?? false }
 
     /// The compact form, as `natgate status` prints it: one table row per gateway.
     public var description: String { text(verbose: false) }
@@ -73,6 +78,7 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
             for drift in family.drift { text += "  drift: \(drift)\n" }
         }
         if !hasDrift { text += "No drift: the kernel holds exactly what the gateways compile to.\n" }
+        if let nftables { text += nftables.description }
         return text
     }
 
@@ -148,6 +154,6 @@ extension GatewayController {
             }
             families.append(status)
         }
-        return Status(families: families)
+        return Status(families: families, nftables: nftablesStatus(for: families.flatMap { $0.gateways.map(\.gateway) }))
     }
 }

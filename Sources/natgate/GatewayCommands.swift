@@ -13,6 +13,7 @@ import NatgatePolicy
 //   2  bad input: subnet, interface, option, policy file, or gateways that conflict; nothing changed
 //   3  the kernel or the system refused (not root, no legacy x_tables, lock timeout, sysctl); the
 //      change was undone
+//   4  `status --check` found no drift, but an nftables chain drops, rejects or re-NATs a gateway
 //  64  the command line itself could not be parsed (unknown option, missing argument)
 //
 // NATGATE_STATE_DIRECTORY overrides where forwarding records are kept (default /run/natgate).
@@ -218,10 +219,10 @@ struct FlushCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the gateways and their NAT counters, forwarding, and drift; -v adds their rules.",
-        discussion: "With --check, exit 1 when the kernel's rules drifted from what natgate's gateways compile to.")
+        abstract: "Show the gateways and their NAT counters, forwarding, drift and nftables blockers; -v adds their rules.",
+        discussion: "With --check, exit 1 when the kernel's rules drifted from what natgate's gateways compile to, 4 when they did not but an nftables chain drops, rejects or re-NATs a gateway's traffic.")
 
-    @Flag(help: "Exit 1 when there is drift (a missing or duplicated jump, a changed owned chain).")
+    @Flag(help: "Exit 1 when there is drift (a missing or duplicated jump, a changed owned chain), 4 when an nftables chain blocks or takes over a gateway.")
     var check = false
 
     @OptionGroup var options: GatewayCommonOptions
@@ -230,7 +231,8 @@ struct StatusCommand: ParsableCommand {
         try runGatewayVerb(options) { controller in
             let status = try controller.status()
             if options.json { try printJSON(status) } else { print(status.text(verbose: options.verbose), terminator: "") }
-            return check && status.hasDrift ? 1 : 0
+            guard check else { return 0 }
+            return status.hasDrift ? 1 : status.blockedByNFTables ? 4 : 0
         }
     }
 }

@@ -1,0 +1,47 @@
+/// An nf_tables rule: a list of expressions the kernel runs in order, in one chain.
+///
+/// Equivalent to one rule of `nft -a list chain` (`handle` is what `-a` prints).
+public struct NFTRule: Hashable, Sendable, CustomStringConvertible {
+    public var family: NFTFamily
+    public var table: String
+    public var chain: String
+    public var handle: UInt64
+    public var expressions: [NFTExpression]
+
+    public init(family: NFTFamily, table: String, chain: String, handle: UInt64, expressions: [NFTExpression]) {
+        self.family = family
+        self.table = table
+        self.chain = chain
+        self.handle = handle
+        self.expressions = expressions
+    }
+
+    /// The verdict the rule gives when all its matches hold: the last verdict of an `immediate`
+    /// into register 0, `drop` for `reject` (it drops after replying), `accept` for NAT statements
+    /// and the xt targets ACCEPT, DROP and REJECT; nil when the rule does not decide (the packet
+    /// goes on to the next rule).
+    public var verdict: NFTVerdict? {
+        var result: NFTVerdict?
+        for expression in expressions {
+            switch expression {
+            case .immediate(register: 0, .verdict(let verdict)): result = verdict
+            case .reject: result = .drop
+            case .nat, .masquerade, .redirect: result = .accept
+            case .target(let name, _):
+                switch name {
+                case "ACCEPT", "MASQUERADE", "SNAT", "DNAT", "REDIRECT", "NETMAP": result = .accept
+                case "DROP", "REJECT": result = .drop
+                case "RETURN": result = .return
+                default: break
+                }
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// `ip filter FORWARD handle 4: [ meta load oifname => reg 1 ] …`, close to `nft --debug=netlink`.
+    public var description: String {
+        "\(family) \(table) \(chain) handle \(handle): " + expressions.map { "[ \($0) ]" }.joined(separator: " ")
+    }
+}
