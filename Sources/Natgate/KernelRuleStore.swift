@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import NatgateKernel
+@_spi(Testing) import NatgateKernel
 import NatgateModel
 import NatgateSysctl
 
@@ -8,14 +8,34 @@ import NatgateSysctl
 public struct KernelRuleStore: EntryChainStore {
     public var namespace: NetworkNamespace
     public var logger: Logger
+    /// The xtables lock every update takes (or, inside `session`, the one the session holds).
+    public var lock: XtablesLock
+    /// Where a change in progress is recorded; see `ChangeIntentLog`.
+    public var intentLog: ChangeIntentLog?
+    /// Test hooks handed to every backend; see `KernelBackend.TestHooks`.
+    @_spi(Testing) public var testHooks = KernelBackend.TestHooks()
 
-    public init(namespace: NetworkNamespace = .current, logger: Logger) {
+    public init(namespace: NetworkNamespace = .current, logger: Logger, lock: XtablesLock = XtablesLock(), intentLog: ChangeIntentLog? = ChangeIntentLog()) {
         self.namespace = namespace
         self.logger = logger
+        self.lock = lock
+        self.intentLog = intentLog
     }
 
     func backend(_ family: Family) -> KernelBackend {
-        KernelBackend(family: family, namespace: namespace, logger: logger)
+        var backend = KernelBackend(family: family, namespace: namespace, lock: lock, logger: logger)
+        backend.testHooks = testHooks
+        return backend
+    }
+
+    /// Takes the xtables lock once and runs `body` with a copy of this store that holds it: every
+    /// read and update `body` makes through it is one session, for both families.
+    public func session<T>(_ body: (any RuleStore) throws -> T) throws -> T {
+        try lock.hold(logger: logger) { held in
+            var store = self
+            store.lock = held
+            return try body(store)
+        }
     }
 
     /// Reads `tables`; a table the namespace does not have yet reads as empty, without creating it.

@@ -26,6 +26,16 @@ public protocol RuleStore: Sendable {
     /// Whether a rule `update` leaves equal (ignoring counters) keeps its counters without being
     /// given them; when false, natgate copies counters onto the rules it rewrites.
     var keepsCountersOfUnchangedRules: Bool { get }
+
+    /// Runs `body` with a store whose reads and updates form one session: the kernel store takes
+    /// the xtables lock once, before `body`'s first read, and lets it go after its last commit, so
+    /// a change made in several commits (both tables, both families) has no gap another writer
+    /// could slip into. Use the store `body` is given only inside `body`.
+    func session<T>(_ body: (any RuleStore) throws -> T) throws -> T
+
+    /// Where the store records a change while it commits it (see `ChangeIntentLog`); nil, the
+    /// default, keeps no record: memory stores never write state files.
+    var intentLog: ChangeIntentLog? { get }
 }
 
 /// A store that can hand chains over as kernel entries instead of model rules (the kernel), so
@@ -48,6 +58,8 @@ public protocol EntryChainStore: RuleStore {
 extension RuleStore {
     public func mayHoldTables(_ family: Family) -> Bool { true }
     public var keepsCountersOfUnchangedRules: Bool { false }
+    public func session<T>(_ body: (any RuleStore) throws -> T) throws -> T { try body(self) }
+    public var intentLog: ChangeIntentLog? { nil }
 }
 
 /// Tables held in memory, for tests and for embedding tools that want to see what natgate would
