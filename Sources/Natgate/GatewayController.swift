@@ -218,15 +218,31 @@ public struct GatewayController: Sendable {
         let target = try self.target(of: operation, family: family, current: current)
         var after = editor
         try after.install(target)
-        // Listed in the order the change commits them: filter first when gateways only go.
-        let currentSet = Set(current.gateways)
-        let onlyRemoved = target.gateways.allSatisfy(currentSet.contains) && target.count < current.count
+        // Listed in the order the change commits them: filter first when gateways only go (no
+        // subnet and uplink comes).
+        let currentKeys = Set(current.gateways.map(\.key))
+        let targetKeys = Set(target.gateways.map(\.key))
+        let onlyRemoved = targetKeys.isSubset(of: currentKeys) && !currentKeys.isSubset(of: targetKeys)
         return before.changes(to: after.state, order: order(adding: !onlyRemoved), compiler: compiler)
     }
 
     // MARK: The change itself
 
+    /// Makes the change in one session of the store (for the kernel: the xtables lock held from
+    /// the first read to the last commit, both families included).
     func perform(_ operation: Operation) throws(NatgateError) -> Report {
+        do {
+            return try store.session { store in
+                var session = self
+                session.store = store
+                return try session.performInSession(operation)
+            }
+        } catch {
+            throw NatgateError(wrapping: error)
+        }
+    }
+
+    private func performInSession(_ operation: Operation) throws(NatgateError) -> Report {
         logger.debug("natgate \(operation)")
         var planParts: [@Sendable () -> [Plan.TableChange]] = []
         var changedTables = false
@@ -235,9 +251,12 @@ public struct GatewayController: Sendable {
         var finalGateways: [Gateway] = []
         var done: [(Family, GatewaySet)] = []
         var absent = false
+        let intent = ChangeIntentWriter(log: store.intentLog, store: store)
         do {
-            for family in try families(for: operation) {
-                let result = try change(family, operation)
+            let pending = try intent.load(then: operation)
+            if !pending.isEmpty { logger.notice("completing an interrupted change first: \(InterruptedChange(operations: pending, pid: 0))") }
+            for family in try families(for: pending + [operation]) {
+                let result = try change(family, operation, after: pending, intent: intent)
                 absent = absent || result.absent
                 done.append((family, result.previous))
                 changedTables = changedTables || result.changed
@@ -251,16 +270,21 @@ public struct GatewayController: Sendable {
                     throw error
                 }
             }
+            try intent.finish()
         } catch {
             // Undo the families already committed, newest first, then report the first error.
+            var restored = !(error is UnfinishedChange)
             for (family, previous) in done.reversed() {
                 do {
                     _ = try change(family, .apply(previous))
                     _ = try? adjustForwarding(family, gateways: previous)
                 } catch let undo {
+                    restored = false
                     logger.critical("could not put the \(family) gateways back after a failure: \(undo)")
                 }
             }
+            // The kernel is as before: so is the record. Otherwise it stays, and says so.
+            if restored { intent.abandon() }
             throw NatgateError(wrapping: error)
         }
         let parts = planParts
@@ -307,15 +331,20 @@ public struct GatewayController: Sendable {
     /// On a store that can hand natgate's chains over as kernel entries (the kernel), the change
     /// is made on entries; when they hold anything but gateways' exact rules (drift), nothing is
     /// committed and the change is made again over the model, which repairs it.
-    private func change(_ family: Family, _ operation: Operation) throws -> FamilyChange {
+    private func change(_ family: Family, _ operation: Operation, after pending: [Operation] = [], intent: ChangeIntentWriter? = nil) throws -> FamilyChange {
         if let kernel = store as? any EntryChainStore {
             var encoder = GatewayEntries(family: family)
             do {
-                return try change(family, operation) { (tables, adding, body: (inout EntryChainsEditor) throws -> Void) in
+                return try change(family, operation, after: pending, intent: intent) { (tables, adding, known, body: (inout EntryChainsEditor) throws -> Void) in
                     // A step that adds gateways writes rules to both tables: missing ones are
                     // created without a dry run; a step that does not add leaves them out.
                     try kernel.update(family, tables: tables, entryChains: OwnedChains.byTable, creatingMissing: adding) { tables, entries in
-                        var editor = try EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
+                        var editor = if let known {
+                            // natgate's own interim state, in this session: not read back.
+                            EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder, assuming: known)
+                        } else {
+                            try EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
+                        }
                         try body(&editor)
                         tables = editor.tables
                         entries = editor.entries
@@ -327,7 +356,7 @@ public struct GatewayController: Sendable {
             }
         }
         let keepingCounters = !store.keepsCountersOfUnchangedRules
-        return try change(family, operation) { (tables, _, body: (inout ModelChainsEditor) throws -> Void) in
+        return try change(family, operation, after: pending, intent: intent) { (tables, _, _, body: (inout ModelChainsEditor) throws -> Void) in
             try store.update(family, tables: tables) { tables in
                 var editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
                 try body(&editor)
@@ -336,55 +365,89 @@ public struct GatewayController: Sendable {
         }
     }
 
-    /// `change` over one way of editing: `transaction(tables, adding, body)` runs `body` on an
-    /// editor of the family's `tables` and commits what it leaves; `adding` says the step adds
-    /// gateways, so it writes to every table.
+    /// `change` over one way of editing: `transaction(tables, adding, known, body)` runs `body` on
+    /// an editor of the family's `tables` and commits what it leaves; `adding` says the step adds
+    /// gateways, so it writes to every table (nil: find out); `known`, when set, is what natgate
+    /// left in the owned chains earlier in this session, taken as read.
+    ///
+    /// The fewest commits that never forward a packet unmasqueraded (every subnet and uplink the
+    /// filter table forwards has its nat rule): a change that only adds, nat then filter; one that
+    /// only removes, filter then nat; one that does both, three: nat to the gateways before and
+    /// after, filter to those after, nat to those after. The first step reads both tables and
+    /// commits what its order allows; when a later step fails, the earlier commit is put back.
     private func change<Editor: OwnedChainsEditor>(
-        _ family: Family, _ operation: Operation,
-        through transaction: (_ tables: [TableName], _ adding: Bool, _ body: (inout Editor) throws -> Void) throws -> Void
+        _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?,
+        through transaction: (_ tables: [TableName], _ adding: Bool?, _ known: GatewaySet?, _ body: (inout Editor) throws -> Void) throws -> Void
     ) throws -> FamilyChange {
         var previous = GatewaySet()
         var absent = false
         var after = GatewaySet()
         var first: OwnedTablesState?
         var final: OwnedTablesState?
-        var needsSecondStep = false
         var onlyRemoved = false
-        let addsFirst: Bool
-        if case .enable = operation { addsFirst = true } else { addsFirst = false }
+        // What is left after step 1: the whole change in another order (`reordered`), or the rest
+        // of one that adds and removes (`interimFrom`: the editor as read, to put nat back from).
+        var reordered: [TableName]?
+        var interimFrom: Editor?
+        let removesFirst: Bool
+        let firstAdding: Bool?
+        switch operation {
+        case .enable: (removesFirst, firstAdding) = (false, true)
+        case .apply: (removesFirst, firstAdding) = (false, nil)
+        case .disable, .flush: (removesFirst, firstAdding) = (true, false)
+        }
 
-        // Step 1. enable adds (nat first); the others may remove (filter first). When removing is
-        // all there is to do, or adding is, this step does it all.
-        try transaction(order(adding: addsFirst), addsFirst) { editor in
+        // Step 1: read both tables; enable and apply usually add (nat first), disable and flush
+        // remove (filter first). When the change goes the other way, nothing is committed here.
+        try transaction(order(adding: !removesFirst), firstAdding, nil) { editor in
             first = editor.state
             let current = editor.current
             previous = current
-            if case .disable(let key) = operation, key.subnet.family == family { absent = current.gateway(key) == nil }
-            let target = try self.target(of: operation, family: family, current: current)
+            let base = try self.target(of: pending, family: family, current: current)
+            if case .disable(let key) = operation, key.subnet.family == family { absent = base.gateway(key) == nil }
+            let target = try self.target(of: operation, family: family, current: base)
             after = target
-            let currentSet = Set(current.gateways)
-            let addsNothing = target.gateways.allSatisfy(currentSet.contains)
-            needsSecondStep = false
-            onlyRemoved = false
-            if addsFirst || addsNothing {
-                onlyRemoved = !addsFirst
-                try editor.install(target)
+            if target != current { try intent?.begin() }
+            let currentKeys = Set(current.gateways.map(\.key))
+            let targetKeys = Set(target.gateways.map(\.key))
+            let adds = !targetKeys.isSubset(of: currentKeys)
+            let removes = !currentKeys.isSubset(of: targetKeys)
+            onlyRemoved = removes && !adds
+            reordered = nil
+            interimFrom = nil
+            if adds && removes {
+                interimFrom = editor
+                try editor.installNAT(current.gateways + target.gateways.filter { !currentKeys.contains($0.key) })
+            } else if (adds && removesFirst) || (removes && !removesFirst) {
+                reordered = order(adding: adds)
             } else {
-                let targetKeys = Set(target.gateways.map(\.key))
-                let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
-                if kept != current { try editor.install(kept) }
-                needsSecondStep = true
+                try editor.install(target)
             }
             final = editor.state
         }
 
-        // Step 2: gateways that come or change, nat first; also repairs drift.
-        if needsSecondStep {
-            try transaction(order(adding: true), true) { editor in
-                let target = try self.target(of: operation, family: family, current: editor.current)
+        if let tables = reordered {
+            // Step 2, the whole change in the order it needs.
+            let target = after
+            try transaction(tables, tables.first == .nat, nil) { editor in
                 try editor.install(target)
                 final = editor.state
-                after = target
+            }
+        } else if let before = interimFrom {
+            // Steps 2 and 3: filter to the gateways after, then nat to them.
+            let target = after
+            do {
+                try transaction(order(adding: false), false, previous) { editor in
+                    try editor.install(target)
+                    final = editor.state
+                }
+            } catch {
+                do {
+                    try transaction([.nat, .filter], false, previous) { editor in editor.restore(.nat, from: before) }
+                } catch let undo {
+                    throw UnfinishedChange(family: family, failure: error, undo: undo)
+                }
+                throw error
             }
         }
         guard let first, let final else { return FamilyChange(previous: previous, after: after, absent: absent, changed: false, lines: { [] }) }
@@ -395,6 +458,11 @@ public struct GatewayController: Sendable {
             previous: previous, after: after, absent: absent,
             changed: first.differs(from: final, compiler: compiler),
             lines: { first.changes(to: final, order: commitOrder, compiler: compiler) })
+    }
+
+    /// The set `operations` ask for in `family`, one after the other, given the current one.
+    func target(of operations: [Operation], family: Family, current: GatewaySet) throws -> GatewaySet {
+        try operations.reduce(current) { set, operation in try target(of: operation, family: family, current: set) }
     }
 
     /// The set `operation` asks for in `family`, given the current one.
@@ -410,6 +478,13 @@ public struct GatewayController: Sendable {
         case .flush:
             return GatewaySet()
         }
+    }
+
+    /// The families some operations read and may change.
+    func families(for operations: [Operation]) throws -> [Family] {
+        var families = Set<Family>()
+        for operation in operations { families.formUnion(try self.families(for: operation)) }
+        return Family.allCases.filter(families.contains)
     }
 
     /// The families an operation reads and may change.

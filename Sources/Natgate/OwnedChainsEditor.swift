@@ -64,6 +64,11 @@ protocol OwnedChainsEditor {
     /// Makes the owned chains hold exactly `set`'s gateways of the family, and the built-in
     /// chains jump to them (or neither, without any).
     mutating func install(_ set: GatewaySet) throws
+    /// Makes natgate's nat chain hold the nat rules of `gateways`, in order, and leaves the filter
+    /// table alone: the first commit of a change that both adds and removes gateways.
+    mutating func installNAT(_ gateways: [Gateway]) throws
+    /// Puts `table` back as `earlier` holds it.
+    mutating func restore(_ table: TableName, from earlier: Self)
     var state: OwnedTablesState { get }
 }
 
@@ -89,6 +94,25 @@ struct ModelChainsEditor: OwnedChainsEditor {
     mutating func install(_ set: GatewaySet) throws {
         for name in OwnedChains.tables { try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters) }
         current = set
+    }
+
+    mutating func installNAT(_ gateways: [Gateway]) throws {
+        guard let owned = OwnedChains.owned(in: .nat) else { return }
+        let expected = gateways.filter { $0.family == family }.flatMap { compiler.rules(for: $0, table: .nat) }
+        try compiler.installChain(present: !expected.isEmpty, into: &tables[.nat]!)
+        guard !expected.isEmpty, var chain = tables[.nat]![chain: owned] else { return }
+        if keepingCounters {
+            var counted: [Rule: Rule] = [:]
+            for rule in chain.rules where counted[rule.withoutCounters] == nil { counted[rule.withoutCounters] = rule }
+            chain.rules = expected.map { counted[$0.withoutCounters] ?? $0 }
+        } else {
+            chain.rules = expected
+        }
+        tables[.nat]![chain: owned] = chain
+    }
+
+    mutating func restore(_ table: TableName, from earlier: ModelChainsEditor) {
+        tables[table] = earlier.tables[table]
     }
 
     var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil) }
@@ -123,6 +147,17 @@ struct EntryChainsEditor: OwnedChainsEditor {
         current = set
     }
 
+    /// An editor of tables whose owned chains natgate itself left in the middle of a change (in
+    /// the same lock session): they are not read back, `current` is taken as given.
+    init(tables: [TableName: Table], entries: [TableName: EntryList], family: Family, compiler: GatewayCompiler, encoder: GatewayEntries, assuming current: GatewaySet) {
+        self.tables = tables
+        self.entries = entries
+        self.family = family
+        self.compiler = compiler
+        self.encoder = encoder
+        self.current = current
+    }
+
     mutating func install(_ set: GatewaySet) throws {
         let present = !set.gateways(of: family).isEmpty
         for name in OwnedChains.tables {
@@ -130,6 +165,17 @@ struct EntryChainsEditor: OwnedChainsEditor {
             entries[name] = present ? try encoder.entries(for: set, table: name) : EntryList(family: family)
         }
         current = set
+    }
+
+    mutating func installNAT(_ gateways: [Gateway]) throws {
+        let mine = gateways.filter { $0.family == family }
+        try compiler.installChain(present: !mine.isEmpty, into: &tables[.nat]!)
+        entries[.nat] = mine.isEmpty ? EntryList(family: family) : try encoder.entries(for: mine, table: .nat)
+    }
+
+    mutating func restore(_ table: TableName, from earlier: EntryChainsEditor) {
+        tables[table] = earlier.tables[table]
+        entries[table] = earlier.entries[table]
     }
 
     var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: current) }

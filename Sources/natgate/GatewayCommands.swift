@@ -9,13 +9,14 @@ import NatgatePolicy
 //
 // Exit status, for every verb here:
 //   0  done (or nothing to do: enable twice, disable of an absent gateway)
-//   1  `status --check` found drift
+//   1  `status --check` found drift or an interrupted change
 //   2  bad input: subnet, interface, option, policy file, or gateways that conflict; nothing changed
 //   3  the kernel or the system refused (not root, no legacy x_tables, lock timeout, sysctl); the
 //      change was undone
 //  64  the command line itself could not be parsed (unknown option, missing argument)
 //
-// NATGATE_STATE_DIRECTORY overrides where forwarding records are kept (default /run/natgate).
+// NATGATE_STATE_DIRECTORY overrides where forwarding records and the record of a change in progress
+// are kept (default /run/natgate).
 
 /// SUBNET UPLINK and the gateway options, as `enable` and `plan enable` take them.
 struct GatewayArguments: ParsableArguments {
@@ -217,9 +218,9 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the gateways, their rules and NAT counters, forwarding, and drift.",
-        discussion: "With --check, exit 1 when the kernel's rules drifted from what natgate's gateways compile to.")
+        discussion: "With --check, exit 1 when the kernel's rules drifted from what natgate's gateways compile to, or a change was interrupted.")
 
-    @Flag(help: "Exit 1 when there is drift (a missing or duplicated jump, a changed owned chain).")
+    @Flag(help: "Exit 1 when there is drift (a missing or duplicated jump, a changed owned chain) or an interrupted change.")
     var check = false
 
     @OptionGroup var options: GatewayCommonOptions
@@ -228,7 +229,7 @@ struct StatusCommand: ParsableCommand {
         try runGatewayVerb(options) { controller in
             let status = try controller.status()
             if options.json { try printJSON(status) } else { print(status, terminator: "") }
-            return check && status.hasDrift ? 1 : 0
+            return check && (status.hasDrift || status.interruptedChange != nil) ? 1 : 0
         }
     }
 }
