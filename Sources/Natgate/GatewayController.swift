@@ -14,12 +14,15 @@ import NatgateSysctl
 /// ```
 ///
 /// Each call reads natgate's gateways back from the kernel's owned chains (there is no other state),
-/// works out the tables it wants, and commits each changed table once, atomically, under the
-/// xtables lock. It never changes, reorders or removes a rule it does not own. Commits go in a safe
-/// order: when gateways go, filter first (their forwarding stops) and then nat; when gateways come
-/// or change, nat first (masquerading is in place) and then filter, so no forwarded packet leaves
-/// unmasqueraded. Forwarding is switched on after the rules are in and put back after they are gone.
-/// Running a call twice changes nothing the second time.
+/// works out the tables it wants, and commits them, each atomically, in one session of the store
+/// (for the kernel: one hold of the xtables lock from the first read to the last commit). It never
+/// changes, reorders or removes a rule it does not own. Commits go in a safe order, so no forwarded
+/// packet leaves unmasqueraded: when gateways go, filter first (their forwarding stops) and then nat;
+/// when gateways come or change, nat first (masquerading is in place) and then filter; when an
+/// `apply` does both, nat (gateways before and after), filter, nat. A failed commit puts back the
+/// earlier ones; a change killed between commits leaves a record (`ChangeIntentLog`) that `status`
+/// reports and the next change completes. Forwarding is switched on after the rules are in and put
+/// back after they are gone. Running a call twice changes nothing the second time.
 public struct GatewayController: Sendable {
     /// A change to the set of gateways.
     public enum Operation: Hashable, Sendable, CustomStringConvertible {
@@ -325,8 +328,9 @@ public struct GatewayController: Sendable {
         var lines: @Sendable () -> [Plan.TableChange]
     }
 
-    /// Commits one family's change: one transaction when the change only adds (nat, then filter)
-    /// or only removes (filter, then nat); two when an `apply` does both, removals first.
+    /// Commits one family's change, after the operations `pending` (an interrupted change it
+    /// completes): one transaction when the change only adds (nat, then filter) or only removes
+    /// (filter, then nat); two when it does both (nat; then filter and nat).
     ///
     /// On a store that can hand natgate's chains over as kernel entries (the kernel), the change
     /// is made on entries; when they hold anything but gateways' exact rules (drift), nothing is
