@@ -186,3 +186,25 @@ extension OwnedChains {
     static let byTable: [TableName: ChainName] = Dictionary(
         uniqueKeysWithValues: tables.compactMap { name in owned(in: name).map { (name, $0) } })
 }
+
+extension Gateway {
+    /// Two sorted lists of gateways as one sorted list (the interim nat chain of a change: the
+    /// gateways before it and those it adds), so that its entries differ from either end's in
+    /// short runs.
+    static func merging(_ a: [Gateway], _ b: [Gateway]) -> [Gateway] {
+        var result: [Gateway] = []
+        result.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && !(b[j] < a[i])) {
+                result.append(a[i])
+                i += 1
+            } else {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        return result
+    }
+}
