@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import NatgateKernel
 import NatgateModel
 import NatgatePolicy
 import NatgateSysctl
@@ -251,6 +252,11 @@ struct UnfinishedChange: Error, CustomStringConvertible {
     var family: Family
     var failure: any Error
     var undo: any Error
+
+    /// Whether `error` says the kernel holds part of a change: this, or a kernel rollback that failed.
+    static func leftPartOfAChange(_ error: any Error) -> Bool {
+        error is UnfinishedChange || (error as? KernelError)?.kind == .rollbackFailed
+    }
 
     var description: String {
         "The \(family) change failed (\(failure)), and putting back the nat table natgate had already committed failed too (\(undo)): the kernel holds part of the change. `natgate status` shows it; run the change again to complete it."

@@ -188,12 +188,14 @@ public struct GatewayController: Sendable {
     @discardableResult
     public func flush() throws(NatgateError) -> Report { try perform(.flush) }
 
-    /// The lines `operation` would add and remove, changing nothing.
+    /// The lines `operation` would add and remove, changing nothing (after completing an
+    /// interrupted change, as the change itself would).
     public func plan(_ operation: Operation) throws(NatgateError) -> Plan {
         do {
             var plan = Plan()
-            for family in try families(for: operation) {
-                plan.tables += try planChanges(family, operation)
+            let pending = try store.intentLog.map { log in try store.inNamespace { try log.interrupted() }?.operations ?? [] } ?? []
+            for family in try families(for: pending + [operation]) {
+                plan.tables += try planChanges(family, pending + [operation])
             }
             plan.tables.removeAll { $0.lines.isEmpty }
             return plan
@@ -204,21 +206,21 @@ public struct GatewayController: Sendable {
 
     /// One family's lines of `plan`: read as a change reads (natgate's chains as entries from the
     /// kernel when they hold just gateways' rules, else the model), nothing committed.
-    private func planChanges(_ family: Family, _ operation: Operation) throws -> [Plan.TableChange] {
+    private func planChanges(_ family: Family, _ operations: [Operation]) throws -> [Plan.TableChange] {
         if let kernel = store as? any EntryChainStore {
             let (tables, entries) = try kernel.read(family, tables: OwnedChains.tables, entryChains: OwnedChains.byTable)
             if let editor = try? EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: GatewayEntries(family: family)) {
-                return try planChanges(family, operation, editor)
+                return try planChanges(family, operations, editor)
             }
         }
         let tables = try store.read(family, tables: OwnedChains.tables)
-        return try planChanges(family, operation, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true))
+        return try planChanges(family, operations, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true))
     }
 
-    private func planChanges<Editor: OwnedChainsEditor>(_ family: Family, _ operation: Operation, _ editor: Editor) throws -> [Plan.TableChange] {
+    private func planChanges<Editor: OwnedChainsEditor>(_ family: Family, _ operations: [Operation], _ editor: Editor) throws -> [Plan.TableChange] {
         let before = editor.state
         let current = editor.current
-        let target = try self.target(of: operation, family: family, current: current)
+        let target = try self.target(of: operations, family: family, current: current)
         var after = editor
         try after.install(target)
         // Listed in the order the change commits them: filter first when gateways only go (no
@@ -276,7 +278,7 @@ public struct GatewayController: Sendable {
             try intent.finish()
         } catch {
             // Undo the families already committed, newest first, then report the first error.
-            var restored = !(error is UnfinishedChange)
+            var restored = !UnfinishedChange.leftPartOfAChange(error)
             for (family, previous) in done.reversed() {
                 do {
                     _ = try change(family, .apply(previous))
@@ -397,7 +399,10 @@ public struct GatewayController: Sendable {
         let firstAdding: Bool?
         switch operation {
         case .enable: (removesFirst, firstAdding) = (false, true)
-        case .apply: (removesFirst, firstAdding) = (false, nil)
+        case .apply(let set):
+            // Gateways of the family to apply: both tables end with rules, missing ones are created
+            // without a dry run. None: nothing is written to a missing table.
+            (removesFirst, firstAdding) = (false, pending.isEmpty ? !set.gateways(of: family).isEmpty : nil)
         case .disable, .flush: (removesFirst, firstAdding) = (true, false)
         }
 
@@ -421,7 +426,7 @@ public struct GatewayController: Sendable {
             interimFrom = nil
             if adds && removes {
                 interimFrom = editor
-                try editor.installNAT(current.gateways + target.gateways.filter { !currentKeys.contains($0.key) })
+                try editor.installNAT(Gateway.merging(current.gateways, target.gateways.filter { !currentKeys.contains($0.key) }))
             } else if (adds && removesFirst) || (removes && !removesFirst) {
                 reordered = order(adding: adds)
             } else {
