@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
 import Logging
-@_spi(Testing) import NatgateKernel
+import Synchronization
+@_spi(Testing) @testable import NatgateKernel
 import NatgateModel
 import NatgatePolicy
 import NatgateSysctl
@@ -35,6 +36,14 @@ enum TwoPolicies {
     static func file(_ set: GatewaySet) throws -> Data { try PolicyFile(gateways: set.gateways).encoded() }
 }
 
+/// What a thread read, for the test to check.
+final class SeenTexts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String] = []
+    func append(_ text: String) { lock.withLock { values.append(text) } }
+    var all: [String] { lock.withLock { values } }
+}
+
 /// Counts commits and fails the one a test names.
 final class FailingCommit: @unchecked Sendable {
     private let lock = NSLock()
@@ -45,7 +54,13 @@ final class FailingCommit: @unchecked Sendable {
         var description: String { "injected failure before committing the \(table) table" }
     }
 
-    init(failing: Int) { self.failing = failing }
+    /// Called with the commit's number (from 1) before it is made.
+    let action: @Sendable (Int) -> Void
+
+    init(failing: Int, action: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.failing = failing
+        self.action = action
+    }
 
     var tables: [TableName] { lock.withLock { seen } }
 
@@ -54,6 +69,7 @@ final class FailingCommit: @unchecked Sendable {
             seen.append(table)
             return seen.count
         }
+        action(count)
         if count == failing { throw Injected(table: table) }
     }
 }
@@ -135,11 +151,58 @@ struct AtomicityTests {
             #expect(status.description.contains("A change was interrupted"))
 
             let extra = try Gateway(subnet: IPNetwork("10.99.0.0/24"), uplink: InterfaceName("eth0"))
+            // The plan says so too: the interrupted apply's new gateway, then the enabled one.
+            let plan = try Self.controller(scratch).plan(.enable(extra)).description
+            #expect(plan.contains("-s 10.100.4.0/24") && plan.contains("-s 10.99.0.0/24"), "\(plan)")
             let report = try Self.controller(scratch).enable(extra)
             #expect(report.gateways == (try TwoPolicies.b(4).adding(extra)).gateways)
             let after = try Self.controller(scratch).status()
             #expect(after.interruptedChange == nil)
             #expect(!after.hasDrift)
+        }
+    }
+
+    /// Another writer that waits for the xtables lock while a change runs gets it only after the
+    /// change's last commit: it sees the tables before or after, never a step in between.
+    @Test func anotherWriterCannotSlipInBetweenTheCommits() throws {
+        try Scratch.with { scratch in
+            try FileManager.default.createDirectory(atPath: scratch.state, withIntermediateDirectories: true)
+            let lock = XtablesLock(path: scratch.state + "/xtables.lock")
+            func controller(_ hooks: FailingCommit? = nil) -> GatewayController {
+                var store = Self.store(scratch, hooks: hooks)
+                store.lock = lock
+                return GatewayController(store: store, forwarding: Forwarding(directory: scratch.state), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            }
+            try controller().apply(TwoPolicies.a(8))
+            let before = try scratch.save()
+
+            // From the first commit on, another writer tries the lock over and over without
+            // waiting; each time it gets it, it reads the tables and lets go for a while. It stops once the
+            // change has returned.
+            let seen = SeenTexts()
+            let stop = Atomic<Bool>(false)
+            let done = DispatchSemaphore(value: 0)
+            let hooks = FailingCommit(failing: 0) { count in
+                guard count == 1 else { return }
+                Thread.detachNewThread {
+                    let fd = open(lock.path, O_RDONLY | O_CLOEXEC)
+                    while fd >= 0, !stop.load(ordering: .relaxed) {
+                        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+                        seen.append((try? scratch.save()) ?? "unreadable")
+                        flock(fd, LOCK_UN)
+                        usleep(20_000)  // lets the change take the lock again
+                    }
+                    close(fd)
+                    done.signal()
+                }
+            }
+            try controller(hooks).apply(TwoPolicies.b(8))
+            let after = try scratch.save()
+            stop.store(true, ordering: .relaxed)
+            done.wait()
+            for text in seen.all {
+                #expect(text == before || text == after, "the other writer got the lock in the middle of the change and saw:\n\(text)")
+            }
         }
     }
 
@@ -265,5 +328,46 @@ struct KillTests {
             }
             print("kill outcomes over 16 runs: \(outcomes.sorted { $0.key < $1.key })")
         }
+    }
+}
+
+/// The filter commit of a change that adds and removes gateways goes from the chain before to the
+/// chain after in one step: the entries of the gateways that stay must keep their place (and so
+/// their counters) even when the chain is too long for Myers' diff.
+@Suite struct LongChainEditTests {
+    /// Applies `edit` to `old` as libiptc would and checks the result is `new`, entry for entry.
+    static func check(_ edit: EntryEdit, from old: EntryList, to new: EntryList) {
+        var chain = (0..<old.count).map { (list: old, index: $0) }
+        for position in edit.removals { chain.remove(at: position) }
+        for position in edit.insertions { chain.insert((list: new, index: position), at: position) }
+        #expect(chain.count == new.count)
+        #expect(zip(chain, 0..<new.count).allSatisfy { $0.0.list.sameRule($0.0.index, as: $0.1, of: new) })
+    }
+
+    @Test func oneGatewayOutOneInAtTheOtherEndKeepsEveryOtherEntry() throws {
+        var encoder = GatewayEntries(family: .ipv4)
+        let old = try encoder.entries(for: GatewaySet(TwoPolicies.gateways(from: 0, count: 1100)), table: .filter)
+        let new = try encoder.entries(for: GatewaySet(TwoPolicies.gateways(from: 1, count: 1100)), table: .filter)
+        #expect(old.count * new.count > TableChanges.diffLimit)
+        let edit = EntryEdit(chain: OwnedChains.owned(in: .filter)!, from: old, to: new)
+        #expect(edit.removals == [1, 0])
+        #expect(edit.insertions == [2198, 2199])
+        Self.check(edit, from: old, to: new)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func scatteredChangesKeepWhatStays(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        var encoder = GatewayEntries(family: .ipv4)
+        let all = try TwoPolicies.gateways(from: 0, count: 1500)
+        let before = all.filter { _ in Int.random(in: 0..<10, using: &random) != 0 }
+        let after = all.filter { _ in Int.random(in: 0..<10, using: &random) != 0 }
+        let old = try encoder.entries(for: GatewaySet(before), table: .filter)
+        let new = try encoder.entries(for: GatewaySet(after), table: .filter)
+        let edit = EntryEdit(chain: OwnedChains.owned(in: .filter)!, from: old, to: new)
+        Self.check(edit, from: old, to: new)
+        // Only gateways on one side are touched: two entries each.
+        let changed = Set(before.map(\.key)).symmetricDifference(Set(after.map(\.key))).count
+        #expect(edit.removals.count + edit.insertions.count <= 2 * changed + 2 * 64, "\(changed) gateways changed")
     }
 }
