@@ -225,9 +225,8 @@ public struct GatewayController: Sendable {
         try after.install(target)
         // Listed in the order the change commits them: filter first when gateways only go (no
         // subnet and uplink comes).
-        let currentKeys = Set(current.gateways.map(\.key))
-        let targetKeys = Set(target.gateways.map(\.key))
-        let onlyRemoved = targetKeys.isSubset(of: currentKeys) && !currentKeys.isSubset(of: targetKeys)
+        let keys = GatewayChanges(from: current, to: target)
+        let onlyRemoved = keys.added == 0 && keys.removed > 0
         return before.changes(to: after.state, order: order(adding: !onlyRemoved), compiler: compiler)
     }
 
@@ -417,15 +416,16 @@ public struct GatewayController: Sendable {
             let target = try self.target(of: operation, family: family, current: base)
             after = target
             if target != current { try intent?.begin() }
-            let currentKeys = Set(current.gateways.map(\.key))
-            let targetKeys = Set(target.gateways.map(\.key))
-            let adds = !targetKeys.isSubset(of: currentKeys)
-            let removes = !currentKeys.isSubset(of: targetKeys)
+            // Which subnets and uplinks come and go (one merge of the two sorted sets).
+            let keys = GatewayChanges(from: current, to: target)
+            let adds = keys.added > 0
+            let removes = keys.removed > 0
             onlyRemoved = removes && !adds
             reordered = nil
             interimFrom = nil
             if adds && removes {
                 interimFrom = editor
+                let currentKeys = Set(current.gateways.map(\.key))
                 try editor.installNAT(Gateway.merging(current.gateways, target.gateways.filter { !currentKeys.contains($0.key) }))
             } else if (adds && removesFirst) || (removes && !removesFirst) {
                 reordered = order(adding: adds)
