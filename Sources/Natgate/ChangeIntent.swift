@@ -70,6 +70,9 @@ public struct ChangeIntentLog: Sendable {
                 .system,
                 "natgate's record of an unfinished change, \(path), is not valid (\(error)). Check the gateways with `natgate status`, make them what you want with `natgate apply`, then remove the file.")
         }
+        guard stored.version == 1 else {
+            throw NatgateError(.system, "natgate's record of an unfinished change, \(path), is of version \(stored.version), which this natgate does not read. Finish the change with the natgate that wrote it, or make the gateways what you want with `natgate apply` and remove the file.")
+        }
         if let recorded = stored.cookie, let cookie = try NetworkNamespaceIdentity.current().cookie, recorded != cookie { return nil }
         return InterruptedChange(operations: try stored.operations.map { try $0.operation(in: path) }, pid: stored.pid)
     }
