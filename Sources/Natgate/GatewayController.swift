@@ -340,10 +340,10 @@ public struct GatewayController: Sendable {
         if let kernel = store as? any EntryChainStore {
             var encoder = GatewayEntries(family: family)
             do {
-                return try change(family, operation, after: pending, intent: intent) { (tables, adding, known, body: (inout EntryChainsEditor) throws -> Void) in
+                return try change(family, operation, after: pending, intent: intent, reorders: true) { (tables, adding, known, commitOrder, body: (inout EntryChainsEditor) throws -> Void) in
                     // A step that adds gateways writes rules to both tables: missing ones are
                     // created without a dry run; a step that does not add leaves them out.
-                    try kernel.update(family, tables: tables, entryChains: OwnedChains.byTable, creatingMissing: adding) { tables, entries in
+                    try kernel.update(family, tables: tables, entryChains: OwnedChains.byTable, creatingMissing: adding, commitOrder: commitOrder) { tables, entries in
                         var editor = if let known {
                             // natgate's own interim state, in this session: not read back.
                             EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder, assuming: known)
@@ -361,7 +361,7 @@ public struct GatewayController: Sendable {
             }
         }
         let keepingCounters = !store.keepsCountersOfUnchangedRules
-        return try change(family, operation, after: pending, intent: intent) { (tables, _, _, body: (inout ModelChainsEditor) throws -> Void) in
+        return try change(family, operation, after: pending, intent: intent, reorders: false) { (tables, _, _, _, body: (inout ModelChainsEditor) throws -> Void) in
             try store.update(family, tables: tables) { tables in
                 var editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
                 try body(&editor)
@@ -370,10 +370,12 @@ public struct GatewayController: Sendable {
         }
     }
 
-    /// `change` over one way of editing: `transaction(tables, adding, known, body)` runs `body` on
-    /// an editor of the family's `tables` and commits what it leaves; `adding` says the step adds
-    /// gateways, so it writes to every table (nil: find out); `known`, when set, is what natgate
-    /// left in the owned chains earlier in this session, taken as read.
+    /// `change` over one way of editing: `transaction(tables, adding, known, commitOrder, body)`
+    /// runs `body` on an editor of the family's `tables` and commits what it leaves; `adding` says
+    /// the step adds gateways, so it writes to every table (nil: find out); `known`, when set, is
+    /// what natgate left in the owned chains earlier in this session, taken as read; when
+    /// `reorders`, the transaction commits in the order `commitOrder` gives after `body` (the
+    /// kernel store), else in the order of `tables`.
     ///
     /// The fewest commits that never forward a packet unmasqueraded (every subnet and uplink the
     /// filter table forwards has its nat rule): a change that only adds, nat then filter; one that
@@ -381,8 +383,10 @@ public struct GatewayController: Sendable {
     /// after, filter to those after, nat to those after. The first step reads both tables and
     /// commits what its order allows; when a later step fails, the earlier commit is put back.
     private func change<Editor: OwnedChainsEditor>(
-        _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?,
-        through transaction: (_ tables: [TableName], _ adding: Bool?, _ known: GatewaySet?, _ body: (inout Editor) throws -> Void) throws -> Void
+        _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?, reorders: Bool,
+        through transaction: (
+            _ tables: [TableName], _ adding: Bool?, _ known: GatewaySet?, _ commitOrder: () -> [TableName]?, _ body: (inout Editor) throws -> Void
+        ) throws -> Void
     ) throws -> FamilyChange {
         var previous = GatewaySet()
         var absent = false
@@ -394,6 +398,8 @@ public struct GatewayController: Sendable {
         // of one that adds and removes (`interimFrom`: the editor as read, to put nat back from).
         var reordered: [TableName]?
         var interimFrom: Editor?
+        // The order step 1 commits in, when the store lets it choose after reading.
+        var firstCommitOrder: [TableName]?
         let removesFirst: Bool
         let firstAdding: Bool?
         switch operation {
@@ -406,8 +412,9 @@ public struct GatewayController: Sendable {
         }
 
         // Step 1: read both tables; enable and apply usually add (nat first), disable and flush
-        // remove (filter first). When the change goes the other way, nothing is committed here.
-        try transaction(order(adding: !removesFirst), firstAdding, nil) { editor in
+        // remove (filter first). When the change goes the other way, the kernel store commits in
+        // the other order; over another store nothing is committed here.
+        try transaction(order(adding: !removesFirst), firstAdding, nil, { firstCommitOrder }) { editor in
             first = editor.state
             let current = editor.current
             previous = current
@@ -423,12 +430,18 @@ public struct GatewayController: Sendable {
             onlyRemoved = removes && !adds
             reordered = nil
             interimFrom = nil
+            firstCommitOrder = nil
             if adds && removes {
                 interimFrom = editor
                 let currentKeys = Set(current.gateways.map(\.key))
                 try editor.installNAT(Gateway.merging(current.gateways, target.gateways.filter { !currentKeys.contains($0.key) }))
             } else if (adds && removesFirst) || (removes && !removesFirst) {
-                reordered = order(adding: adds)
+                if reorders {
+                    firstCommitOrder = order(adding: adds)
+                    try editor.install(target)
+                } else {
+                    reordered = order(adding: adds)
+                }
             } else {
                 try editor.install(target)
             }
@@ -438,7 +451,7 @@ public struct GatewayController: Sendable {
         if let tables = reordered {
             // Step 2, the whole change in the order it needs.
             let target = after
-            try transaction(tables, tables.first == .nat, nil) { editor in
+            try transaction(tables, tables.first == .nat, nil, { nil }) { editor in
                 try editor.install(target)
                 final = editor.state
             }
@@ -446,13 +459,13 @@ public struct GatewayController: Sendable {
             // Steps 2 and 3: filter to the gateways after, then nat to them.
             let target = after
             do {
-                try transaction(order(adding: false), false, previous) { editor in
+                try transaction(order(adding: false), false, previous, { nil }) { editor in
                     try editor.install(target)
                     final = editor.state
                 }
             } catch {
                 do {
-                    try transaction([.nat, .filter], false, previous) { editor in editor.restore(.nat, from: before) }
+                    try transaction([.nat, .filter], false, previous, { nil }) { editor in editor.restore(.nat, from: before) }
                 } catch let undo {
                     throw UnfinishedChange(family: family, failure: error, undo: undo)
                 }

@@ -105,6 +105,7 @@ public struct KernelRuleStore: EntryChainStore {
     ///   nil, `body` runs once more first, on what is there, to find out.
     public func update(
         _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool? = nil,
+        commitOrder: () -> [TableName]? = { nil },
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws {
         let existing = try existingTables(family)
@@ -129,13 +130,16 @@ public struct KernelRuleStore: EntryChainStore {
             var emptyEntries = entryChains.mapValues { _ in EntryList(family: family) }
             try body(&empty, &emptyEntries)
             if !tables.allSatisfy({ leftEmpty($0, empty, emptyEntries) }) {
-                try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, body)
+                try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, commitOrder: commitOrder, body)
             }
             return
         }
         struct WroteMissingTable: Error {}
         do {
-            let report = try backend(family).update(tables: touched, entryChains: entryChains.filter { touched.contains($0.key) }) { given, givenEntries in
+            let report = try backend(family).update(
+                tables: touched, entryChains: entryChains.filter { touched.contains($0.key) },
+                commitOrder: { commitOrder().map { $0.filter(touched.contains) } }
+            ) { given, givenEntries in
                 var all = given
                 var allEntries = givenEntries
                 for name in skipped {
@@ -155,7 +159,7 @@ public struct KernelRuleStore: EntryChainStore {
             }
             logger.debug("\(family) \(report)")
         } catch is WroteMissingTable {
-            try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, body)
+            try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, commitOrder: commitOrder, body)
         }
     }
 

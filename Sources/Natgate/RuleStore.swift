@@ -47,12 +47,24 @@ public protocol EntryChainStore: RuleStore {
     func read(_ family: Family, tables: [TableName], entryChains: [TableName: ChainName]) throws -> ([TableName: Table], [TableName: EntryList])
 
     /// `update(_:tables:_:)` with the rules of `entryChains` as entries (see
-    /// `KernelBackend.update(tables:entryChains:_:)`). `creatingMissing` says whether the change
-    /// writes to tables the store does not have yet: true, yes; false, no; nil, find out.
+    /// `KernelBackend.update(tables:entryChains:commitOrder:_:)`). `creatingMissing` says whether the
+    /// change writes to tables the store does not have yet: true, yes; false, no; nil, find out.
+    /// `commitOrder`, asked after `body`, may put the tables in another order to commit them in.
     func update(
         _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool?,
+        commitOrder: () -> [TableName]?,
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws
+}
+
+extension EntryChainStore {
+    /// `update(_:tables:entryChains:creatingMissing:commitOrder:_:)`, committing in the order of `tables`.
+    public func update(
+        _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool?,
+        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+    ) throws {
+        try update(family, tables: tables, entryChains: entryChains, creatingMissing: creatingMissing, commitOrder: { nil }, body)
+    }
 }
 
 extension RuleStore {

@@ -125,6 +125,18 @@ struct AtomicityTests {
         }
     }
 
+    /// An apply that only removes gateways commits filter, then nat, from one read: the order is
+    /// chosen once the change is known.
+    @Test func applyThatOnlyRemovesCommitsFilterThenNat() throws {
+        try Scratch.with { scratch in
+            try Self.controller(scratch).apply(TwoPolicies.a(8))
+            let counter = FailingCommit(failing: 0)
+            try Self.controller(scratch, hooks: counter).apply(GatewaySet(TwoPolicies.gateways(from: 0, count: 5)))
+            #expect(counter.tables == [.filter, .nat])
+            #expect(try Self.controller(scratch).status().families[0].gateways.count == 5)
+        }
+    }
+
     /// enable commits nat, then filter: a failure at filter leaves the kernel as before.
     @Test func enableThatFailsBetweenNatAndFilterLeavesTheKernelAsBefore() throws {
         try Scratch.with { scratch in
