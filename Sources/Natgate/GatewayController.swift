@@ -14,12 +14,15 @@ import NatgateSysctl
 /// ```
 ///
 /// Each call reads natgate's gateways back from the kernel's owned chains (there is no other state),
-/// works out the tables it wants, and commits each changed table once, atomically, under the
-/// xtables lock. It never changes, reorders or removes a rule it does not own. Commits go in a safe
-/// order: when gateways go, filter first (their forwarding stops) and then nat; when gateways come
-/// or change, nat first (masquerading is in place) and then filter, so no forwarded packet leaves
-/// unmasqueraded. Forwarding is switched on after the rules are in and put back after they are gone.
-/// Running a call twice changes nothing the second time.
+/// works out the tables it wants, and commits them, each atomically, in one session of the store
+/// (for the kernel: one hold of the xtables lock from the first read to the last commit). It never
+/// changes, reorders or removes a rule it does not own. Commits go in a safe order, so no forwarded
+/// packet leaves unmasqueraded: when gateways go, filter first (their forwarding stops) and then nat;
+/// when gateways come or change, nat first (masquerading is in place) and then filter; when an
+/// `apply` does both, nat (gateways before and after), filter, nat. A failed commit puts back the
+/// earlier ones; a change killed between commits leaves a record (`ChangeIntentLog`) that `status`
+/// reports and the next change completes. Forwarding is switched on after the rules are in and put
+/// back after they are gone. Running a call twice changes nothing the second time.
 public struct GatewayController: Sendable {
     /// A change to the set of gateways.
     public enum Operation: Hashable, Sendable, CustomStringConvertible {
@@ -49,6 +52,17 @@ public struct GatewayController: Sendable {
             case .disable(let key): [key]
             case .apply, .flush: nil
             }
+        }
+
+        /// The gateways `operations`, made one after the other, state whole: nil when one of them
+        /// states every gateway.
+        static func settled(_ operations: [Operation]) -> Set<Gateway.Key>? {
+            var keys: Set<Gateway.Key> = []
+            for operation in operations {
+                guard let settled = operation.settled else { return nil }
+                keys.formUnion(settled)
+            }
+            return keys
         }
     }
 
@@ -215,12 +229,14 @@ public struct GatewayController: Sendable {
     @discardableResult
     public func flush() throws(NatgateError) -> Report { try perform(.flush) }
 
-    /// The lines `operation` would add and remove, changing nothing.
+    /// The lines `operation` would add and remove, changing nothing (after completing an
+    /// interrupted change, as the change itself would).
     public func plan(_ operation: Operation) throws(NatgateError) -> Plan {
         do {
             var plan = Plan()
-            for family in try families(for: operation) {
-                plan.tables += try planChanges(family, operation)
+            let pending = try store.intentLog.map { log in try store.inNamespace { try log.interrupted() }?.operations ?? [] } ?? []
+            for family in try families(for: pending + [operation]) {
+                plan.tables += try planChanges(family, pending + [operation])
             }
             plan.tables.removeAll { $0.lines.isEmpty }
             return plan
@@ -231,32 +247,47 @@ public struct GatewayController: Sendable {
 
     /// One family's lines of `plan`: read as a change reads (natgate's chains as entries from the
     /// kernel when they hold just gateways' rules, else the model), nothing committed.
-    private func planChanges(_ family: Family, _ operation: Operation) throws -> [Plan.TableChange] {
+    private func planChanges(_ family: Family, _ operations: [Operation]) throws -> [Plan.TableChange] {
         if let kernel = store as? any EntryChainStore {
             let (tables, entries) = try kernel.read(family, tables: OwnedChains.tables, entryChains: OwnedChains.byTable)
             if let editor = try? EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: GatewayEntries(family: family)) {
-                return try planChanges(family, operation, editor)
+                return try planChanges(family, operations, editor)
             }
         }
         let tables = try store.read(family, tables: OwnedChains.tables)
-        return try planChanges(family, operation, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true))
+        return try planChanges(family, operations, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true))
     }
 
-    private func planChanges<Editor: OwnedChainsEditor>(_ family: Family, _ operation: Operation, _ editor: Editor) throws -> [Plan.TableChange] {
+    private func planChanges<Editor: OwnedChainsEditor>(_ family: Family, _ operations: [Operation], _ editor: Editor) throws -> [Plan.TableChange] {
         let before = editor.state
         let current = editor.current
-        let target = try self.target(of: operation, family: family, current: current)
+        let target = try self.target(of: operations, family: family, current: current)
         var after = editor
-        try after.install(target, settled: operation.settled)
-        // Listed in the order the change commits them: filter first when gateways only go.
-        let currentSet = Set(current.gateways)
-        let onlyRemoved = target.gateways.allSatisfy(currentSet.contains) && target.count < current.count
+        try after.install(target, settled: Operation.settled(operations))
+        // Listed in the order the change commits them: filter first when gateways only go (no
+        // subnet and uplink comes).
+        let keys = GatewayChanges(from: current, to: target)
+        let onlyRemoved = keys.added == 0 && keys.removed > 0
         return before.changes(to: after.state, order: order(adding: !onlyRemoved), compiler: compiler)
     }
 
     // MARK: The change itself
 
+    /// Makes the change in one session of the store (for the kernel: the xtables lock held from
+    /// the first read to the last commit, both families included).
     func perform(_ operation: Operation) throws(NatgateError) -> Report {
+        do {
+            return try store.session { store in
+                var session = self
+                session.store = store
+                return try session.performInSession(operation)
+            }
+        } catch {
+            throw NatgateError(wrapping: error)
+        }
+    }
+
+    private func performInSession(_ operation: Operation) throws(NatgateError) -> Report {
         logger.debug("natgate \(operation)")
         var planParts: [@Sendable () -> [Plan.TableChange]] = []
         var changedTables = false
@@ -267,9 +298,12 @@ public struct GatewayController: Sendable {
         var absent = false
         var repaired: [String] = []
         var unrepaired: [String] = []
+        let intent = ChangeIntentWriter(log: store.intentLog, store: store)
         do {
-            for family in try families(for: operation) {
-                let result = try change(family, operation)
+            let pending = try intent.load(then: operation)
+            if !pending.isEmpty { logger.notice("completing an interrupted change first: \(InterruptedChange(operations: pending, pid: 0))") }
+            for family in try families(for: pending + [operation]) {
+                let result = try change(family, operation, after: pending, intent: intent)
                 absent = absent || result.absent
                 repaired += result.repaired
                 unrepaired += result.unrepaired
@@ -285,16 +319,21 @@ public struct GatewayController: Sendable {
                     throw error
                 }
             }
+            try intent.finish()
         } catch {
             // Undo the families already committed, newest first, then report the first error.
+            var restored = !UnfinishedChange.leftPartOfAChange(error)
             for (family, previous) in done.reversed() {
                 do {
                     _ = try change(family, .apply(previous))
                     _ = try? adjustForwarding(family, gateways: previous)
                 } catch let undo {
+                    restored = false
                     logger.critical("could not put the \(family) gateways back after a failure: \(undo)")
                 }
             }
+            // The kernel is as before: so is the record. Otherwise it stays, and says so.
+            if restored { intent.abandon() }
             throw NatgateError(wrapping: error)
         }
         let parts = planParts
@@ -346,21 +385,27 @@ public struct GatewayController: Sendable {
         var unrepaired: [String] = []
     }
 
-    /// Commits one family's change: one transaction when the change only adds (nat, then filter)
-    /// or only removes (filter, then nat); two when an `apply` does both, removals first.
+    /// Commits one family's change, after the operations `pending` (an interrupted change it
+    /// completes): one transaction when the change only adds (nat, then filter) or only removes
+    /// (filter, then nat); two when it does both (nat; then filter and nat).
     ///
     /// On a store that can hand natgate's chains over as kernel entries (the kernel), the change
     /// is made on entries; when they hold anything but gateways' exact rules (drift), nothing is
     /// committed and the change is made again over the model, which repairs it.
-    private func change(_ family: Family, _ operation: Operation) throws -> FamilyChange {
+    private func change(_ family: Family, _ operation: Operation, after pending: [Operation] = [], intent: ChangeIntentWriter? = nil) throws -> FamilyChange {
         if let kernel = store as? any EntryChainStore {
             var encoder = GatewayEntries(family: family)
             do {
-                return try change(family, operation) { (tables, adding, body: (inout EntryChainsEditor) throws -> Void) in
+                return try change(family, operation, after: pending, intent: intent, reorders: true) { (tables, adding, known, commitOrder, body: (inout EntryChainsEditor) throws -> Void) in
                     // A step that adds gateways writes rules to both tables: missing ones are
                     // created without a dry run; a step that does not add leaves them out.
-                    try kernel.update(family, tables: tables, entryChains: OwnedChains.byTable, creatingMissing: adding) { tables, entries in
-                        var editor = try EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
+                    try kernel.update(family, tables: tables, entryChains: OwnedChains.byTable, creatingMissing: adding, commitOrder: commitOrder) { tables, entries in
+                        var editor = if let known {
+                            // natgate's own interim state, in this session: not read back.
+                            EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder, assuming: known)
+                        } else {
+                            try EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
+                        }
                         try body(&editor)
                         tables = editor.tables
                         entries = editor.entries
@@ -372,7 +417,7 @@ public struct GatewayController: Sendable {
             }
         }
         let keepingCounters = !store.keepsCountersOfUnchangedRules
-        return try change(family, operation) { (tables, _, body: (inout ModelChainsEditor) throws -> Void) in
+        return try change(family, operation, after: pending, intent: intent, reorders: false) { (tables, _, _, _, body: (inout ModelChainsEditor) throws -> Void) in
             try store.update(family, tables: tables) { tables in
                 var editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
                 try body(&editor)
@@ -381,55 +426,108 @@ public struct GatewayController: Sendable {
         }
     }
 
-    /// `change` over one way of editing: `transaction(tables, adding, body)` runs `body` on an
-    /// editor of the family's `tables` and commits what it leaves; `adding` says the step adds
-    /// gateways, so it writes to every table.
+    /// `change` over one way of editing: `transaction(tables, adding, known, commitOrder, body)`
+    /// runs `body` on an editor of the family's `tables` and commits what it leaves; `adding` says
+    /// the step adds gateways, so it writes to every table (nil: find out); `known`, when set, is
+    /// what natgate left in the owned chains earlier in this session, taken as read; when
+    /// `reorders`, the transaction commits in the order `commitOrder` gives after `body` (the
+    /// kernel store), else in the order of `tables`.
+    ///
+    /// The fewest commits that never forward a packet unmasqueraded (every subnet and uplink the
+    /// filter table forwards has its nat rule): a change that only adds, nat then filter; one that
+    /// only removes, filter then nat; one that does both, three: nat to the gateways before and
+    /// after, filter to those after, nat to those after. The first step reads both tables and
+    /// commits what its order allows; when a later step fails, the earlier commit is put back.
     private func change<Editor: OwnedChainsEditor>(
-        _ family: Family, _ operation: Operation,
-        through transaction: (_ tables: [TableName], _ adding: Bool, _ body: (inout Editor) throws -> Void) throws -> Void
+        _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?, reorders: Bool,
+        through transaction: (
+            _ tables: [TableName], _ adding: Bool?, _ known: GatewaySet?, _ commitOrder: () -> [TableName]?, _ body: (inout Editor) throws -> Void
+        ) throws -> Void
     ) throws -> FamilyChange {
         var previous = GatewaySet()
         var absent = false
         var after = GatewaySet()
         var first: OwnedTablesState?
         var final: OwnedTablesState?
-        var needsSecondStep = false
         var onlyRemoved = false
-        let addsFirst: Bool
-        if case .enable = operation { addsFirst = true } else { addsFirst = false }
+        // Whose undetermined rules may go: the gateways the operations state whole.
+        let settled = Operation.settled(pending + [operation])
+        // What is left after step 1: the whole change in another order (`reordered`), or the rest
+        // of one that adds and removes (`interimFrom`: the editor as read, to put nat back from).
+        var reordered: [TableName]?
+        var interimFrom: Editor?
+        // The order step 1 commits in, when the store lets it choose after reading.
+        var firstCommitOrder: [TableName]?
+        let removesFirst: Bool
+        let firstAdding: Bool?
+        switch operation {
+        case .enable: (removesFirst, firstAdding) = (false, true)
+        case .apply(let set):
+            // Gateways of the family to apply: both tables end with rules, missing ones are created
+            // without a dry run. None: nothing is written to a missing table.
+            (removesFirst, firstAdding) = (false, pending.isEmpty ? !set.gateways(of: family).isEmpty : nil)
+        case .disable, .flush: (removesFirst, firstAdding) = (true, false)
+        }
 
-        // Step 1. enable adds (nat first); the others may remove (filter first). When removing is
-        // all there is to do, or adding is, this step does it all.
-        try transaction(order(adding: addsFirst), addsFirst) { editor in
+        // Step 1: read both tables; enable and apply usually add (nat first), disable and flush
+        // remove (filter first). When the change goes the other way, the kernel store commits in
+        // the other order; over another store nothing is committed here.
+        try transaction(order(adding: !removesFirst), firstAdding, nil, { firstCommitOrder }) { editor in
             first = editor.state
             let current = editor.current
             previous = current
-            if case .disable(let key) = operation, key.subnet.family == family { absent = current.gateway(key) == nil }
-            let target = try self.target(of: operation, family: family, current: current)
+            let base = try self.target(of: pending, family: family, current: current)
+            if case .disable(let key) = operation, key.subnet.family == family { absent = base.gateway(key) == nil }
+            let target = try self.target(of: operation, family: family, current: base)
             after = target
-            let currentSet = Set(current.gateways)
-            let addsNothing = target.gateways.allSatisfy(currentSet.contains)
-            needsSecondStep = false
-            onlyRemoved = false
-            if addsFirst || addsNothing {
-                onlyRemoved = !addsFirst
-                try editor.install(target, settled: operation.settled)
+            if target != current { try intent?.begin() }
+            // Which subnets and uplinks come and go (one merge of the two sorted sets).
+            let keys = GatewayChanges(from: current, to: target)
+            let adds = keys.added > 0
+            let removes = keys.removed > 0
+            onlyRemoved = removes && !adds
+            reordered = nil
+            interimFrom = nil
+            firstCommitOrder = nil
+            if adds && removes {
+                interimFrom = editor
+                let currentKeys = Set(current.gateways.map(\.key))
+                try editor.installNAT(Gateway.merging(current.gateways, target.gateways.filter { !currentKeys.contains($0.key) }), settled: settled)
+            } else if (adds && removesFirst) || (removes && !removesFirst) {
+                if reorders {
+                    firstCommitOrder = order(adding: adds)
+                    try editor.install(target, settled: settled)
+                } else {
+                    reordered = order(adding: adds)
+                }
             } else {
-                let targetKeys = Set(target.gateways.map(\.key))
-                let kept = try GatewaySet(current.gateways.filter { targetKeys.contains($0.key) })
-                if kept != current { try editor.install(kept, settled: operation.settled) }
-                needsSecondStep = true
+                try editor.install(target, settled: settled)
             }
             final = editor.state
         }
 
-        // Step 2: gateways that come or change, nat first; also repairs drift.
-        if needsSecondStep {
-            try transaction(order(adding: true), true) { editor in
-                let target = try self.target(of: operation, family: family, current: editor.current)
-                try editor.install(target, settled: operation.settled)
+        if let tables = reordered {
+            // Step 2, the whole change in the order it needs.
+            let target = after
+            try transaction(tables, tables.first == .nat, nil, { nil }) { editor in
+                try editor.install(target, settled: settled)
                 final = editor.state
-                after = target
+            }
+        } else if let before = interimFrom {
+            // Steps 2 and 3: filter to the gateways after, then nat to them.
+            let target = after
+            do {
+                try transaction(order(adding: false), false, previous, { nil }) { editor in
+                    try editor.install(target, settled: settled)
+                    final = editor.state
+                }
+            } catch {
+                do {
+                    try transaction([.nat, .filter], false, previous, { nil }) { editor in editor.restore(.nat, from: before) }
+                } catch let undo {
+                    throw UnfinishedChange(family: family, failure: error, undo: undo)
+                }
+                throw error
             }
         }
         guard let first, let final else { return FamilyChange(previous: previous, after: after, absent: absent, changed: false, lines: { [] }) }
@@ -447,6 +545,11 @@ public struct GatewayController: Sendable {
             repaired: before.filter { !left.contains($0) }.map(\.repairedDescription), unrepaired: left.map(\.description))
     }
 
+    /// The set `operations` ask for in `family`, one after the other, given the current one.
+    func target(of operations: [Operation], family: Family, current: GatewaySet) throws -> GatewaySet {
+        try operations.reduce(current) { set, operation in try target(of: operation, family: family, current: set) }
+    }
+
     /// The set `operation` asks for in `family`, given the current one.
     func target(of operation: Operation, family: Family, current: GatewaySet) throws -> GatewaySet {
         switch operation {
@@ -460,6 +563,13 @@ public struct GatewayController: Sendable {
         case .flush:
             return GatewaySet()
         }
+    }
+
+    /// The families some operations read and may change.
+    func families(for operations: [Operation]) throws -> [Family] {
+        var families = Set<Family>()
+        for operation in operations { families.formUnion(try self.families(for: operation)) }
+        return Family.allCases.filter(families.contains)
     }
 
     /// The families an operation reads and may change.

@@ -92,9 +92,15 @@ public struct GatewayEntries: Sendable {
     /// up front for as many gateways as the set has, of the first gateway's shape: one allocation
     /// per buffer when they share it.
     public mutating func entries(for set: GatewaySet, table: TableName) throws -> EntryList {
+        try entries(for: set.gateways, table: table)
+    }
+
+    /// The owned chain of `table` for the gateways of this family in `gateways`, in the order
+    /// given, unchecked against each other (a change's interim nat chain holds the gateways
+    /// before and after it, which may conflict).
+    public mutating func entries(for gateways: [Gateway], table: TableName) throws -> EntryList {
         var list = EntryList(family: family)
         guard table == .filter || table == .nat else { return list }
-        let gateways = set.gateways
         // The loop copies each gateway once and otherwise touches locals only: at 10,000
         // gateways, each copy of a gateway, `self` or a template (their strings and arrays) cost
         // about as much as making the gateway's entries.

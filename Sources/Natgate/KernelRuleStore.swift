@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import NatgateKernel
+@_spi(Testing) import NatgateKernel
 import NatgateModel
 import NatgateSysctl
 
@@ -8,17 +8,34 @@ import NatgateSysctl
 public struct KernelRuleStore: EntryChainStore {
     public var namespace: NetworkNamespace
     public var logger: Logger
-    /// The xtables lock taken around each change, and how long to wait for it.
+    /// The xtables lock every update takes (or, inside `session`, the one the session holds).
     public var lock: XtablesLock
+    /// Where a change in progress is recorded; see `ChangeIntentLog`.
+    public var intentLog: ChangeIntentLog?
+    /// Test hooks handed to every backend; see `KernelBackend.TestHooks`.
+    @_spi(Testing) public var testHooks = KernelBackend.TestHooks()
 
-    public init(namespace: NetworkNamespace = .current, lock: XtablesLock = XtablesLock(), logger: Logger) {
+    public init(namespace: NetworkNamespace = .current, logger: Logger, lock: XtablesLock = XtablesLock(), intentLog: ChangeIntentLog? = ChangeIntentLog()) {
         self.namespace = namespace
-        self.lock = lock
         self.logger = logger
+        self.lock = lock
+        self.intentLog = intentLog
     }
 
     func backend(_ family: Family) -> KernelBackend {
-        KernelBackend(family: family, namespace: namespace, lock: lock, logger: logger)
+        var backend = KernelBackend(family: family, namespace: namespace, lock: lock, logger: logger)
+        backend.testHooks = testHooks
+        return backend
+    }
+
+    /// Takes the xtables lock once and runs `body` with a copy of this store that holds it: every
+    /// read and update `body` makes through it is one session, for both families.
+    public func session<T>(_ body: (any RuleStore) throws -> T) throws -> T {
+        try lock.hold(logger: logger) { held in
+            var store = self
+            store.lock = held
+            return try body(store)
+        }
     }
 
     /// Reads `tables`; a table the namespace does not have yet reads as empty, without creating it.
@@ -88,6 +105,7 @@ public struct KernelRuleStore: EntryChainStore {
     ///   nil, `body` runs once more first, on what is there, to find out.
     public func update(
         _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool? = nil,
+        commitOrder: () -> [TableName]? = { nil },
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws {
         let existing = try existingTables(family)
@@ -112,13 +130,16 @@ public struct KernelRuleStore: EntryChainStore {
             var emptyEntries = entryChains.mapValues { _ in EntryList(family: family) }
             try body(&empty, &emptyEntries)
             if !tables.allSatisfy({ leftEmpty($0, empty, emptyEntries) }) {
-                try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, body)
+                try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, commitOrder: commitOrder, body)
             }
             return
         }
         struct WroteMissingTable: Error {}
         do {
-            let report = try backend(family).update(tables: touched, entryChains: entryChains.filter { touched.contains($0.key) }) { given, givenEntries in
+            let report = try backend(family).update(
+                tables: touched, entryChains: entryChains.filter { touched.contains($0.key) },
+                commitOrder: { commitOrder().map { $0.filter(touched.contains) } }
+            ) { given, givenEntries in
                 var all = given
                 var allEntries = givenEntries
                 for name in skipped {
@@ -138,7 +159,7 @@ public struct KernelRuleStore: EntryChainStore {
             }
             logger.debug("\(family) \(report)")
         } catch is WroteMissingTable {
-            try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, body)
+            try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, commitOrder: commitOrder, body)
         }
     }
 
@@ -183,7 +204,7 @@ extension GatewayController {
         let resolved: NetworkNamespace
         do { resolved = try NetworkNamespace.named(namespace) } catch { throw NatgateError(wrapping: error) }
         return GatewayController(
-            store: KernelRuleStore(namespace: resolved, lock: XtablesLock(timeout: lockWait), logger: logger),
+            store: KernelRuleStore(namespace: resolved, logger: logger, lock: XtablesLock(timeout: lockWait)),
             forwarding: manageForwarding ? Forwarding() : nil, logger: logger)
     }
 }

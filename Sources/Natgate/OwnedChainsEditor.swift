@@ -74,6 +74,12 @@ protocol OwnedChainsEditor {
     /// naming a gateway in `settled`; `settled` nil (the whole set is stated: apply, flush)
     /// removes them all.
     mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws
+    /// Makes natgate's nat chain hold the nat rules of `gateways`, in order, and leaves the filter
+    /// table alone: the first commit of a change that both adds and removes gateways. Rules that
+    /// determine no gateway are kept as `install` keeps them.
+    mutating func installNAT(_ gateways: [Gateway], settled: Set<Gateway.Key>?) throws
+    /// Puts `table` back as `earlier` holds it.
+    mutating func restore(_ table: TableName, from earlier: Self)
     var state: OwnedTablesState { get }
 }
 
@@ -109,6 +115,28 @@ struct ModelChainsEditor: OwnedChainsEditor {
         current = set
     }
 
+    mutating func installNAT(_ gateways: [Gateway], settled: Set<Gateway.Key>?) throws {
+        guard let owned = OwnedChains.owned(in: .nat) else { return }
+        let ofFamily = gateways.filter { $0.family == family }
+        let keeping = settled.map { settled in (kept[.nat] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
+        let expected = GatewayCompiler.merging(ofFamily.map { compiler.rules(for: $0, table: .nat) }, keys: ofFamily.map(\.key), kept: keeping)
+        kept[.nat] = keeping
+        try compiler.installChain(present: !expected.isEmpty, into: &tables[.nat]!)
+        guard !expected.isEmpty, var chain = tables[.nat]![chain: owned] else { return }
+        if keepingCounters {
+            var counted: [Rule: Rule] = [:]
+            for rule in chain.rules where counted[rule.withoutCounters] == nil { counted[rule.withoutCounters] = rule }
+            chain.rules = expected.map { counted[$0.withoutCounters] ?? $0 }
+        } else {
+            chain.rules = expected
+        }
+        tables[.nat]![chain: owned] = chain
+    }
+
+    mutating func restore(_ table: TableName, from earlier: ModelChainsEditor) {
+        tables[table] = earlier.tables[table]
+    }
+
     var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil) }
 }
 
@@ -141,6 +169,17 @@ struct EntryChainsEditor: OwnedChainsEditor {
         current = set
     }
 
+    /// An editor of tables whose owned chains natgate itself left in the middle of a change (in
+    /// the same lock session): they are not read back, `current` is taken as given.
+    init(tables: [TableName: Table], entries: [TableName: EntryList], family: Family, compiler: GatewayCompiler, encoder: GatewayEntries, assuming current: GatewaySet) {
+        self.tables = tables
+        self.entries = entries
+        self.family = family
+        self.compiler = compiler
+        self.encoder = encoder
+        self.current = current
+    }
+
     /// The entry path holds no undetermined rules (they make it unavailable): `settled` is moot.
     mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws {
         let present = !set.gateways(of: family).isEmpty
@@ -149,6 +188,17 @@ struct EntryChainsEditor: OwnedChainsEditor {
             entries[name] = present ? try encoder.entries(for: set, table: name) : EntryList(family: family)
         }
         current = set
+    }
+
+    mutating func installNAT(_ gateways: [Gateway], settled: Set<Gateway.Key>?) throws {
+        let mine = gateways.filter { $0.family == family }
+        try compiler.installChain(present: !mine.isEmpty, into: &tables[.nat]!)
+        entries[.nat] = mine.isEmpty ? EntryList(family: family) : try encoder.entries(for: mine, table: .nat)
+    }
+
+    mutating func restore(_ table: TableName, from earlier: EntryChainsEditor) {
+        tables[table] = earlier.tables[table]
+        entries[table] = earlier.entries[table]
     }
 
     var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: current) }
@@ -180,5 +230,27 @@ extension Drift {
         case .chainDiffers, .foreignRule, .undetermined, .legacyTags, .conflict, .missingChain: true
         default: false
         }
+    }
+}
+
+extension Gateway {
+    /// Two sorted lists of gateways as one sorted list (the interim nat chain of a change: the
+    /// gateways before it and those it adds), so that its entries differ from either end's in
+    /// short runs.
+    static func merging(_ a: [Gateway], _ b: [Gateway]) -> [Gateway] {
+        var result: [Gateway] = []
+        result.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && !(b[j] < a[i])) {
+                result.append(a[i])
+                i += 1
+            } else {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        return result
     }
 }

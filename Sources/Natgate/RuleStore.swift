@@ -28,14 +28,19 @@ public protocol RuleStore: Sendable {
     /// given them; when false, natgate copies counters onto the rules it rewrites.
     var keepsCountersOfUnchangedRules: Bool { get }
 
+    /// Runs `body` with a store whose reads and updates form one session: the kernel store takes
+    /// the xtables lock once, before `body`'s first read, and lets it go after its last commit, so
+    /// a change made in several commits (both tables, both families) has no gap another writer
+    /// could slip into. Use the store `body` is given only inside `body`.
+    func session<T>(_ body: (any RuleStore) throws -> T) throws -> T
+
+    /// Where the store records a change while it commits it (see `ChangeIntentLog`); nil, the
+    /// default, keeps no record: memory stores never write state files.
+    var intentLog: ChangeIntentLog? { get }
     /// The forwarding a `GatewayController` over this store manages unless told otherwise: by
     /// default `Forwarding()`, the sysctls of the store's namespace and state files under
     /// /run/natgate; nil for a store that must not touch the host (`MemoryRuleStore`).
     var defaultForwarding: Forwarding? { get }
-}
-
-extension RuleStore {
-    public var defaultForwarding: Forwarding? { Forwarding() }
 }
 
 /// A store that can hand chains over as kernel entries instead of model rules (the kernel), so
@@ -47,17 +52,32 @@ public protocol EntryChainStore: RuleStore {
     func read(_ family: Family, tables: [TableName], entryChains: [TableName: ChainName]) throws -> ([TableName: Table], [TableName: EntryList])
 
     /// `update(_:tables:_:)` with the rules of `entryChains` as entries (see
-    /// `KernelBackend.update(tables:entryChains:_:)`). `creatingMissing` says whether the change
-    /// writes to tables the store does not have yet: true, yes; false, no; nil, find out.
+    /// `KernelBackend.update(tables:entryChains:commitOrder:_:)`). `creatingMissing` says whether the
+    /// change writes to tables the store does not have yet: true, yes; false, no; nil, find out.
+    /// `commitOrder`, asked after `body`, may put the tables in another order to commit them in.
     func update(
         _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool?,
+        commitOrder: () -> [TableName]?,
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws
+}
+
+extension EntryChainStore {
+    /// `update(_:tables:entryChains:creatingMissing:commitOrder:_:)`, committing in the order of `tables`.
+    public func update(
+        _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool?,
+        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+    ) throws {
+        try update(family, tables: tables, entryChains: entryChains, creatingMissing: creatingMissing, commitOrder: { nil }, body)
+    }
 }
 
 extension RuleStore {
     public func mayHoldTables(_ family: Family) -> Bool { true }
     public var keepsCountersOfUnchangedRules: Bool { false }
+    public func session<T>(_ body: (any RuleStore) throws -> T) throws -> T { try body(self) }
+    public var intentLog: ChangeIntentLog? { nil }
+    public var defaultForwarding: Forwarding? { Forwarding() }
 }
 
 /// Tables held in memory, for tests and for embedding tools that want to see what natgate would

@@ -32,6 +32,9 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     public var families: [FamilyStatus]
     /// What the namespace's nftables ruleset does to the gateways; nil when not read.
     public var nftables: NFTablesStatus?
+    /// A change natgate began here and did not finish, with what to run, nil when there is none.
+    /// The gateways above may then be neither those before it nor those it asked for.
+    public var interruptedChange: String?
 
     /// Whether any family has drift.
     public var hasDrift: Bool { families.contains { !$0.drift.isEmpty } }
@@ -57,6 +60,7 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     /// ```
     public func text(verbose: Bool) -> String {
         var text = ""
+        if let interruptedChange { text += "A change was interrupted: \(interruptedChange)\n" }
         for family in families {
             if let unreadable = family.unreadable {
                 text += "\(family.family): tables not readable: \(unreadable)\n"
@@ -154,6 +158,16 @@ extension GatewayController {
             }
             families.append(status)
         }
-        return Status(families: families, nftables: nftablesStatus(for: families.flatMap { $0.gateways.map(\.gateway) }))
+        var status = Status(families: families, nftables: nftablesStatus(for: families.flatMap { $0.gateways.map(\.gateway) }))
+        if let log = store.intentLog {
+            do {
+                if let change = try store.inNamespace({ try log.interrupted() }) {
+                    status.interruptedChange = "\(change) (by pid \(change.pid)) did not finish; the gateways may be part way. To complete it, \(change.advice)."
+                }
+            } catch {
+                status.interruptedChange = NatgateError(wrapping: error).message
+            }
+        }
+        return status
     }
 }

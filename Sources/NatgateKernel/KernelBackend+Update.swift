@@ -85,13 +85,16 @@ extension KernelBackend {
     /// counters, and only the difference goes to libiptc. This is how natgate changes a chain of
     /// tens of thousands of rules without a model rule for each.
     ///
+    /// - Parameter commitOrder: asked after each run of `body`: the order to commit the tables
+    ///   in, when `body` has found it depends on the change (nil keeps the order of `tables`).
+    ///   Tables already committed are left out of it.
     /// - Throws: `KernelError`, or what `body` throws (then nothing is committed).
     @discardableResult
     public func update(
-        tables: [TableName], entryChains: [TableName: ChainName],
+        tables: [TableName], entryChains: [TableName: ChainName], commitOrder: () -> [TableName]? = { nil },
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws -> UpdateReport {
-        try transaction(tables: tables, entryChains: entryChains, setCounters: false, dryRun: false, body)
+        try transaction(tables: tables, entryChains: entryChains, setCounters: false, dryRun: false, commitOrder: commitOrder, body)
     }
 
     /// Changes one table; see `update(tables:_:)`.
@@ -165,7 +168,7 @@ extension KernelBackend {
     }
 
     func transaction(
-        tables: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool,
+        tables: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool, commitOrder: () -> [TableName]? = { nil },
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws -> UpdateReport {
         guard !tables.isEmpty else { return UpdateReport() }
@@ -174,8 +177,8 @@ extension KernelBackend {
         }
         return try namespace.run {
             switch family {
-            case .ipv4: try transaction(IPv4Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, body)
-            case .ipv6: try transaction(IPv6Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, body)
+            case .ipv4: try transaction(IPv4Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, body)
+            case .ipv6: try transaction(IPv6Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, body)
             }
         }
     }
@@ -227,11 +230,14 @@ extension KernelBackend {
     }
 
     private func transaction<C: LibiptcCalls>(
-        _: C.Type, tables names: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool,
+        _: C.Type, tables given: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool,
+        commitOrder: () -> [TableName]?,
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws -> UpdateReport {
         let held = try lock.acquire(logger: logger)
         defer { held.keepAlive() }
+        // The order of commits: as given, until `commitOrder` reorders the tables not committed yet.
+        var names = given
 
         var report = UpdateReport()
         report.tables = names.map { UpdateReport.TableReport(table: $0) }
@@ -263,6 +269,19 @@ extension KernelBackend {
                 throw KernelError(.refused, "The update added the \(extra) table, which it did not ask for; list every table to change in `tables:`.",
                                   operation: .init(family: family, table: extra))
             }
+            if let wanted = commitOrder() {
+                let pending = Array(names[start...])
+                let reordered = wanted.filter(pending.contains)
+                guard reordered.count == pending.count, Set(reordered) == Set(pending) else {
+                    throw KernelError(.refused, "The commit order \(wanted.map(\.rawValue).joined(separator: ", ")) does not name each table still to commit (\(pending.map(\.rawValue).joined(separator: ", "))) once.",
+                                      operation: .init(family: family))
+                }
+                if reordered != pending {
+                    let byName = Dictionary(uniqueKeysWithValues: zip(pending, snapshots))
+                    snapshots = reordered.map { byName[$0]! }
+                    names.replaceSubrange(start..., with: reordered)
+                }
+            }
 
             // Check and encode every pending table before committing any.
             var prepared: [Prepared] = []
@@ -293,7 +312,9 @@ extension KernelBackend {
 
             report.prepareDuration += clock.now - prepareStart
             for (offset, name) in names[start...].enumerated() {
-                let index = start + offset
+                let position = start + offset
+                // Reports stay in the order the tables were given.
+                let index = given.firstIndex(of: name)!
                 let changes = prepared[offset].changes
                 report.tables[index].createdChains = changes.createdChains
                 report.tables[index].deletedChains = changes.deletedChains
@@ -328,7 +349,7 @@ extension KernelBackend {
                     logger.notice("table changed under natgate (EAGAIN); reading it again", metadata: ["table": "\(name)", "attempt": "\(attempt)"])
                     attempt += 1
                     report.attempts = attempt
-                    start = index
+                    start = position
                     continue attempts
                 } catch {
                     throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)

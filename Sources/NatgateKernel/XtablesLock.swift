@@ -23,22 +23,42 @@ public struct XtablesLock: Sendable, Hashable {
         return "/run/xtables.lock"
     }
 
+    /// Whether the caller already holds the lock (inside `hold`): then taking it again is a no-op.
+    public private(set) var isHeldByCaller = false
+
     public init(path: String? = nil, timeout: Duration = .seconds(10), pollInterval: Duration = .milliseconds(10)) {
         self.path = path ?? XtablesLock.defaultPath
         self.timeout = timeout
         self.pollInterval = pollInterval
     }
 
-    /// The lock, held until the value goes away (the file is closed, which releases it).
+    /// Takes the lock once and holds it while `body` runs, so that several updates (both tables,
+    /// both families, a change made in more than one commit) form one session no other iptables
+    /// writer can slip into.
+    ///
+    /// `body` is given this lock marked as already held: backends configured with it do not take
+    /// it again (a second `flock` from the same process on another descriptor would wait for
+    /// itself). Use that value only inside `body`.
+    public func hold<T>(logger: Logger, _ body: (XtablesLock) throws -> T) throws -> T {
+        let held = try acquire(logger: logger)
+        defer { held.keepAlive() }
+        var inner = self
+        inner.isHeldByCaller = true
+        return try body(inner)
+    }
+
+    /// The lock, held until the value goes away (the file is closed, which releases it); a
+    /// negative descriptor stands for a lock the caller holds already.
     struct Held: ~Copyable {
         let descriptor: Int32
-        deinit { close(descriptor) }
+        deinit { if descriptor >= 0 { close(descriptor) } }
         /// Marks a use, so the lock is held at least until here.
         func keepAlive() {}
     }
 
     /// Takes the lock, waiting up to `timeout` for another holder to let go.
     func acquire(logger: Logger) throws(KernelError) -> Held {
+        if isHeldByCaller { return Held(descriptor: -1) }
         let descriptor = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             let code = errno

@@ -259,7 +259,7 @@ extension GatewayCompiler {
 
     /// Each gateway's rules (`gatewayRules`, in key order `keys`) with the `kept` rules placed
     /// after the gateway they are anchored to: before the first gateway whose key is greater.
-    static func merging(_ gatewayRules: [[Rule]], keys: [Gateway.Key], kept: [KeptRule]) -> [Rule] {
+    package static func merging(_ gatewayRules: [[Rule]], keys: [Gateway.Key], kept: [KeptRule]) -> [Rule] {
         guard !kept.isEmpty else { return gatewayRules.flatMap { $0 } }
         let sorted = kept.enumerated().sorted { a, b in
             switch (a.element.anchor, b.element.anchor) {

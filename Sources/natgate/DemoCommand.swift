@@ -216,8 +216,9 @@ private struct DemoGateway {
         try FileManager.default.createDirectory(atPath: DemoGateway.stateDirectory, withIntermediateDirectories: true)
         natgate = GatewayController(
             store: KernelRuleStore(
-                namespace: try NetworkNamespace.named(host.name), lock: XtablesLock(path: DemoGateway.stateDirectory + "/xtables.lock"),
-                logger: logger),
+                namespace: try NetworkNamespace.named(host.name), logger: logger,
+                lock: XtablesLock(path: DemoGateway.stateDirectory + "/xtables.lock"),
+                intentLog: ChangeIntentLog(directory: DemoGateway.stateDirectory)),
             forwarding: Forwarding(directory: DemoGateway.stateDirectory), logger: logger)
         gateway = try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink))
     }

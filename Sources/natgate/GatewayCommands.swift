@@ -9,14 +9,15 @@ import NatgatePolicy
 //
 // Exit status, for every verb here:
 //   0  done (or nothing to do: enable twice, disable of an absent gateway)
-//   1  `status --check` found drift
+//   1  `status --check` found drift or an interrupted change
 //   2  bad input: subnet, interface, option, policy file, or gateways that conflict; nothing changed
 //   3  the kernel or the system refused (not root, no legacy x_tables, lock timeout, sysctl); the
 //      change was undone
 //   4  `status --check` found no drift, but an nftables chain drops, rejects or re-NATs a gateway
 //  64  the command line itself could not be parsed (unknown option, missing argument)
 //
-// NATGATE_STATE_DIRECTORY overrides where forwarding records are kept (default /run/natgate).
+// NATGATE_STATE_DIRECTORY overrides where forwarding records and the record of a change in progress
+// are kept (default /run/natgate).
 
 /// SUBNET UPLINK and the gateway options, as `enable` and `plan enable` take them.
 struct GatewayArguments: ParsableArguments {
@@ -220,9 +221,9 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the gateways and their NAT counters, forwarding, drift and nftables blockers; -v adds their rules.",
-        discussion: "With --check, exit 1 when the kernel's rules drifted from what natgate's gateways compile to, 4 when they did not but an nftables chain drops, rejects or re-NATs a gateway's traffic.")
+        discussion: "With --check, exit 1 when the kernel's rules drifted from what natgate's gateways compile to or a change was interrupted, 4 when neither but an nftables chain drops, rejects or re-NATs a gateway's traffic.")
 
-    @Flag(help: "Exit 1 when there is drift (a missing or duplicated jump, a changed owned chain), 4 when an nftables chain blocks or takes over a gateway.")
+    @Flag(help: "Exit 1 when there is drift (a missing or duplicated jump, a changed owned chain) or an interrupted change, 4 when an nftables chain blocks or takes over a gateway.")
     var check = false
 
     @OptionGroup var options: GatewayCommonOptions
@@ -232,7 +233,7 @@ struct StatusCommand: ParsableCommand {
             let status = try controller.status()
             if options.json { try printJSON(status) } else { print(status.text(verbose: options.verbose), terminator: "") }
             guard check else { return 0 }
-            return status.hasDrift ? 1 : status.blockedByNFTables ? 4 : 0
+            return status.hasDrift || status.interruptedChange != nil ? 1 : status.blockedByNFTables ? 4 : 0
         }
     }
 }

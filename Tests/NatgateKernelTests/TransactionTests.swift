@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Glibc
 @_spi(Testing) import NatgateKernel
 import NatgateModel
@@ -61,6 +62,39 @@ struct TransactionTests {
             #expect(nat.components(separatedBy: "-j MASQUERADE").count - 1 == 1)
             let filter = try scratch.shell("iptables-legacy-save -t filter")
             #expect(filter.contains("-A FORWARD -s 192.0.2.0/24 -j DROP\n-A FORWARD -o eth0 -j ACCEPT\n"))
+        }
+    }
+
+    @Test("the closure can choose the commit order after reading; EAGAIN on the second table re-reads only it and keeps the order", kernelTests)
+    func commitOrderChosenAfterReading() throws {
+        try ThrowawayNamespace.with { scratch in
+            let lockPath = privateLockPath()
+            defer { unlink(lockPath) }
+            var backend = KernelBackend(family: .ipv4, namespace: scratch.namespace, lock: XtablesLock(path: lockPath))
+            let commits = Mutex<[TableName]>([])
+            backend.testHooks.beforeCommit = { table, attempt in
+                commits.withLock { $0.append(table) }
+                if table == .nat && attempt == 1 { try scratch.shell("iptables-legacy -w -t nat -A POSTROUTING -s 192.0.2.0/24 -j ACCEPT") }
+            }
+            let runs = Counter()
+            let report = try backend.update(tables: [.nat, .filter], entryChains: [:], commitOrder: { [.filter, .nat] }) { tables, _ in
+                runs.increment()
+                tables[.nat]![chain: .postrouting]!.rules.append(masqueradeRule)
+                tables[.filter]![chain: .forward]!.rules.append(Rule(outInterface: Negatable(InterfaceName(valid: "eth0")), target: .accept))
+            }
+            #expect(commits.withLock { $0 } == [.filter, .nat, .nat])
+            #expect(runs.value == 2)
+            #expect(report.tables.map(\.table) == [.nat, .filter])
+            #expect(report.tables.map(\.committed) == [true, true])
+            let filter = try scratch.shell("iptables-legacy-save -t filter")
+            #expect(filter.components(separatedBy: "-o eth0 -j ACCEPT").count - 1 == 1)
+            let nat = try scratch.shell("iptables-legacy-save -t nat")
+            #expect(nat.contains("-A POSTROUTING -s 192.0.2.0/24 -j ACCEPT\n-A POSTROUTING -s 10.200.1.0/24 -o eth0 -j MASQUERADE\n"))
+
+            let refused = #expect(throws: KernelError.self) {
+                try backend.update(tables: [.nat, .filter], entryChains: [:], commitOrder: { [.filter] }) { _, _ in }
+            }
+            #expect(refused?.kind == .refused)
         }
     }
 

@@ -166,8 +166,8 @@ func controller(_ store: any RuleStore, _ sysctl: FakeSysctl? = nil) -> GatewayC
         let first = try natgate.apply(set)
         #expect(first.outcome == .changed)
         #expect(first.gateways == set.gateways)
-        // Removal first (filter, nat), then addition (nat, filter).
-        #expect(store.commits.suffix(4).map(\.1) == [.filter, .nat, .nat, .filter])
+        // Adds and removes: nat to the gateways before and after, filter to those after, nat to them.
+        #expect(store.commits.suffix(3).map(\.1) == [.nat, .filter, .nat])
         let snapshot = store.ruleset(.ipv4)
         let second = try natgate.apply(set)
         #expect(second.outcome == .unchanged)
