@@ -33,7 +33,8 @@ public struct KernelError: Error, Sendable, CustomStringConvertible {
         case refused
         /// Entering a network namespace failed.
         case namespace
-        /// A namespace name that cannot name one (empty, `/`, `.`, `..`, control characters): bad input.
+        /// A namespace name that cannot name one (empty, `/`, `.`, `..`, control characters), or
+        /// names none (`ip netns list` does not show it): bad input.
         case invalidNamespaceName
         /// A table the kernel returned could not be read back into the model.
         case malformedEntry

@@ -95,7 +95,8 @@ private final class NamespaceWork<T>: @unchecked Sendable {
             let hint = code == ENOENT
                 ? "There is no network namespace at \(path): check the name with `ip netns list`."
                 : "Could not open network namespace \(path)\(code == EACCES || code == EPERM ? ": natgate needs root to enter it" : "")."
-            result = .failure(KernelError(.namespace, hint, operation: .init(call: "open"), errno: code))
+            // A name with no namespace behind it is bad input, like a name that cannot be one.
+            result = .failure(KernelError(code == ENOENT ? .invalidNamespaceName : .namespace, hint, operation: .init(call: "open"), errno: code))
             return
         }
         let entered = setns(fd, Int32(CLONE_NEWNET))

@@ -26,12 +26,12 @@ struct NamespaceTests {
         #expect(same)
     }
 
-    @Test("a missing namespace is an error that says how to list them", kernelTests)
+    @Test("a missing namespace is bad input that says how to list them", kernelTests)
     func missingNamespace() throws {
         let error = #expect(throws: KernelError.self) {
             try NetworkNamespace.named("natgate-test-does-not-exist").run { 1 }
         }
-        #expect(error?.kind == .namespace)
+        #expect(error?.kind == .invalidNamespaceName)
         #expect(error?.description.contains("ip netns list") == true)
     }
 

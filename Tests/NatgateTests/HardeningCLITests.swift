@@ -62,6 +62,7 @@ struct HardeningCLITests {
             (["render", "-6", policy], "no IPv6 gateway to render"),
             (["save", "--netns", ".."], "'..' is not a namespace name"),
             (["status", "--netns", "a/b"], "'a/b' is not a namespace name"),
+            (["status", "--netns", "natgate-test-no-such-namespace"], "There is no network namespace at /run/netns/natgate-test-no-such-namespace"),
             (["fmt", state], "is a directory"),
             (["fmt", state + "/missing.rules"], "no such file"),
             (["apply", state + "/missing.json"], "no such file"),
