@@ -83,8 +83,8 @@ public struct GatewayController: Sendable {
         /// The lines that were added and removed. With thousands of gateways rendering them costs
         /// more than the change itself, so they are rendered when first asked for.
         public var plan: Plan { lazyPlan.value }
-        /// What happened to forwarding sysctls.
-        public var forwarding: [String]
+        /// What the change did to forwarding sysctls: each key it set, restored or left alone.
+        public var forwarding: [ForwardingChange]
         /// The gateways after the change.
         public var gateways: [Gateway]
         /// How many gateways came, went and changed options.
@@ -98,7 +98,7 @@ public struct GatewayController: Sendable {
 
         let lazyPlan: LazyPlan
 
-        init(outcome: Outcome, message: String, plan: LazyPlan, forwarding: [String], gateways: [Gateway], gatewayChanges: GatewayChanges,
+        init(outcome: Outcome, message: String, plan: LazyPlan, forwarding: [ForwardingChange], gateways: [Gateway], gatewayChanges: GatewayChanges,
              repaired: [String] = [], unrepaired: [String] = []) {
             self.outcome = outcome
             self.message = message
@@ -118,7 +118,7 @@ public struct GatewayController: Sendable {
             message = try container.decode(String.self, forKey: .message)
             let plan = try container.decode(Plan.self, forKey: .plan)
             lazyPlan = LazyPlan { plan }
-            forwarding = try container.decode([String].self, forKey: .forwarding)
+            forwarding = try container.decode([ForwardingChange].self, forKey: .forwarding)
             gateways = try container.decode([Gateway].self, forKey: .gateways)
             gatewayChanges = try container.decode(GatewayChanges.self, forKey: .gatewayChanges)
             repaired = try container.decodeIfPresent([String].self, forKey: .repaired) ?? []
@@ -292,7 +292,7 @@ public struct GatewayController: Sendable {
         var planParts: [@Sendable () -> [Plan.TableChange]] = []
         var changedTables = false
         var gatewayChanges = GatewayChanges()
-        var forwardingNotes: [String] = []
+        var forwardingChanges: [ForwardingChange] = []
         var finalGateways: [Gateway] = []
         var done: [(Family, GatewaySet)] = []
         var absent = false
@@ -313,7 +313,7 @@ public struct GatewayController: Sendable {
                 finalGateways += result.after.gateways
                 gatewayChanges = gatewayChanges + GatewayChanges(from: result.previous, to: result.after)
                 do {
-                    forwardingNotes += try adjustForwarding(family, gateways: result.after)
+                    forwardingChanges += try adjustForwarding(family, gateways: result.after)
                 } catch {
                     logger.error("forwarding failed, putting the \(family) gateways back: \(error)")
                     throw error
@@ -342,7 +342,7 @@ public struct GatewayController: Sendable {
             plan.tables.removeAll { $0.lines.isEmpty }
             return plan
         }
-        let changed = changedTables || forwardingNotes.contains { $0.contains("→") || $0.contains("restored") }
+        let changed = changedTables || forwardingChanges.contains(where: \.changedValue)
         let outcome: Report.Outcome = absent ? .absent : (changed ? .changed : .unchanged)
         var message: String
         let repairs = "repaired what had drifted: " + repaired.joined(separator: " ")
@@ -364,7 +364,7 @@ public struct GatewayController: Sendable {
         if !repaired.isEmpty, !message.contains(repairs), operation != .flush { message += " Also " + repairs }
         for note in unrepaired { message += " Not repaired: " + note }
         logger.info("\(message)")
-        return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingNotes, gateways: finalGateways.sorted(),
+        return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingChanges, gateways: finalGateways.sorted(),
             gatewayChanges: gatewayChanges, repaired: repaired, unrepaired: unrepaired)
     }
 
@@ -586,20 +586,18 @@ public struct GatewayController: Sendable {
     func order(adding: Bool) -> [TableName] { adding ? [.nat, .filter] : [.filter, .nat] }
 
     /// Forwarding on while `family` has gateways; put back once it has none.
-    private func adjustForwarding(_ family: Family, gateways: GatewaySet) throws -> [String] {
+    private func adjustForwarding(_ family: Family, gateways: GatewaySet) throws -> [ForwardingChange] {
         guard let forwarding else { return [] }
         let key = SysctlKey.forwarding(family)
         let outcome = try store.inNamespace {
             gateways.isEmpty ? try forwarding.restore(key) : try forwarding.enable(key)
         }
-        switch outcome {
-        case .nothingRecorded, .alreadySet:
+        guard let change = ForwardingChange(outcome) else {
             logger.debug("\(outcome)")
             return []
-        default:
-            logger.info("\(outcome)")
-            return [outcome.description]
         }
+        logger.info("\(outcome)")
+        return [change]
     }
 
     private func absentMessage(_ key: Gateway.Key, gateways: [Gateway]) -> String {

@@ -47,8 +47,8 @@ public enum ForwardingOutcome: Hashable, Sendable, CustomStringConvertible {
     case changed(SysctlKey, previous: String, written: String)
     /// The value already was what natgate needed; nothing written or recorded.
     case alreadySet(SysctlKey, String)
-    /// natgate put back the value it had recorded.
-    case restored(SysctlKey, to: String)
+    /// natgate put back the value it had recorded, over the value it had written.
+    case restored(SysctlKey, from: String, to: String)
     /// natgate had recorded a change, but someone set the value since; left as it is.
     case leftAlone(SysctlKey, current: String, recordedWritten: String)
     /// natgate had not changed the key, so there is nothing to restore.
@@ -58,7 +58,7 @@ public enum ForwardingOutcome: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .changed(let key, let previous, let written): "\(key): \(previous) → \(written) (recorded, restored when the last gateway goes)"
         case .alreadySet(let key, let value): "\(key) is already \(value)"
-        case .restored(let key, let value): "\(key) restored to \(value)"
+        case .restored(let key, _, let value): "\(key) restored to \(value)"
         case .leftAlone(let key, let current, let written): "\(key) is \(current), not the \(written) natgate wrote: someone changed it since, left alone"
         case .nothingRecorded(let key): "\(key) was not changed by natgate: left as it is"
         }
@@ -119,7 +119,7 @@ public struct Forwarding: Sendable {
             }
             try sysctl.write(key, change.previous)
             record.changes[key] = nil
-            return .restored(key, to: change.previous)
+            return .restored(key, from: current, to: change.previous)
         }
     }
 

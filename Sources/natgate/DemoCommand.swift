@@ -246,13 +246,13 @@ private struct DemoGateway {
     /// `natgate enable`; returns what it reported.
     func enable() throws -> String {
         let report = try natgate.enable(gateway)
-        return ([report.message] + report.forwarding).joined(separator: "\n")
+        return ([report.message] + report.forwarding.map(\.description)).joined(separator: "\n")
     }
 
     /// `natgate disable`; returns what it reported.
     func disable() throws -> String {
         let report = try natgate.disable(gateway.key)
-        return ([report.message] + report.forwarding).joined(separator: "\n")
+        return ([report.message] + report.forwarding.map(\.description)).joined(separator: "\n")
     }
 
     /// The host namespace's tables as `natgate save` prints them: read through libiptc, rendered

@@ -80,7 +80,7 @@ struct SysctlNamespaceTests {
                 #expect(try forwarding.restore(.ipv4Forward) == .nothingRecorded(.ipv4Forward))
             }
 
-            #expect(try forwarding.restore(.ipv4Forward) == .restored(.ipv4Forward, to: "0"))
+            #expect(try forwarding.restore(.ipv4Forward) == .restored(.ipv4Forward, from: "1", to: "0"))
             #expect(try Sysctl().read(.ipv4Forward) == "0")
             #expect(!FileManager.default.fileExists(atPath: file))
             #expect(try forwarding.restore(.ipv4Forward) == .nothingRecorded(.ipv4Forward))
@@ -148,7 +148,7 @@ struct SysctlNetnsRunnerTests {
             #expect(identity.inode == UInt64(info.st_ino))
             #expect(FileManager.default.fileExists(atPath: directory + "/netns-\(identity.device)-\(identity.inode).json"))
             #expect(try forwarding.record().changes.isEmpty, "the test thread's own namespace has no record")
-            #expect(try scratch.namespace.run { try forwarding.restore(.ipv4Forward) } == .restored(.ipv4Forward, to: "0"))
+            #expect(try scratch.namespace.run { try forwarding.restore(.ipv4Forward) } == .restored(.ipv4Forward, from: "1", to: "0"))
             #expect(try scratch.shell("cat /proc/sys/net/ipv4/ip_forward") == "0\n")
         }
     }
