@@ -4,25 +4,64 @@ import NatgateSysctl
 
 /// What natgate finds in a namespace: its gateways and their rules, forwarding, and drift.
 public struct Status: Sendable, Codable, CustomStringConvertible {
+    /// One rule of a gateway: its counters, and the rule as iptables-save prints it without them
+    /// (`-A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 … -j MASQUERADE`).
+    public struct RuleStatus: Sendable, Codable, Hashable, CustomStringConvertible {
+        /// Packets and bytes the rule matched; nil when the store keeps no counters.
+        public var counters: Counters?
+        public var line: String
+
+        public init(counters: Counters?, line: String) {
+            self.counters = counters
+            self.line = line
+        }
+
+        /// The rule as `iptables-save -c` prints it: `[2:120] -A …`.
+        public var description: String { counters.map { "\($0) \(line)" } ?? line }
+    }
+
+    /// A gateway's rules in one table.
+    public struct TableRules: Sendable, Codable, Hashable {
+        public var table: TableName
+        public var rules: [RuleStatus]
+
+        public init(table: TableName, rules: [RuleStatus]) {
+            self.table = table
+            self.rules = rules
+        }
+    }
+
     /// One gateway as the kernel holds it.
     public struct GatewayStatus: Sendable, Codable {
         public var gateway: Gateway
-        /// Its rules as iptables-save prints them, with counters, `*table` first.
-        public var rules: [String]
+        /// Its rules per table, in the order iptables-save prints the tables (nat, then filter).
+        public var rules: [TableRules]
         /// Packets and bytes its NAT rules (MASQUERADE or SNAT) have matched: new connections.
         public var natPackets: UInt64
         public var natBytes: UInt64
+    }
+
+    /// A family's forwarding sysctl.
+    public struct ForwardingStatus: Sendable, Codable, Hashable {
+        /// The sysctl, such as `net.ipv4.ip_forward`.
+        public var key: String
+        /// Its value, nil when it could not be read.
+        public var value: String?
+        /// The value natgate will put back when the family's last gateway goes, if natgate changed it.
+        public var recordedPrevious: String?
+
+        public init(key: String, value: String? = nil, recordedPrevious: String? = nil) {
+            self.key = key
+            self.value = value
+            self.recordedPrevious = recordedPrevious
+        }
     }
 
     /// One family's part.
     public struct FamilyStatus: Sendable, Codable {
         public var family: Family
         public var gateways: [GatewayStatus]
-        /// The forwarding sysctl and its value, nil when it could not be read.
-        public var forwardingKey: String
-        public var forwarding: String?
-        /// The value natgate will put back when the family's last gateway goes, if it changed it.
-        public var forwardingRecordedPrevious: String?
+        public var forwarding: ForwardingStatus
         /// Differences between the owned chains and what their gateways compile to.
         public var drift: [String]
         /// Why this family's tables could not be read, if they could not.
@@ -66,17 +105,20 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
                 text += "\(family.family): tables not readable: \(unreadable)\n"
                 continue
             }
-            let forwarding = family.forwarding ?? "unreadable"
-            let recorded = family.forwardingRecordedPrevious.map { " (natgate set it; restores \($0) when the last gateway goes)" } ?? ""
+            let forwarding = family.forwarding.value ?? "unreadable"
+            let recorded = family.forwarding.recordedPrevious.map { " (natgate set it; restores \($0) when the last gateway goes)" } ?? ""
             let count = family.gateways.isEmpty ? "no gateways" : "\(family.gateways.count) gateway\(family.gateways.count == 1 ? "" : "s")"
-            text += "\(family.family): \(count), \(family.forwardingKey) = \(forwarding)\(recorded)\n"
+            text += "\(family.family): \(count), \(family.forwarding.key) = \(forwarding)\(recorded)\n"
             if !family.gateways.isEmpty {
                 text += Status.table(family.gateways)
             }
             if verbose {
                 for gateway in family.gateways {
                     text += "  \(gateway.gateway)\n"
-                    for rule in gateway.rules { text += "    \(rule)\n" }
+                    for table in gateway.rules {
+                        text += "    *\(table.table)\n"
+                        for rule in table.rules { text += "    \(rule)\n" }
+                    }
                 }
             }
             for drift in family.drift { text += "  drift: \(drift)\n" }
@@ -119,13 +161,13 @@ extension GatewayController {
         var families: [Status.FamilyStatus] = []
         for family in Family.allCases {
             let key = SysctlKey.forwarding(family)
-            var status = Status.FamilyStatus(family: family, gateways: [], forwardingKey: key.description, drift: [])
+            var status = Status.FamilyStatus(family: family, gateways: [], forwarding: Status.ForwardingStatus(key: key.description), drift: [])
             let forwardingState = try? store.inNamespace { () throws -> (String, ForwardingRecord?) in
                 let value = try (forwarding?.sysctl ?? Sysctl()).read(key)
                 return (value, try forwarding?.record())
             }
-            status.forwarding = forwardingState?.0
-            status.forwardingRecordedPrevious = forwardingState?.1?.changes[key]?.previous
+            status.forwarding.value = forwardingState?.0
+            status.forwarding.recordedPrevious = forwardingState?.1?.changes[key]?.previous
             let tables: [TableName: Table]
             do {
                 tables = try store.read(family, tables: OwnedChains.tables)
@@ -139,22 +181,25 @@ extension GatewayController {
             let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
             status.drift = readback.drift.map(\.description)
             for gateway in readback.gateways {
-                var lines: [String] = []
+                var ruleTables: [Status.TableRules] = []
                 var packets: UInt64 = 0
                 var bytes: UInt64 = 0
                 for name in OwnedChains.tables.reversed() {
                     let rules = readback.rules[gateway.key]?[name] ?? []
                     guard !rules.isEmpty else { continue }
-                    lines.append("*\(name)")
+                    ruleTables.append(Status.TableRules(table: name, rules: rules.map { rule in
+                        Status.RuleStatus(
+                            counters: rule.counters,
+                            line: rule.withoutCounters.saveLine(family: family, table: name, chain: OwnedChains.owned(in: name)!))
+                    }))
                     for rule in rules {
-                        lines.append(rule.saveLine(family: family, table: name, chain: OwnedChains.owned(in: name)!))
                         if name == .nat, case .extension = rule.target, let counters = rule.counters {
                             packets += counters.packets
                             bytes += counters.bytes
                         }
                     }
                 }
-                status.gateways.append(Status.GatewayStatus(gateway: gateway, rules: lines, natPackets: packets, natBytes: bytes))
+                status.gateways.append(Status.GatewayStatus(gateway: gateway, rules: ruleTables, natPackets: packets, natBytes: bytes))
             }
             families.append(status)
         }

@@ -9,14 +9,22 @@ import Testing
         let plain = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), via: InterfaceName("v-eth1"))
         let options = try Gateway(
             subnet: IPNetwork("10.200.20.0/24"), uplink: InterfaceName("wlan+"), inbound: .all, snatTo: IPAddress("198.51.100.2"))
-        var ipv4 = Status.FamilyStatus(family: .ipv4, gateways: [
-            Status.GatewayStatus(gateway: plain, rules: ["*nat", "[2:120] -A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -j MASQUERADE"], natPackets: 2, natBytes: 120),
-            Status.GatewayStatus(gateway: options, rules: ["*nat", "[12345:678901] -A NATGATE-POSTROUTING -s 10.200.20.0/24 -o wlan+ -j SNAT --to-source 198.51.100.2"], natPackets: 12345, natBytes: 678901),
-        ], forwardingKey: "net.ipv4.ip_forward", drift: [])
-        ipv4.forwarding = "1"
-        ipv4.forwardingRecordedPrevious = "0"
-        var ipv6 = Status.FamilyStatus(family: .ipv6, gateways: [], forwardingKey: "net.ipv6.conf.all.forwarding", drift: [])
-        ipv6.forwarding = "0"
+        let ipv4 = Status.FamilyStatus(family: .ipv4, gateways: [
+            Status.GatewayStatus(gateway: plain, rules: [
+                Status.TableRules(table: .nat, rules: [
+                    Status.RuleStatus(counters: Counters(packets: 2, bytes: 120), line: "-A NATGATE-POSTROUTING -s 10.200.1.0/24 -o eth0 -j MASQUERADE"),
+                ]),
+            ], natPackets: 2, natBytes: 120),
+            Status.GatewayStatus(gateway: options, rules: [
+                Status.TableRules(table: .nat, rules: [
+                    Status.RuleStatus(
+                        counters: Counters(packets: 12345, bytes: 678901),
+                        line: "-A NATGATE-POSTROUTING -s 10.200.20.0/24 -o wlan+ -j SNAT --to-source 198.51.100.2"),
+                ]),
+            ], natPackets: 12345, natBytes: 678901),
+        ], forwarding: Status.ForwardingStatus(key: "net.ipv4.ip_forward", value: "1", recordedPrevious: "0"), drift: [])
+        let ipv6 = Status.FamilyStatus(
+            family: .ipv6, gateways: [], forwarding: Status.ForwardingStatus(key: "net.ipv6.conf.all.forwarding", value: "0"), drift: [])
         return Status(families: [ipv4, ipv6])
     }
 
