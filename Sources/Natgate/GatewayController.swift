@@ -125,7 +125,10 @@ public struct GatewayController: Sendable {
             unrepaired = try container.decodeIfPresent([String].self, forKey: .unrepaired) ?? []
         }
 
+        /// The report as `natgate enable --json` prints it, `schemaVersion` and `version` first
+        /// when it is the whole document (see `OutputEnvelope`).
         public func encode(to encoder: any Encoder) throws {
+            try OutputEnvelope.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(outcome, forKey: .outcome)
             try container.encode(message, forKey: .message)

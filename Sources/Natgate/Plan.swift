@@ -24,6 +24,16 @@ public struct Plan: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public init(tables: [TableChange] = []) { self.tables = tables }
 
+    enum CodingKeys: String, CodingKey { case tables }
+
+    /// The plan as `natgate plan … --json` prints it, `schemaVersion` and `version` first when it is
+    /// the whole document (see `OutputEnvelope`); inside a report, only `tables`.
+    public func encode(to encoder: any Encoder) throws {
+        try OutputEnvelope.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tables, forKey: .tables)
+    }
+
     /// Whether the change would leave every table as it is.
     public var isEmpty: Bool { tables.allSatisfy { $0.lines.isEmpty } }
 

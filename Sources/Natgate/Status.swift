@@ -75,6 +75,18 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     /// The gateways above may then be neither those before it nor those it asked for.
     public var interruptedChange: String?
 
+    enum CodingKeys: String, CodingKey { case families, nftables, interruptedChange }
+
+    /// The status as `natgate status --json` prints it, `schemaVersion` and `version` first when it
+    /// is the whole document (see `OutputEnvelope`).
+    public func encode(to encoder: any Encoder) throws {
+        try OutputEnvelope.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(families, forKey: .families)
+        try container.encodeIfPresent(nftables, forKey: .nftables)
+        try container.encodeIfPresent(interruptedChange, forKey: .interruptedChange)
+    }
+
     /// Whether any family has drift.
     public var hasDrift: Bool { families.contains { !$0.drift.isEmpty } }
 
