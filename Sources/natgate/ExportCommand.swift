@@ -18,14 +18,15 @@ struct ExportCommand: ParsableCommand {
             natgate export > /etc/natgate/gateways.json
             """)
 
-    /// `--json` is accepted like every gateway verb's; the output is JSON either way.
+    /// `--json` is accepted like every gateway verb's; the output is a policy file either way (no
+    /// `schemaVersion`: the file's own `version` says its format), and errors are JSON with it.
     @OptionGroup var options: GatewayCommonOptions
 
     func run() throws {
         try runGatewayVerb(options) { controller in
             let status = try controller.status()
             if let reason = ExportCommand.refusal(status) {
-                FileHandle.standardError.write(Data("natgate: \(reason)\n".utf8))
+                printError(reason, exitCode: 1, json: options.json)
                 return 1
             }
             let policy = PolicyFile(gateways: status.families.flatMap { $0.gateways.map(\.gateway) })

@@ -16,6 +16,9 @@ import NatgatePolicy
 //   4  `status --check` found no drift, but an nftables chain drops, rejects or re-NATs a gateway
 //  64  the command line itself could not be parsed (unknown option, missing argument)
 //
+// With --json, a failure is one line of JSON on standard error (its last line: -v logs come before
+// it), `ErrorOutput`: {"schemaVersion":1,"version":…,"error":{"message":…,"exitCode":2,"meaning":"bad input"}}.
+//
 // NATGATE_STATE_DIRECTORY overrides where forwarding records and the record of a change in progress
 // are kept (default /run/natgate).
 
@@ -99,16 +102,31 @@ func runGatewayVerb(_ options: GatewayCommonOptions, sysctl: Bool = true, _ body
         status = try body(controller)
     } catch {
         let wrapped = NatgateError(wrapping: error)
-        FileHandle.standardError.write(Data("natgate: \(wrapped.message)\n".utf8))
+        printError(wrapped.message, exitCode: wrapped.exitCode, json: options.json)
         throw ExitCode(wrapped.exitCode)
     }
     if status != 0 { throw ExitCode(status) }
 }
 
+/// Prints a value as `--json` outputs are printed: indented, keys sorted.
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+}
+
+/// Tells standard error why the command fails: `natgate: MESSAGE`, or with `--json` an
+/// `ErrorOutput` on one line.
+func printError(_ message: String, exitCode: Int32, json: Bool) {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(ErrorOutput(message: message, exitCode: exitCode)) {
+            FileHandle.standardError.write(data + Data("\n".utf8))
+            return
+        }
+    }
+    FileHandle.standardError.write(Data("natgate: \(message)\n".utf8))
 }
 
 func printReport(_ report: GatewayController.Report, json: Bool) throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Natgate
 
 @main
@@ -17,4 +18,21 @@ struct NatgateCommand: ParsableCommand {
             SaveCommand.self, RestoreCommand.self, FmtCommand.self, DebugEntriesCommand.self,
         ]
     )
+
+    /// ArgumentParser's `main`, except that a command line it cannot parse (exit 64) is reported as
+    /// an `ErrorOutput` when it asks for `--json`. `--help` and `--version` stay text.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error).rawValue
+            if code == ExitCode.validationFailure.rawValue, (arguments.firstIndex(of: "--") ?? arguments.endIndex) > (arguments.firstIndex(of: "--json") ?? arguments.endIndex) {
+                printError(message(for: error), exitCode: code, json: true)
+                Foundation.exit(code)
+            }
+            exit(withError: error)
+        }
+    }
 }
