@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "NatgateSysctl", targets: ["NatgateSysctl"]),
         // Linux: reads the nf_tables ruleset over netlink and finds what blocks a gateway there.
         .library(name: "NatgateNFTables", targets: ["NatgateNFTables"]),
+        // Linux: kernel ip sets over nfnetlink (create, add, delete, list, swap, rename, destroy).
+        .library(name: "NatgateIPSet", targets: ["NatgateIPSet"]),
         .library(name: "Natgate", targets: ["Natgate"]),
         .executable(name: "natgate", targets: ["natgate"]),
     ],
@@ -36,6 +38,8 @@ let package = Package(
         .target(name: "NatgateSysctl", dependencies: ["NatgateKernel"]),
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
         .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "CNFTables"]),
+        .systemLibrary(name: "CIPSet", path: "Sources/CIPSet"),
+        .target(name: "NatgateIPSet", dependencies: ["NatgateModel", "NatgateKernel", "CIPSet"]),
         .target(
             name: "Natgate",
             dependencies: [
@@ -58,5 +62,6 @@ let package = Package(
         .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
         .testTarget(name: "NatgateNFTablesTests", dependencies: ["NatgateNFTables", "NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel"]),
+        .testTarget(name: "NatgateIPSetTests", dependencies: ["NatgateIPSet", "NatgateKernel", "NatgateModel"]),
     ]
 )

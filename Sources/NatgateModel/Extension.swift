@@ -47,6 +47,9 @@ public struct ExtensionContext: Hashable, Sendable {
     public var table: TableName?
     /// The chain the rule is in, when known.
     public var chain: ChainName?
+    /// Where set names are resolved to the indexes the kernel stores (`-m set`), when the rule is
+    /// being written to or read from a kernel.
+    public var ipSets: IPSetNames?
 
     public init(family: Family, ipProtocol: IPProtocol? = nil, table: TableName? = nil, chain: ChainName? = nil) {
         self.family = family

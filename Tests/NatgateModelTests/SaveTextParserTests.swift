@@ -93,16 +93,16 @@ private func parseError(_ text: String, family: Family = .ipv4) -> ModelError? {
     }
 
     @Test func unknownExtensionsKeepTheirWords() throws {
-        let rule = try Rule(saveArguments: #"-m set --match-set "my set" src ! --update-counters -j NFLOG --nflog-group 5 --nflog-prefix "a b""#, family: .ipv4)
+        let rule = try Rule(saveArguments: #"-m string --algo bm ! --string "my set" -j NFLOG --nflog-group 5 --nflog-prefix "a b""#, family: .ipv4)
         let match = try #require(rule.matches.first?.as(UnknownMatch.self))
-        #expect(match.extensionName == "set")
-        #expect(match.words == ["--match-set", "my set", "src", "!", "--update-counters"])
+        #expect(match.extensionName == "string")
+        #expect(match.words == ["--algo", "bm", "!", "--string", "my set"])
         guard case .extension(let target)? = rule.target, let unknown = target.as(UnknownTarget.self) else {
             Issue.record("expected an unknown target, got \(String(describing: rule.target))")
             return
         }
         #expect(unknown.words == ["--nflog-group", "5", "--nflog-prefix", "a b"])
-        #expect(rule.saveArguments(family: .ipv4) == #"-m set --match-set "my set" src ! --update-counters -j NFLOG --nflog-group 5 --nflog-prefix "a b""#)
+        #expect(rule.saveArguments(family: .ipv4) == #"-m string --algo bm ! --string "my set" -j NFLOG --nflog-group 5 --nflog-prefix "a b""#)
     }
 
     @Test func unknownMatchWordsEndAtACoreOption() throws {

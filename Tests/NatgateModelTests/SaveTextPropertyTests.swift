@@ -144,7 +144,7 @@ struct RuleGenerator {
             matchParts.append("-m \(name)" + (sample.words.isEmpty ? "" : " \(sample.words)"))
         }
         if random.chance(15), !kernelOnly {
-            matchParts.append(random.pick(["-m foo --bar 1", #"-m set --match-set "my set" src"#, "-m socket --transparent"]))
+            matchParts.append(random.pick(["-m foo --bar 1", #"-m string --algo bm --string "my set""#, "-m socket --transparent"]))
         }
 
         var target: String?

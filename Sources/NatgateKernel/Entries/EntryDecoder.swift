@@ -11,6 +11,9 @@ struct EntryDecoder {
     let family: Family
     let codecs: KernelCodecRegistry
     var logger: Logger?
+    /// Where `-m set` indexes become set names: the calling thread's namespace, the one being
+    /// read when the decoder runs inside `NetworkNamespace.run`.
+    var ipSets = IPSetNames(KernelIPSetResolver())
     /// Names and codecs already looked up: a table repeats a few of each thousands of times, and
     /// validating names and searching the registry dominate decoding otherwise.
     private let cache = Cache()
@@ -73,7 +76,8 @@ struct EntryDecoder {
         rule.counters = Counters(packets: bytes.loadU64(at: layout.counters), bytes: bytes.loadU64(at: layout.counters + 8))
 
         let tableChain = chainName(chain)
-        let context = rule.extensionContext(family: family, table: table, chain: tableChain)
+        var context = rule.extensionContext(family: family, table: table, chain: tableChain)
+        context.ipSets = ipSets
         rule.matches = segments.matches.map { decodeMatch($0, bytes, context: context) }
 
         let target = segments.target

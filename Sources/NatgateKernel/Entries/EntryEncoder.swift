@@ -15,6 +15,9 @@ import NatgateModel
 struct EntryEncoder {
     let family: Family
     let codecs: KernelCodecRegistry
+    /// Where `-m set` names become set indexes: the calling thread's namespace, which is the one
+    /// being written when the encoder runs inside `NetworkNamespace.run`.
+    var ipSets = IPSetNames(KernelIPSetResolver())
 
     /// Encodes `rule`, as it stands in `chain` of `table`. With `counters`, the entry carries the
     /// rule's counters (libiptc then sets them); otherwise they are zero.
@@ -71,7 +74,8 @@ struct EntryEncoder {
         entry[layout.flags] = flags
         entry[layout.invertFlags] = invert
 
-        let context = rule.extensionContext(family: family, table: table, chain: chain)
+        var context = rule.extensionContext(family: family, table: table, chain: chain)
+        context.ipSets = ipSets
         for match in rule.matches {
             entry += try encodeMatch(match, context: context, refuse: refuse)
         }

@@ -44,6 +44,7 @@ public struct ExtensionRegistry: Sendable {
             PhysdevMatch.self,
             RecentMatch.self,
             RoutingHeaderMatch.self,
+            SetMatch.self,
             StateMatch.self,
             StatisticMatch.self,
             TCPMatch.self,
