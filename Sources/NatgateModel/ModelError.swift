@@ -70,14 +70,14 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension ModelError {
     /// The longest prefix of refused input, in characters, that a message quotes.
-    public static let quotedLimit = 64
+    package static let quotedLimit = 64
 
     /// `text` in single quotes, for a message: control and other invisible characters escaped
     /// (`\u{0}`, `\n`), so that input cannot reach a terminal raw, and text longer than
     /// `quotedLimit` characters cut to its beginning followed by `…` and its whole length, so that
     /// a huge input is not echoed whole: `'aaaa…' (52428800 bytes)`.
     /// `mark` is the quotation mark: `"` for JSON strings, or "" for text the message quotes otherwise.
-    public static func quote<S: StringProtocol>(_ text: S, mark: String = "'") -> String {
+    package static func quote<S: StringProtocol>(_ text: S, mark: String = "'") -> String {
         var result = mark
         var count = 0
         for character in text {
