@@ -59,8 +59,7 @@ struct PolicyReader {
         return file
     }
 
-    /// The version number: any JSON number whose value is a whole number (`1`, `1.0`, `1e0`), as
-    /// Foundation's decoder reads it.
+    /// The version number: any JSON number whose value is a whole number (`1`, `1.0`, `1e0`).
     func version(_ node: Int) throws(PolicyError) -> Int {
         guard document.kind(node) == .number else {
             throw wrongType(node, at: "version", expected: "a number")
