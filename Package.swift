@@ -4,6 +4,11 @@ import PackageDescription
 
 let package = Package(
     name: "natgate",
+    // What builds where: NatgateModel, NatgatePolicy and NatgateTesting are Swift and Foundation only
+    // (no C, no Glibc) and build on Linux and on macOS 13 or later, the minimum given here. Every other
+    // target is Linux-only: NatgateKernel links libiptc, NatgateNFTables libnftnl and libmnl,
+    // NatgateSysctl reads /proc/sys and the namespace's inode through Glibc, and Natgate and natgate
+    // depend on them. On macOS, build the C-free products (`swift build --product NatgateTesting`).
     platforms: [.macOS(.v13)],
     products: [
         // C-free: the rule model and its iptables-save text form. Builds and tests anywhere.
@@ -12,13 +17,15 @@ let package = Package(
         .library(name: "NatgatePolicy", targets: ["NatgatePolicy"]),
         // C-free: golden-rule assertions for other projects' CI.
         .library(name: "NatgateTesting", targets: ["NatgateTesting"]),
-        // Linux: the libiptc backend, sysctls and the façade embedding tools use.
+        // Linux: the libiptc backend.
         .library(name: "NatgateKernel", targets: ["NatgateKernel"]),
+        // Linux, no C library of its own (Glibc only): the forwarding sysctls, recorded per namespace.
         .library(name: "NatgateSysctl", targets: ["NatgateSysctl"]),
         // Linux: reads the nf_tables ruleset over netlink and finds what blocks a gateway there.
         .library(name: "NatgateNFTables", targets: ["NatgateNFTables"]),
         // Linux: kernel ip sets over nfnetlink (create, add, delete, list, swap, rename, destroy).
         .library(name: "NatgateIPSet", targets: ["NatgateIPSet"]),
+        // Linux: the façade embedding tools use.
         .library(name: "Natgate", targets: ["Natgate"]),
         .executable(name: "natgate", targets: ["natgate"]),
     ],
@@ -35,7 +42,7 @@ let package = Package(
             name: "NatgateKernel",
             dependencies: ["NatgateModel", "CIPTC", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "NatgateSysctl", dependencies: ["NatgateKernel"]),
+        .target(name: "NatgateSysctl", dependencies: ["NatgateModel"]),
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
         .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "CNFTables"]),
         .systemLibrary(name: "CIPSet", path: "Sources/CIPSet"),

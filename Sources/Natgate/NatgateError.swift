@@ -6,13 +6,26 @@ import NatgateSysctl
 /// The one public error of the façade: what failed, in words a person can act on, and the exit
 /// status a command-line tool should end with.
 public struct NatgateError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: String, Sendable, Codable {
+    /// What kind of error this is.
+    ///
+    /// A struct, not an enum, so that a later natgate can add kinds without breaking code that
+    /// switches over them: compare with `==`, or `switch` with `case .invalidInput:` and a `default:`.
+    public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The kind's name, as its static property spells it (`invalidInput`).
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public var description: String { rawValue }
+
         /// The input was refused before anything changed: a bad subnet, interface, policy file,
         /// or gateways that conflict. Exit status 2.
-        case invalidInput
+        public static let invalidInput = Kind(rawValue: "invalidInput")
         /// The kernel refused or could not be reached (not root, no legacy tables, lock timeout…),
         /// or a sysctl or state file could not be written. Exit status 3.
-        case system
+        public static let system = Kind(rawValue: "system")
     }
 
     public var kind: Kind

@@ -9,41 +9,53 @@ import NatgateModel
 /// that says what went wrong in words a person can act on. `description` joins them.
 public struct KernelError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is, for code that wants to react to some of them.
-    public enum Kind: String, Sendable, Hashable {
+    ///
+    /// A struct, not an enum, so that a later natgate can add kinds without breaking code that
+    /// switches over them: compare with `==`, or `switch` with `case .permissionDenied:` and a `default:`.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The kind's name, as its static property spells it (`permissionDenied`).
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public var description: String { rawValue }
+
         /// Not root, or no CAP_NET_ADMIN in the namespace (EPERM/EACCES).
-        case permissionDenied
+        public static let permissionDenied = Kind(rawValue: "permissionDenied")
         /// The kernel has no legacy x_tables for the family (`/proc/net/ip_tables_names` missing).
-        case noLegacyTables
+        public static let noLegacyTables = Kind(rawValue: "noLegacyTables")
         /// The table does not exist in this kernel.
-        case unknownTable
+        public static let unknownTable = Kind(rawValue: "unknownTable")
         /// A chain named by a change does not exist (or already exists, when creating it).
-        case unknownChain
+        public static let unknownChain = Kind(rawValue: "unknownChain")
         /// The kernel does not know a match or target, or not at the revision natgate writes.
-        case unsupportedExtension
+        public static let unsupportedExtension = Kind(rawValue: "unsupportedExtension")
         /// The kernel refused the table as invalid (EINVAL: a target in a table or chain it is not
         /// allowed in, a bad size, a loop).
-        case invalidTable
+        public static let invalidTable = Kind(rawValue: "invalidTable")
         /// Another program kept changing the table while natgate was applying its change.
-        case tableChanged
+        public static let tableChanged = Kind(rawValue: "tableChanged")
         /// The xtables lock was held by another program for longer than the configured wait.
-        case lockTimeout
+        public static let lockTimeout = Kind(rawValue: "lockTimeout")
         /// The xtables lock file could not be opened or locked.
-        case lockFailed
+        public static let lockFailed = Kind(rawValue: "lockFailed")
         /// natgate refused a rule or change before sending anything to the kernel.
-        case refused
+        public static let refused = Kind(rawValue: "refused")
         /// Entering a network namespace failed.
-        case namespace
+        public static let namespace = Kind(rawValue: "namespace")
         /// A namespace name that cannot name one (empty, `/`, `.`, `..`, control characters), or
         /// names none (`ip netns list` does not show it): bad input.
-        case invalidNamespaceName
+        public static let invalidNamespaceName = Kind(rawValue: "invalidNamespaceName")
         /// A table the kernel returned could not be read back into the model.
-        case malformedEntry
+        public static let malformedEntry = Kind(rawValue: "malformedEntry")
         /// A later table of a multi-table change failed and the earlier ones were restored.
-        case rolledBack
+        public static let rolledBack = Kind(rawValue: "rolledBack")
         /// A later table failed and restoring an earlier one failed too: the kernel holds a mix.
-        case rollbackFailed
+        public static let rollbackFailed = Kind(rawValue: "rollbackFailed")
         /// Any other failure of a system call.
-        case system
+        public static let system = Kind(rawValue: "system")
     }
 
     /// What natgate was doing when the error happened.

@@ -15,17 +15,29 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 /// `description` can be shown to a person as it is.
 public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of input was refused.
-    public enum Kind: String, Hashable, Sendable {
-        case invalidAddress
-        case invalidNetwork
-        case invalidInterface
-        case invalidChainName
-        case invalidTable
-        case invalidValue
-        case unknownOption
-        case missingArgument
-        case syntax
-        case notAllowed
+    ///
+    /// A struct, not an enum, so that a later natgate can add kinds without breaking code that
+    /// switches over them: compare with `==`, or `switch` with `case .invalidAddress:` and a `default:`.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The kind's name, as its static property spells it (`invalidAddress`).
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public var description: String { rawValue }
+
+        public static let invalidAddress = Kind(rawValue: "invalidAddress")
+        public static let invalidNetwork = Kind(rawValue: "invalidNetwork")
+        public static let invalidInterface = Kind(rawValue: "invalidInterface")
+        public static let invalidChainName = Kind(rawValue: "invalidChainName")
+        public static let invalidTable = Kind(rawValue: "invalidTable")
+        public static let invalidValue = Kind(rawValue: "invalidValue")
+        public static let unknownOption = Kind(rawValue: "unknownOption")
+        public static let missingArgument = Kind(rawValue: "missingArgument")
+        public static let syntax = Kind(rawValue: "syntax")
+        public static let notAllowed = Kind(rawValue: "notAllowed")
     }
 
     public var kind: Kind
@@ -58,14 +70,14 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension ModelError {
     /// The longest prefix of refused input, in characters, that a message quotes.
-    public static let quotedLimit = 64
+    package static let quotedLimit = 64
 
     /// `text` in single quotes, for a message: control and other invisible characters escaped
     /// (`\u{0}`, `\n`), so that input cannot reach a terminal raw, and text longer than
     /// `quotedLimit` characters cut to its beginning followed by `…` and its whole length, so that
     /// a huge input is not echoed whole: `'aaaa…' (52428800 bytes)`.
     /// `mark` is the quotation mark: `"` for JSON strings, or "" for text the message quotes otherwise.
-    public static func quote<S: StringProtocol>(_ text: S, mark: String = "'") -> String {
+    package static func quote<S: StringProtocol>(_ text: S, mark: String = "'") -> String {
         var result = mark
         var count = 0
         for character in text {

@@ -10,7 +10,7 @@ extension GatewayCompiler {
     /// - Throws: `PolicyError` (`.noGateways`) when the set has no gateway of `family`: natgate
     ///   writes nothing then, and an empty text would let a golden test pass without checking
     ///   anything.
-    public func render(_ set: GatewaySet, family: Family) throws -> String {
+    package func render(_ set: GatewaySet, family: Family) throws -> String {
         guard !set.gateways(of: family).isEmpty else {
             let other: Family = family == .ipv4 ? .ipv6 : .ipv4
             throw PolicyError(

@@ -45,13 +45,13 @@ public enum OwnedChains {
     }
 
     /// The comment prefix every natgate rule carries (earlier versions' tags included).
-    public static let tagPrefix = "natgate "
+    package static let tagPrefix = "natgate "
 
     /// The start of the tags natgate writes: `natgate enable `, then the gateway's words.
-    public static let gatewayTagPrefix = "natgate enable "
+    package static let gatewayTagPrefix = "natgate enable "
 
     /// The most UTF-8 bytes a comment holds (`xt_comment_info`: 256 with the NUL).
-    public static let tagLimit = CommentMatch.maximumLength
+    package static let tagLimit = CommentMatch.maximumLength
 
     /// The comment on each of a gateway's rules: the whole gateway as `natgate enable` takes it,
     /// `natgate enable 10.200.1.0/24 eth0 --via v-eth1 --inbound all`.
@@ -62,14 +62,14 @@ public enum OwnedChains {
     /// the destinations of the gateway's RETURN rules in nat, and are read from there only when
     /// count and digest match; with those rules gone the gateway is not known (never guessed).
     /// A gateway whose tag does not fit even so cannot be made (`Gateway.init` refuses it).
-    public static func tag(_ gateway: Gateway) -> String {
+    package static func tag(_ gateway: Gateway) -> String {
         let full = gatewayTagPrefix + gateway.description
         guard full.utf8.count > tagLimit else { return full }
         return gatewayTagPrefix + ([gateway.key.description] + compactOptionArguments(gateway)).joined(separator: " ")
     }
 
     /// `gateway.optionArguments` with the exclusions as `--excludes COUNT:DIGEST`.
-    public static func compactOptionArguments(_ gateway: Gateway) -> [String] {
+    package static func compactOptionArguments(_ gateway: Gateway) -> [String] {
         var words: [String] = []
         var excludesDone = false
         var iterator = gateway.optionArguments.makeIterator()
@@ -87,7 +87,7 @@ public enum OwnedChains {
 
     /// `COUNT:DIGEST`: the number of networks and the FNV-1a 64 digest of their descriptions,
     /// each followed by a space, in 16 lowercase hex digits.
-    public static func excludesDigest(_ networks: [IPNetwork]) -> String {
+    package static func excludesDigest(_ networks: [IPNetwork]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for network in networks {
             for byte in (network.description + " ").utf8 {
@@ -102,10 +102,10 @@ public enum OwnedChains {
     /// The short tag of natgate before 0.2 (`natgate 10.200.1.0/24 eth0`), which names the
     /// gateway's subnet and uplink only: read back when both tables still hold the gateway's
     /// rules intact, and replaced with `tag(_:)` at the next change.
-    public static func legacyTag(_ key: Gateway.Key) -> String { tagPrefix + key.description }
+    package static func legacyTag(_ key: Gateway.Key) -> String { tagPrefix + key.description }
 
     /// What a natgate comment says.
-    public enum Tag: Hashable, Sendable {
+    package enum Tag: Hashable, Sendable {
         /// A whole gateway (`tag(_:)`), exactly as natgate writes it.
         case gateway(Gateway)
         /// A whole gateway but for its exclusions, which the tag gives as a count and digest
@@ -119,7 +119,7 @@ public enum OwnedChains {
         case unreadable(Gateway.Key?)
 
         /// The subnet and uplink the tag names, if it names any.
-        public var key: Gateway.Key? {
+        package var key: Gateway.Key? {
             switch self {
             case .gateway(let gateway): gateway.key
             case .compact(let key, _): key
@@ -133,7 +133,7 @@ public enum OwnedChains {
     ///
     /// A gateway tag is read only when it is exactly what `tag(_:)` writes for the gateway it
     /// describes: options reordered, repeated or misspelt make it `.unreadable`, never a guess.
-    public static func parseTag(_ comment: String) -> Tag? {
+    package static func parseTag(_ comment: String) -> Tag? {
         guard comment.hasPrefix(tagPrefix) else { return nil }
         let isGateway = comment.hasPrefix(gatewayTagPrefix)
         let words = comment.dropFirst(isGateway ? gatewayTagPrefix.count : tagPrefix.count)
@@ -156,7 +156,7 @@ public enum OwnedChains {
 
     /// The gateway a compact tag (`Tag.compact`) describes, with `exclusions` (the destinations
     /// of its nat RETURN rules, in chain order); nil unless its tag is exactly `comment`.
-    public static func gateway(_ comment: String, excluding exclusions: [IPNetwork]) -> Gateway? {
+    package static func gateway(_ comment: String, excluding exclusions: [IPNetwork]) -> Gateway? {
         guard case .compact(let key, _)? = parseTag(comment),
             let base = gateway(key, options: comment.dropFirst(gatewayTagPrefix.count).split(separator: " ").dropFirst(2).map(String.init)[...]),
             let gateway = try? Gateway(
@@ -201,7 +201,7 @@ public enum OwnedChains {
     }
 
     /// The subnet and uplink a natgate comment names (any tag natgate writes or wrote), or nil.
-    public static func key(fromTag comment: String) -> Gateway.Key? {
+    package static func key(fromTag comment: String) -> Gateway.Key? {
         switch parseTag(comment) {
         case .gateway(let gateway): gateway.key
         case .compact(let key, _): key
@@ -212,7 +212,7 @@ public enum OwnedChains {
 
     /// The command that deletes `rule` of `chain` (a rule natgate does not own):
     /// `iptables-legacy -t filter -D INPUT -j NATGATE-FORWARD`.
-    public static func deleteCommand(_ rule: Rule, family: Family, table: TableName, chain: ChainName) -> String {
+    package static func deleteCommand(_ rule: Rule, family: Family, table: TableName, chain: ChainName) -> String {
         let line = rule.withoutCounters.saveLine(family: family, table: table, chain: chain)
         let tool = family == .ipv4 ? "iptables-legacy" : "ip6tables-legacy"
         return "\(tool) -t \(table) -D" + line.dropFirst(2)

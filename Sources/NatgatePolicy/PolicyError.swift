@@ -6,17 +6,29 @@ import NatgateModel
 /// tool can print it as it is.
 public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of input was refused.
-    public enum Kind: String, Hashable, Sendable {
+    ///
+    /// A struct, not an enum, so that a later natgate can add kinds without breaking code that
+    /// switches over them: compare with `==`, or `switch` with `case .invalidGateway:` and a `default:`.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The kind's name, as its static property spells it (`invalidGateway`).
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public var description: String { rawValue }
+
         /// A gateway's own fields do not fit together (an IPv6 subnet with an IPv4 SNAT address…).
-        case invalidGateway
+        public static let invalidGateway = Kind(rawValue: "invalidGateway")
         /// Two gateways cannot be enabled together (same subnet through two uplinks, overlapping subnets).
-        case conflict
+        public static let conflict = Kind(rawValue: "conflict")
         /// A policy file is not valid JSON, has an unknown key, a wrong version or a bad value.
-        case invalidPolicyFile
+        public static let invalidPolicyFile = Kind(rawValue: "invalidPolicyFile")
         /// A chain natgate owns is referenced by a rule natgate does not own, so it cannot be removed.
-        case foreignReference
+        public static let foreignReference = Kind(rawValue: "foreignReference")
         /// Rendering asked for a family the gateways have none of: there are no rules to show.
-        case noGateways
+        public static let noGateways = Kind(rawValue: "noGateways")
     }
 
     public var kind: Kind

@@ -4,10 +4,10 @@ import NatgateModel
 ///
 /// Chain declarations come first (`-:OLD - [0:0]`, `+:NEW - [0:0]`), then each chain's rule lines
 /// (`-A CHAIN …`) in diff order. Counters never count as a difference.
-public enum TableDiff {
+package enum TableDiff {
     /// The `-`/`+` lines that turn `before`'s iptables-save text into `after`'s, ignoring counters
     /// and the order user chains are declared in.
-    public static func lines(from before: Table, to after: Table) -> [String] {
+    package static func lines(from before: Table, to after: Table) -> [String] {
         var lines: [String] = []
         let old = before.canonicallyOrdered
         let new = after.canonicallyOrdered
@@ -51,7 +51,7 @@ public enum TableDiff {
 
     /// `-`/`+` lines turning `a` into `b`: common head and tail trimmed, the middle by longest
     /// common subsequence when small, else all of it removed and added.
-    public static func lineDiff(_ a: [String], _ b: [String]) -> [String] {
+    package static func lineDiff(_ a: [String], _ b: [String]) -> [String] {
         var head = 0
         while head < a.count, head < b.count, a[head] == b[head] { head += 1 }
         var tail = 0

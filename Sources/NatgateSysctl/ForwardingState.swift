@@ -5,28 +5,28 @@ import Foundation
 import NatgateModel
 
 /// What natgate changed in one namespace's forwarding sysctls, so it can put them back.
-public struct ForwardingRecord: Hashable, Sendable, Codable {
+package struct ForwardingRecord: Hashable, Sendable, Codable {
     /// One change: the value before natgate wrote, and the value it wrote.
-    public struct Change: Hashable, Sendable, Codable {
-        public var previous: String
-        public var written: String
-        public init(previous: String, written: String) {
+    package struct Change: Hashable, Sendable, Codable {
+        package var previous: String
+        package var written: String
+        package init(previous: String, written: String) {
             self.previous = previous
             self.written = written
         }
     }
 
-    public var namespace: NetworkNamespaceIdentity
-    public var changes: [SysctlKey: Change]
+    package var namespace: NetworkNamespaceIdentity
+    package var changes: [SysctlKey: Change]
 
-    public init(namespace: NetworkNamespaceIdentity, changes: [SysctlKey: Change] = [:]) {
+    package init(namespace: NetworkNamespaceIdentity, changes: [SysctlKey: Change] = [:]) {
         self.namespace = namespace
         self.changes = changes
     }
 
     enum CodingKeys: String, CodingKey { case namespace, changes }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         namespace = try container.decode(NetworkNamespaceIdentity.self, forKey: .namespace)
         let raw = try container.decode([String: Change].self, forKey: .changes)
@@ -34,7 +34,7 @@ public struct ForwardingRecord: Hashable, Sendable, Codable {
         for (key, change) in raw { changes[try SysctlKey(key)] = change }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(namespace, forKey: .namespace)
         try container.encode(Dictionary(uniqueKeysWithValues: changes.map { ($0.key.description, $0.value) }), forKey: .changes)
@@ -124,13 +124,13 @@ public struct Forwarding: Sendable {
     }
 
     /// What natgate recorded for the calling thread's namespace (empty when nothing).
-    public func record() throws -> ForwardingRecord {
+    package func record() throws -> ForwardingRecord {
         let namespace = try NetworkNamespaceIdentity.current()
         return try load(namespace) ?? ForwardingRecord(namespace: namespace)
     }
 
     /// The state file of the calling thread's namespace.
-    public func stateFilePath() throws -> String { directory + "/" + (try NetworkNamespaceIdentity.current()).fileName }
+    package func stateFilePath() throws -> String { directory + "/" + (try NetworkNamespaceIdentity.current()).fileName }
 
     // MARK: State file
 

@@ -9,13 +9,13 @@ import Glibc
 /// inode numbers once a namespace is gone, so the file also records the namespace's cookie
 /// (`SO_NETNS_COOKIE`, a 64-bit number the kernel never reuses) and a record whose cookie differs
 /// is stale, from a namespace that no longer exists.
-public struct NetworkNamespaceIdentity: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var device: UInt64
-    public var inode: UInt64
+package struct NetworkNamespaceIdentity: Hashable, Sendable, Codable, CustomStringConvertible {
+    package var device: UInt64
+    package var inode: UInt64
     /// The namespace's cookie; nil on kernels older than 5.14, which lack `SO_NETNS_COOKIE`.
-    public var cookie: UInt64?
+    package var cookie: UInt64?
 
-    public init(device: UInt64, inode: UInt64, cookie: UInt64?) {
+    package init(device: UInt64, inode: UInt64, cookie: UInt64?) {
         self.device = device
         self.inode = inode
         self.cookie = cookie
@@ -24,7 +24,7 @@ public struct NetworkNamespaceIdentity: Hashable, Sendable, Codable, CustomStrin
     /// The namespace of the calling thread.
     ///
     /// - Throws: `SysctlError` (`.stateFile`) when `/proc/thread-self/ns/net` cannot be read.
-    public static func current() throws -> NetworkNamespaceIdentity {
+    package static func current() throws -> NetworkNamespaceIdentity {
         let path = "/proc/thread-self/ns/net"
         var info = stat()
         if stat(path, &info) != 0 { throw SysctlError.system(.stateFile, "Reading", path: path, errno: errno) }
@@ -44,7 +44,7 @@ public struct NetworkNamespaceIdentity: Hashable, Sendable, Codable, CustomStrin
     }
 
     /// `net-4026531840`: the inode, which `ls -l /proc/self/ns/net` and `lsns` show.
-    public var description: String { "net:[\(inode)]" }
+    package var description: String { "net:[\(inode)]" }
 
     /// The state file name: `netns-DEVICE-INODE.json`.
     var fileName: String { "netns-\(device)-\(inode).json" }

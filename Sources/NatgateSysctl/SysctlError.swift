@@ -5,15 +5,28 @@ import Glibc
 /// The one public error of the sysctl module: what natgate tried, on which key or file, the errno,
 /// and what to do.
 public struct SysctlError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Hashable, Sendable {
+    /// What kind of error this is.
+    ///
+    /// A struct, not an enum, so that a later natgate can add kinds without breaking code that
+    /// switches over them: compare with `==`, or `switch` with `case .unknownKey:` and a `default:`.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The kind's name, as its static property spells it (`unknownKey`).
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public var description: String { rawValue }
+
         /// The key is not one natgate reads or writes.
-        case unknownKey
+        public static let unknownKey = Kind(rawValue: "unknownKey")
         /// The value is not one the key takes.
-        case invalidValue
+        public static let invalidValue = Kind(rawValue: "invalidValue")
         /// A read or write of /proc/sys failed.
-        case procSys
+        public static let procSys = Kind(rawValue: "procSys")
         /// The state file under /run/natgate could not be read or written.
-        case stateFile
+        public static let stateFile = Kind(rawValue: "stateFile")
     }
 
     public var kind: Kind

@@ -32,13 +32,15 @@ import Testing
         #expect(error.message.contains("IPv4-mapped"))
     }
 
-    @Test func policyFilesReadSubnetsAsTheVerbsDo() throws {
+    @Test func policyFilesAndJSONOutputsReadSubnetsAsTheVerbsDo() throws {
         for (subnet, words) in [("10.200.1.0", "did you mean 10.200.1.0/24"), ("010.200.1.0/24", "leading zero"), ("::ffff:10.200.1.0/120", "IPv4-mapped")] {
             let text = #"{"version": 1, "gateways": [{"subnet": "\#(subnet)", "uplink": "eth0"}]}"#
             let error = try #require(throws: PolicyError.self) { try PolicyFile.decode(Data(text.utf8), name: "p.json") }
             #expect(error.message.contains(words), "\(error.message)")
-            let viaCodable = try #require(throws: PolicyError.self) { try JSONDecoder().decode(PolicyFile.self, from: Data(text.utf8)) }
-            #expect(viaCodable.message.contains(words), "\(viaCodable.message)")
+            // So does a gateway decoded from natgate's JSON output (`Gateway: Decodable`).
+            let gatewayText = #"{"subnet": "\#(subnet)", "uplink": "eth0"}"#
+            let viaCodable = try #require(throws: (any Error).self) { try JSONDecoder().decode(Gateway.self, from: Data(gatewayText.utf8)) }
+            #expect("\(viaCodable)".contains(words), "\(viaCodable)")
         }
     }
 

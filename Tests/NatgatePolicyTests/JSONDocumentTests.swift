@@ -59,7 +59,7 @@ func parseError(_ text: String) -> JSONReadError? {
     return error
 }
 
-@Suite struct JSONReaderTests {
+@Suite struct JSONDocumentTests {
     @Test func everyKindOfValueInDocumentOrder() throws {
         let tree = try parse(#" {"a": [1, -2.5e3, "x", true, false, null, {}, []], "b": {"c": {"d": [[]]}}, "e": 0} "#)
         #expect(

@@ -1,12 +1,13 @@
 import NatgateModel
 
-/// Maps a parsed policy file (`JSONDocument`) to a `PolicyFile`, checking keys, types and values.
+/// Reads a policy file: maps a parsed JSON text (`JSONDocument`) to a `PolicyFile`, checking keys,
+/// types and values. It is the only reader of policy files (`PolicyFile.decode(_:name:)` uses it;
+/// `PolicyFile` is `Encodable` only).
 ///
-/// It decides what `PolicyFile.init(from:)` and `Gateway.init(from:)` decide, in the same order and
-/// with the same messages, so that `PolicyFile.decode(_:name:)` refuses what `JSONDecoder` refused:
-/// first unknown keys of an object (the alphabetically first one is named), then each field in
-/// turn. Errors carry the key path (`gateways[3].subnet`) but not the file name, which `decode` adds.
-struct PolicyDecoder {
+/// For each object it first refuses unknown keys (the alphabetically first one is named), then
+/// reads each field in turn. Errors carry the key path (`gateways[3].subnet`) but not the file name,
+/// which `decode` adds.
+struct PolicyReader {
     let document: JSONDocument
     /// The last uplink read, with its text: policy files tend to give every gateway the same one,
     /// and checking a name is the costliest part of reading a gateway.
@@ -58,8 +59,7 @@ struct PolicyDecoder {
         return file
     }
 
-    /// The version number: any JSON number whose value is a whole number (`1`, `1.0`, `1e0`), as
-    /// Foundation's decoder read it.
+    /// The version number: any JSON number whose value is a whole number (`1`, `1.0`, `1e0`).
     func version(_ node: Int) throws(PolicyError) -> Int {
         guard document.kind(node) == .number else {
             throw wrongType(node, at: "version", expected: "a number")
@@ -111,7 +111,7 @@ struct PolicyDecoder {
         }
         var inbound = Gateway.Inbound.established
         if let text = try string(inboundNode, at: "\(path()).inbound") {
-            guard let value = PolicyDecoder.inbound(text) else {
+            guard let value = PolicyReader.inbound(text) else {
                 throw PolicyError(
                     .invalidPolicyFile, input: text,
                     "\(path()).inbound: \(ModelError.quote(text, mark: "\"")) is not an inbound mode: use \"established\" or \"all\".")
@@ -170,11 +170,11 @@ struct PolicyDecoder {
     }
 
     func network(_ node: Int?, at path: @autoclosure () -> String) throws(PolicyError) -> IPNetwork? {
-        try parsed(node, at: path(), PolicyDecoder.network)
+        try parsed(node, at: path(), PolicyReader.network)
     }
 
     func address(_ node: Int?, at path: @autoclosure () -> String) throws(PolicyError) -> IPAddress? {
-        try parsed(node, at: path(), PolicyDecoder.address)
+        try parsed(node, at: path(), PolicyReader.address)
     }
 
     func interface(_ node: Int?, at path: @autoclosure () -> String) throws(PolicyError) -> InterfaceName? {
@@ -192,7 +192,7 @@ struct PolicyDecoder {
     }
 
     func portRange(_ node: Int?, at path: @autoclosure () -> String) throws(PolicyError) -> PortRange? {
-        try parsed(node, at: path(), PolicyDecoder.portRange)
+        try parsed(node, at: path(), PolicyReader.portRange)
     }
 
     /// The networks of the array at `node`; empty when the key is absent or null.
@@ -221,12 +221,12 @@ struct PolicyDecoder {
     // cost of reading a large file. For the forms natgate itself writes, these build the same value
     // from the model's byte-level address parsers and its masking initialisers; any other text,
     // valid or not, goes to the model's string initialiser, which decides and words the error.
-    // (Tests compare both on many spellings: `PolicyDecoderFastPathTests`.)
+    // (Tests compare both on many spellings: `PolicyReaderFastPathTests`.)
 
     /// `Gateway.subnet(_:)`.
     static func network(_ text: String) throws -> IPNetwork {
         var text = text
-        if let network = text.withUTF8(PolicyDecoder.ipv4Network) { return .v4(network) }
+        if let network = text.withUTF8(PolicyReader.ipv4Network) { return .v4(network) }
         let utf8 = text.utf8
         if let slash = utf8.firstIndex(of: UInt8(ascii: "/")), let length = smallDecimal(utf8[utf8.index(after: slash)...]) {
             let address = text[..<slash]
