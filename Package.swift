@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(name: "NatgateSysctl", dependencies: ["NatgateKernel"]),
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
-        .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "CNFTables"]),
+        .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "NatgateKernel", "CNFTables"]),
         .target(
             name: "Natgate",
             dependencies: [
