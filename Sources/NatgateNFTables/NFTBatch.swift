@@ -61,12 +61,13 @@ public struct NFTBatch: Sendable {
     public mutating func addChain(_ chain: NFTChain) { operations.append(.addChain(chain)) }
 
     /// Creates the built-in chain `chain` of `table` with the hook, priority and type
-    /// iptables-nft 1.8.9 gives it, and policy accept. Equivalent to what `iptables-nft -A CHAIN`
-    /// does when the chain is missing.
-    public mutating func addBuiltinChain(_ family: NFTFamily, table: TableName, chain: ChainName) throws(NFTError) {
-        guard let base = NFTBatch.builtinBase(table: table, chain: chain, family: family) else {
+    /// iptables-nft 1.8.9 gives it, and `policy` (accept unless given). Equivalent to what
+    /// `iptables-nft -A CHAIN` does when the chain is missing.
+    public mutating func addBuiltinChain(_ family: NFTFamily, table: TableName, chain: ChainName, policy: NFTVerdict = .accept) throws(NFTError) {
+        guard var base = NFTBatch.builtinBase(table: table, chain: chain, family: family) else {
             throw NFTError(.refused, "\(chain) is not a built-in chain of the \(table) table; create it as a user chain (addChain without a base).")
         }
+        base.policy = policy
         addChain(NFTChain(family: family, table: table.rawValue, name: chain.rawValue, base: base))
     }
 

@@ -66,6 +66,11 @@ extension NFTExpression {
             self = .nat(
                 type: NATType(rawValue: u32(Int(NFTNL_EXPR_NAT_TYPE))) ?? .snat, family: u32(Int(NFTNL_EXPR_NAT_FAMILY)),
                 hasAddress: isSet(Int(NFTNL_EXPR_NAT_REG_ADDR_MIN)))
+        case "limit":
+            self = .limit(
+                rate: u64(Int(NFTNL_EXPR_LIMIT_RATE)), unit: u64(Int(NFTNL_EXPR_LIMIT_UNIT)),
+                burst: u32(Int(NFTNL_EXPR_LIMIT_BURST)), type: u32(Int(NFTNL_EXPR_LIMIT_TYPE)),
+                flags: u32(Int(NFTNL_EXPR_LIMIT_FLAGS)))
         case "masq": self = .masquerade
         case "redir": self = .redirect
         case "reject":

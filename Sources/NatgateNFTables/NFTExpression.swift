@@ -31,6 +31,9 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
     /// `range OP reg N FROM TO`: the register lies (`eq`) or does not lie (`neq`) within FROM…TO,
     /// as iptables-nft writes a port range (`--dport 1000:2000`).
     case range(register: UInt32, op: CmpOperator, from: [UInt8], to: [UInt8])
+    /// `limit rate RATE/UNIT burst B type T flags F`: a token bucket (`rate` per `unit` seconds;
+    /// type 0 counts packets, 1 bytes; flag 1 inverts), as iptables-nft writes `-m limit`.
+    case limit(rate: UInt64, unit: UInt64, burst: UInt32, type: UInt32, flags: UInt32)
     /// `nat snat|dnat`: the NAT statement; `hasAddress` when it names an address (from a register).
     case nat(type: NATType, family: UInt32, hasAddress: Bool)
     /// `masq`: masquerade (SNAT to the outgoing interface's address).
@@ -122,6 +125,7 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
         case .match: "match"
         case .target: "target"
         case .range: "range"
+        case .limit: "limit"
         case .nat: "nat"
         case .masquerade: "masq"
         case .redirect: "redir"
@@ -151,6 +155,8 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
         case .target(let name, let revision, _): "target name \(name) rev \(revision)"
         case .range(let register, let op, let from, let to): "range \(op) reg \(register) \(hexWords(from)) \(hexWords(to))"
         case .nat(let type, let family, _): "nat \(type) \(family == 10 ? "ip6" : "ip")"
+        case .limit(let rate, let unit, let burst, let type, let flags):
+            "limit rate \(rate)/\(unit) burst \(burst) type \(type == 0 ? "packets" : "bytes") flags 0x\(String(flags, radix: 16))"
         case .masquerade: "masq"
         case .redirect: "redir"
         case .reject(let type, let code): "reject type \(type) code \(code)"

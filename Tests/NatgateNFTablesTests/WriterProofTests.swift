@@ -84,4 +84,10 @@ struct WriterProofTests {
     func policies(_ fixture: Fixture) throws {
         try WriterProofTests.prove(fixture)
     }
+
+    @Test("every rule of the host fixtures (Docker, kube-proxy, libvirt, ufw, routers) is written exactly as iptables-nft-restore writes it",
+          nftablesTests, arguments: hostFixtures)
+    func hosts(_ fixture: Fixture) throws {
+        try WriterProofTests.prove(fixture)
+    }
 }

@@ -70,6 +70,12 @@ extension NFTExpression {
             text(Int(NFTNL_EXPR_TG_NAME), name)
             u32(Int(NFTNL_EXPR_TG_REV), revision)
             try owned(Int(NFTNL_EXPR_TG_INFO), info)
+        case .limit(let rate, let unit, let burst, let type, let flags):
+            nftnl_expr_set_u64(expression, UInt16(NFTNL_EXPR_LIMIT_RATE), rate)
+            nftnl_expr_set_u64(expression, UInt16(NFTNL_EXPR_LIMIT_UNIT), unit)
+            u32(Int(NFTNL_EXPR_LIMIT_BURST), burst)
+            u32(Int(NFTNL_EXPR_LIMIT_TYPE), type)
+            u32(Int(NFTNL_EXPR_LIMIT_FLAGS), flags)
         case .ct, .lookup, .nat, .masquerade, .redirect, .reject, .other:
             nftnl_expr_free(expression)
             throw NFTError(.refused, "natgate does not write '\(self)' expressions: iptables-nft never writes them into its tables.")

@@ -13,7 +13,7 @@ extension NFTBatch {
             addTable(family, table.name.rawValue)
             for chain in table.chains {
                 if table.name.isBuiltin(chain.name) {
-                    try addBuiltinChain(family, table: table.name, chain: chain.name)
+                    try addBuiltinChain(family, table: table.name, chain: chain.name, policy: chain.policy == .drop ? .drop : .accept)
                 } else {
                     addChain(NFTChain(family: family, table: table.name.rawValue, name: chain.name.rawValue))
                 }

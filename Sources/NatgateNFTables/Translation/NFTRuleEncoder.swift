@@ -17,14 +17,18 @@ import NatgateModel
 ///     -s A/25      [ payload load 4b @ … + 12 ] [ bitwise reg 1 = (reg 1 & MASK) ^ 0 ] [ cmp eq reg 1 A ]
 ///     -d …         offset 16 (IPv6: -s at 8, -d at 24, 16 bytes)
 ///     -f           [ payload load 2b @ network header + 6 ] [ bitwise & 0x1fff ] [ cmp neq 0 ] (`! -f`: eq)
+///     -m limit     [ limit rate R/UNIT burst B type packets flags 0x0 ]
+///     -m mark      [ meta load mark => reg 1 ] [ bitwise & MASK ] (when not 0xffffffff) [ cmp eq reg 1 MARK ]
 ///     -m tcp/udp   ports natively on the transport header (see `transportPorts`), or `match`
 ///                  when the match tests nothing natively expressible
 ///     -m NAME      [ match name NAME rev R ] with the xt payload NatgateKernel's codec writes
 ///     (always)     [ counter pkts P bytes B ]
+///     (with -p)    NFTA_RULE_COMPAT: the protocol and its negation, which nft_compat checks xt
+///                  extensions against (write-only: the kernel does not dump it)
 ///     -j ACCEPT    [ immediate reg 0 accept ] (DROP, RETURN, QUEUE alike); -j CHAIN: jump; -g: goto
 ///     -j NAME      [ target name NAME rev R ] with the codec's xt payload
 ///
-/// Matches iptables-nft turns into other native expressions (`limit`, `mark`, `among`) are
+/// Matches iptables-nft turns into native expressions natgate does not write (`among`) are
 /// refused with an error that says so, rather than written differently from iptables-nft.
 public struct NFTRuleEncoder: Sendable {
     public var codecs: KernelCodecRegistry
@@ -116,7 +120,10 @@ public struct NFTRuleEncoder: Sendable {
             let (name, revision, payload) = try xtPayload(target, context: context, family: family, refuse: refuse)
             expressions.append(.target(name: name, revision: UInt32(revision), info: payload))
         }
-        return NFTRule(family: nftFamily, table: table.rawValue, chain: chain.rawValue, handle: 0, expressions: expressions)
+        // `add_compat`: the rule's protocol, for nft_compat to check xt extensions that need one
+        // (`-m udp`, `-m icmp`, `-j TCPMSS`) as x_tables does. The kernel does not dump it back.
+        let compat = rule.ipProtocol.map { NFTRule.Compat(ipProtocol: UInt32($0.value.number), flags: $0.negated ? 2 : 0) }
+        return NFTRule(family: nftFamily, table: table.rawValue, chain: chain.rawValue, handle: 0, expressions: expressions, compat: compat)
     }
 
     /// `add_addr` of iptables-nft: a mask of whole 0xff bytes followed by zeros loads only those
@@ -153,12 +160,34 @@ public struct NFTRuleEncoder: Sendable {
             if udp.sourcePort == nil && udp.destinationPort == nil { return nil }
             return NFTRuleEncoder.transportPorts(source: udp.sourcePort, destination: udp.destinationPort)
         }
+        if let limit = match.as(LimitMatch.self) {
+            return [NFTRuleEncoder.limitExpression(period: limit.rate.period, burst: limit.burst)]
+        }
+        if let mark = match.as(MarkMatch.self), let pattern = mark.mark {
+            var result: [NFTExpression] = [.meta(key: .mark, register: 1, isLoad: true)]
+            if pattern.value.mask != 0xffff_ffff {
+                result.append(.bitwise(source: 1, destination: 1, length: 4, mask: le32(pattern.value.mask), xor: [0, 0, 0, 0]))
+            }
+            result.append(.cmp(register: 1, op: pattern.negated ? .neq : .eq, data: le32(pattern.value.value)))
+            return result
+        }
         switch match.name {
-        case "limit", "mark", "among":
+        case "among":
             throw refuse("iptables-nft 1.8.9 writes -m \(match.name) as native nf_tables expressions, which natgate's nf_tables encoder does not write yet; leave the rule to iptables-nft.")
         default:
             return nil
         }
+    }
+
+    /// `add_nft_limit` of iptables-nft: the largest unit (second, minute, hour, day) in which the
+    /// xt period (1/10000 s between packets) gives a whole rate, as packets per that unit.
+    static func limitExpression(period: UInt32, burst: UInt32) -> NFTExpression {
+        let scale = UInt64(LimitMatch.Rate.scale)
+        let units: [UInt64] = [scale * 86400, scale * 3600, scale * 60, scale]
+        let average = UInt64(max(period, 1))
+        var index = 1
+        while index < units.count, !(average > units[index] || units[index] / average < units[index] % average) { index += 1 }
+        return .limit(rate: units[index - 1] / average, unit: units[index - 1] / scale, burst: burst, type: 0, flags: 0)
     }
 
     /// `add_nft_tcpudp` of iptables-nft: one single source and one single destination port with
@@ -237,6 +266,9 @@ public struct NFTRuleEncoder: Sendable {
         return (kernelName, revision, bytes + [UInt8](repeating: 0, count: (8 - bytes.count % 8) % 8))
     }
 }
+
+/// A 32-bit value in host (little-endian) byte order, as `meta mark` compares it.
+func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
 
 /// A 16-bit value in network byte order.
 func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xff)] }
