@@ -73,6 +73,15 @@ struct WriterProofTests {
                     Issue.record("\(fixture) rule \(index):\n natgate:      \(mine)\n iptables-nft: \(theirs)")
                 }
                 #expect(chains(written) == chains(expected), "\(fixture): chains")
+                // natgate's decoder reads iptables-nft's own rules as the fixture's rules.
+                let decoder = NFTRuleDecoder()
+                for table in model.tables {
+                    for chain in table.chains {
+                        let theirs = expected.rules.filter { $0.table == table.name.rawValue && $0.chain == chain.name.rawValue }
+                        let read = try theirs.map { try decoder.decode($0).withoutCounters }
+                        #expect(read == chain.rules.map(\.withoutCounters), "\(fixture) \(table.name) \(chain.name): decoded")
+                    }
+                }
                 #expect(try save(natgate, fixture.family) == save(reference, fixture.family), "\(fixture): iptables-nft-save")
                 return expectedRules.count
             }
