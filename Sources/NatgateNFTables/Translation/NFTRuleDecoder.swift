@@ -74,7 +74,8 @@ public struct NFTRuleDecoder: Sendable {
                 switch (family, offset) {
                 case (.ipv4, 6):
                     guard mask == [0x1f, 0xff], data == [0, 0] else { throw refuse("a fragment offset test iptables-nft does not write.") }
-                    result.fragment = negated ? .nonFragmentsOnly : .fragmentsOnly
+                    // `-f` tests "offset != 0", `! -f` "offset == 0".
+                    result.fragment = negated ? .fragmentsOnly : .nonFragmentsOnly
                 case (.ipv4, 12), (.ipv4, 16), (.ipv6, 8), (.ipv6, 24):
                     guard Int(length) <= size, mask == nil || mask!.count == size else { throw refuse("an address compared on \(length) bytes.") }
                     let address = data + [UInt8](repeating: 0, count: size - data.count)
