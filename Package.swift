@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(name: "NatgateSysctl", dependencies: ["NatgateModel"]),
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
-        .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "CNFTables"]),
+        .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "NatgateKernel", "CNFTables"]),
         .systemLibrary(name: "CIPSet", path: "Sources/CIPSet"),
         .target(name: "NatgateIPSet", dependencies: ["NatgateModel", "NatgateKernel", "CIPSet"]),
         .target(

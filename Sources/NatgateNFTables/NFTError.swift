@@ -15,6 +15,14 @@ public struct NFTError: Error, Sendable, CustomStringConvertible {
         case malformedMessage
         /// The ruleset changed between the dumps of one read, again and again.
         case rulesetChanged
+        /// natgate will not write or read a rule this way: it cannot encode it exactly as
+        /// iptables-nft does, or cannot decode expressions iptables-nft did not write.
+        case refused
+        /// A batch carried the generation id natgate read, and another program had committed a
+        /// change since: nothing was written. Read the ruleset again and derive the change anew.
+        case generationMismatch
+        /// The kernel refused a message of a batch: nothing of the batch was written.
+        case batchFailed
         /// Any other failure of a system or library call.
         case system
     }

@@ -57,11 +57,20 @@ extension NFTExpression {
         case "match":
             self = .match(name: text(Int(NFTNL_EXPR_MT_NAME)), revision: u32(Int(NFTNL_EXPR_MT_REV)), info: bytes(Int(NFTNL_EXPR_MT_INFO)))
         case "target":
-            self = .target(name: text(Int(NFTNL_EXPR_TG_NAME)), revision: u32(Int(NFTNL_EXPR_TG_REV)))
+            self = .target(name: text(Int(NFTNL_EXPR_TG_NAME)), revision: u32(Int(NFTNL_EXPR_TG_REV)), info: bytes(Int(NFTNL_EXPR_TG_INFO)))
+        case "range":
+            self = .range(
+                register: u32(Int(NFTNL_EXPR_RANGE_SREG)), op: CmpOperator(rawValue: u32(Int(NFTNL_EXPR_RANGE_OP))) ?? .eq,
+                from: bytes(Int(NFTNL_EXPR_RANGE_FROM_DATA)), to: bytes(Int(NFTNL_EXPR_RANGE_TO_DATA)))
         case "nat":
             self = .nat(
                 type: NATType(rawValue: u32(Int(NFTNL_EXPR_NAT_TYPE))) ?? .snat, family: u32(Int(NFTNL_EXPR_NAT_FAMILY)),
                 hasAddress: isSet(Int(NFTNL_EXPR_NAT_REG_ADDR_MIN)))
+        case "limit":
+            self = .limit(
+                rate: u64(Int(NFTNL_EXPR_LIMIT_RATE)), unit: u64(Int(NFTNL_EXPR_LIMIT_UNIT)),
+                burst: u32(Int(NFTNL_EXPR_LIMIT_BURST)), type: u32(Int(NFTNL_EXPR_LIMIT_TYPE)),
+                flags: u32(Int(NFTNL_EXPR_LIMIT_FLAGS)))
         case "masq": self = .masquerade
         case "redir": self = .redirect
         case "reject":

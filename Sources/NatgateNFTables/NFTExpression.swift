@@ -25,8 +25,15 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
     /// An xt compat match: `match name NAME rev R` (iptables-nft's `-m NAME`), with the xt match's
     /// own data (the kernel struct of that match and revision, such as `xt_conntrack_mtinfo3`).
     case match(name: String, revision: UInt32, info: [UInt8])
-    /// An xt compat target: `target name NAME rev R` (iptables-nft's `-j NAME`).
-    case target(name: String, revision: UInt32)
+    /// An xt compat target: `target name NAME rev R` (iptables-nft's `-j NAME`), with the xt
+    /// target's own data (such as `struct nf_nat_range2` for SNAT revision 2).
+    case target(name: String, revision: UInt32, info: [UInt8])
+    /// `range OP reg N FROM TO`: the register lies (`eq`) or does not lie (`neq`) within FROM…TO,
+    /// as iptables-nft writes a port range (`--dport 1000:2000`).
+    case range(register: UInt32, op: CmpOperator, from: [UInt8], to: [UInt8])
+    /// `limit rate RATE/UNIT burst B type T flags F`: a token bucket (`rate` per `unit` seconds;
+    /// type 0 counts packets, 1 bytes; flag 1 inverts), as iptables-nft writes `-m limit`.
+    case limit(rate: UInt64, unit: UInt64, burst: UInt32, type: UInt32, flags: UInt32)
     /// `nat snat|dnat`: the NAT statement; `hasAddress` when it names an address (from a register).
     case nat(type: NATType, family: UInt32, hasAddress: Bool)
     /// `masq`: masquerade (SNAT to the outgoing interface's address).
@@ -117,6 +124,8 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
         case .lookup: "lookup"
         case .match: "match"
         case .target: "target"
+        case .range: "range"
+        case .limit: "limit"
         case .nat: "nat"
         case .masquerade: "masq"
         case .redirect: "redir"
@@ -143,8 +152,11 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
         case .lookup(let set, let register, let destination, let inverted):
             "lookup reg \(register) set \(set)\(destination.map { " dreg \($0)" } ?? "")\(inverted ? " 0x1" : "")"
         case .match(let name, let revision, _): "match name \(name) rev \(revision)"
-        case .target(let name, let revision): "target name \(name) rev \(revision)"
+        case .target(let name, let revision, _): "target name \(name) rev \(revision)"
+        case .range(let register, let op, let from, let to): "range \(op) reg \(register) \(hexWords(from)) \(hexWords(to))"
         case .nat(let type, let family, _): "nat \(type) \(family == 10 ? "ip6" : "ip")"
+        case .limit(let rate, let unit, let burst, let type, let flags):
+            "limit rate \(rate)/\(unit) burst \(burst) type \(type == 0 ? "packets" : "bytes") flags 0x\(String(flags, radix: 16))"
         case .masquerade: "masq"
         case .redirect: "redir"
         case .reject(let type, let code): "reject type \(type) code \(code)"

@@ -61,6 +61,20 @@ public enum NFTHook: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The hook's number in the ip, ip6 and inet families (`NF_INET_*`); nil for netdev's own.
+    public var number: UInt32? {
+        switch self {
+        case .prerouting: 0
+        case .input: 1
+        case .forward: 2
+        case .output: 3
+        case .postrouting: 4
+        case .ingress: 5
+        case .egress: nil
+        case .other(let number): number
+        }
+    }
+
     /// The name `nft` prints, such as `postrouting`.
     public var description: String {
         switch self {

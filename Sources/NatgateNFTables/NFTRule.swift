@@ -7,13 +7,35 @@ public struct NFTRule: Hashable, Sendable, CustomStringConvertible {
     public var chain: String
     public var handle: UInt64
     public var expressions: [NFTExpression]
+    /// `NFTA_RULE_COMPAT`: the layer 4 protocol and flags of an xt compat rule (iptables-nft sets
+    /// them when a rule with `-p` carries `match`/`target` expressions); nil when absent.
+    public var compat: Compat?
+    /// `NFTA_RULE_USERDATA`: opaque bytes a tool stores with the rule (nft keeps comments there).
+    public var userData: [UInt8]?
 
-    public init(family: NFTFamily, table: String, chain: String, handle: UInt64, expressions: [NFTExpression]) {
+    /// The rule's `NFTA_RULE_COMPAT` attribute.
+    public struct Compat: Hashable, Sendable {
+        public var ipProtocol: UInt32
+        /// `NFT_RULE_COMPAT_F_INV` (2) when the protocol is negated.
+        public var flags: UInt32
+
+        public init(ipProtocol: UInt32, flags: UInt32) {
+            self.ipProtocol = ipProtocol
+            self.flags = flags
+        }
+    }
+
+    public init(
+        family: NFTFamily, table: String, chain: String, handle: UInt64, expressions: [NFTExpression],
+        compat: Compat? = nil, userData: [UInt8]? = nil
+    ) {
         self.family = family
         self.table = table
         self.chain = chain
         self.handle = handle
         self.expressions = expressions
+        self.compat = compat
+        self.userData = userData
     }
 
     /// The verdict the rule gives when all its matches hold: the last verdict of an `immediate`
@@ -27,7 +49,7 @@ public struct NFTRule: Hashable, Sendable, CustomStringConvertible {
             case .immediate(register: 0, .verdict(let verdict)): result = verdict
             case .reject: result = .drop
             case .nat, .masquerade, .redirect: result = .accept
-            case .target(let name, _):
+            case .target(let name, _, _):
                 switch name {
                 case "ACCEPT", "MASQUERADE", "SNAT", "DNAT", "REDIRECT", "NETMAP": result = .accept
                 case "DROP", "REJECT": result = .drop

@@ -43,6 +43,11 @@ extension NFTRuleset {
 
 private let sequenceCounter = Atomic<UInt32>(UInt32(truncatingIfNeeded: time(nil)))
 
+/// The first of `count` consecutive sequence numbers, reserved for one request or batch.
+func nextSequence(count: UInt32) -> UInt32 {
+    sequenceCounter.wrappingAdd(count, ordering: .relaxed).newValue &- count &+ 1
+}
+
 /// Sends one `NFT_MSG_GET*` request (a dump when `dump`) for `family` (all when unspecified), with
 /// the attributes `payload` adds, and collects the answer's data messages.
 private func request(
@@ -241,6 +246,21 @@ private func decodeRule(_ message: [UInt8]) throws(NFTError) -> NFTRule? {
             table: string(nftnl_rule_get_str(rule, attribute(NFTNL_RULE_TABLE))) ?? "",
             chain: string(nftnl_rule_get_str(rule, attribute(NFTNL_RULE_CHAIN))) ?? "",
             handle: nftnl_rule_get_u64(rule, attribute(NFTNL_RULE_HANDLE)),
-            expressions: expressions)
+            expressions: expressions,
+            compat: nftnl_rule_is_set(rule, attribute(NFTNL_RULE_COMPAT_PROTO))
+                ? NFTRule.Compat(
+                    ipProtocol: nftnl_rule_get_u32(rule, attribute(NFTNL_RULE_COMPAT_PROTO)),
+                    flags: nftnl_rule_get_u32(rule, attribute(NFTNL_RULE_COMPAT_FLAGS)))
+                : nil,
+            userData: userData(of: rule))
     }
+}
+
+/// The rule's `NFTA_RULE_USERDATA` bytes, if it has them.
+private func userData(of rule: OpaquePointer) -> [UInt8]? {
+    var length: UInt32 = 0
+    guard nftnl_rule_is_set(rule, UInt16(NFTNL_RULE_USERDATA.rawValue)),
+        let data = nftnl_rule_get_data(rule, UInt16(NFTNL_RULE_USERDATA.rawValue), &length)
+    else { return nil }
+    return Array(UnsafeRawBufferPointer(start: data, count: Int(length)))
 }

@@ -92,6 +92,8 @@ struct ReaderTests {
             // -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE (iptables-nft writes the
             // interface first)
             let postrouting = ruleset.rules.filter { $0.table == "nat" && $0.chain == "POSTROUTING" && $0.family == .ip }
+            // struct nf_nat_ipv4_multi_range_compat with rangesize 1 and no flags, padded to 24.
+            let masqueradeInfo: [UInt8] = [1, 0, 0, 0] + [UInt8](repeating: 0, count: 20)
             #expect(postrouting.count == 4)
             #expect(postrouting.first?.expressions == [
                 .meta(key: .oifname, register: 1, isLoad: true),
@@ -99,7 +101,7 @@ struct ReaderTests {
                 .payload(base: .network, offset: 12, length: 2, register: 1, isLoad: true),
                 .cmp(register: 1, op: .eq, data: [172, 17]),
                 .counter(packets: 0, bytes: 0),
-                .target(name: "MASQUERADE", revision: 0),
+                .target(name: "MASQUERADE", revision: 0, info: masqueradeInfo),
             ])
             #expect(postrouting.first?.description == "ip nat POSTROUTING handle \(postrouting.first?.handle ?? 0): [ meta load oifname => reg 1 ] [ cmp neq reg 1 0x6b636f64 0x00307265 ] [ payload load 2b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x000011ac ] [ counter pkts 0 bytes 0 ] [ target name MASQUERADE rev 0 ]")
             // -A DOCKER-USER -j RETURN; -A FORWARD -j DOCKER-USER

@@ -123,7 +123,7 @@ struct ChainWalk {
     private static func isNAT(_ expression: NFTExpression) -> Bool {
         switch expression {
         case .nat(.snat, _, _), .masquerade: true
-        case .target(let name, _): name == "MASQUERADE" || name == "SNAT"
+        case .target(let name, _, _): name == "MASQUERADE" || name == "SNAT"
         default: false
         }
     }
@@ -131,7 +131,7 @@ struct ChainWalk {
     private static func isReject(_ expression: NFTExpression) -> Bool {
         switch expression {
         case .reject: true
-        case .target(let name, _): name == "REJECT"
+        case .target(let name, _, _): name == "REJECT"
         default: false
         }
     }

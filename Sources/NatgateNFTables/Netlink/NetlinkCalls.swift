@@ -36,6 +36,37 @@ struct NetfilterSocket: ~Copyable {
         }
     }
 
+    /// Sends a buffer of several messages (a batch) in one datagram. The corresponding C function
+    /// is `mnl_socket_sendto`.
+    func send(_ bytes: UnsafeRawBufferPointer, request: String) throws(NFTError) {
+        if mnl_socket_sendto(socket, bytes.baseAddress, bytes.count) < 0 {
+            throw NFTError.netlink(.init(call: "mnl_socket_sendto", request: request), errno: errno)
+        }
+    }
+
+    /// Makes the send buffer hold a batch of `size` bytes: the kernel takes a batch as one
+    /// datagram, which must fit the socket's send buffer (208 KiB by default), as iptables-nft
+    /// does with SO_SNDBUFFORCE. The corresponding C function is `setsockopt`.
+    func ensureSendBuffer(_ size: Int, request: String) throws(NFTError) {
+        guard size > 128 * 1024 else { return }
+        var value = Int32(clamping: size + 64 * 1024)
+        if setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_SNDBUFFORCE, &value, socklen_t(MemoryLayout<Int32>.size)) < 0 {
+            throw NFTError.netlink(.init(call: "setsockopt SO_SNDBUFFORCE", request: request), errno: errno)
+        }
+    }
+
+    /// Receives one datagram when one is queued, without waiting; nil when none is. The
+    /// corresponding C function is `recv` with `MSG_DONTWAIT`.
+    func receiveIfQueued(into buffer: UnsafeMutableRawBufferPointer, request: String) throws(NFTError) -> Int? {
+        let count = recv(mnl_socket_get_fd(socket), buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+        if count < 0 {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK { return nil }
+            throw NFTError.netlink(.init(call: "recv", request: request), errno: code)
+        }
+        return count
+    }
+
     /// Receives one datagram into `buffer` and returns its length. The corresponding C function is
     /// `mnl_socket_recvfrom`.
     func receive(into buffer: UnsafeMutableRawBufferPointer, request: String) throws(NFTError) -> Int {
