@@ -163,9 +163,7 @@ struct EntryChainsEditor: OwnedChainsEditor {
         self.compiler = compiler
         self.encoder = encoder
         let empty = EntryList(family: family)
-        guard let gateways = self.encoder.gateways(filter: entries[.filter] ?? empty, nat: entries[.nat] ?? empty),
-              let set = try? GatewaySet(gateways), set.gateways == gateways
-        else { throw EntryPathUnavailable() }
+        guard let set = self.encoder.gatewaySet(filter: entries[.filter] ?? empty, nat: entries[.nat] ?? empty) else { throw EntryPathUnavailable() }
         current = set
     }
 

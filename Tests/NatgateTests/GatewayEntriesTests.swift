@@ -164,10 +164,9 @@ struct GatewayEntriesTests {
                 // One byte changed: in the header, or in the comment.
                 let index = candidates.randomElement(using: &random)!
                 var changed = list
-                let fields = EntryFields.of(family)
                 let offset: Int
                 if Bool.random(using: &random) {
-                    offset = Int.random(in: 0..<fields.targetOffset, using: &random)
+                    offset = Int.random(in: 0..<changed.ipHeaderMatchSize, using: &random)
                 } else {
                     offset = changed.payload(ofMatch: "comment", in: index)!.lowerBound - changed.starts[index] + Int.random(in: 0..<256, using: &random)
                 }
