@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "NatgateSysctl", targets: ["NatgateSysctl"]),
         // Linux: reads the nf_tables ruleset over netlink and finds what blocks a gateway there.
         .library(name: "NatgateNFTables", targets: ["NatgateNFTables"]),
+        // C-free: the façade's change engine (GatewayController over any RuleStore) and the
+        // in-memory store. `Natgate` re-exports it with the kernel store.
+        .library(name: "NatgateEngine", targets: ["NatgateEngine"]),
         .library(name: "Natgate", targets: ["Natgate"]),
         .executable(name: "natgate", targets: ["natgate"]),
     ],
@@ -37,9 +40,13 @@ let package = Package(
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
         .target(name: "NatgateNFTables", dependencies: ["NatgateModel", "CNFTables"]),
         .target(
+            name: "NatgateEngine",
+            dependencies: ["NatgateModel", "NatgatePolicy", "NatgateSysctl", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "Natgate",
             dependencies: [
-                "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateNFTables",
+                "NatgateEngine", "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateNFTables",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -55,7 +62,7 @@ let package = Package(
         .testTarget(name: "NatgatePolicyTests", dependencies: ["NatgatePolicy", "NatgateTesting", "NatgateModel"]),
         .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel"]),
-        .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
+        .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateEngine", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
         .testTarget(name: "NatgateNFTablesTests", dependencies: ["NatgateNFTables", "NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel"]),
     ]

@@ -209,3 +209,8 @@ extension GatewayController {
             forwarding: manageForwarding ? Forwarding() : nil, logger: logger)
     }
 }
+
+extension KernelError: BackendError {
+    package var isInvalidInput: Bool { kind == .invalidNamespaceName }
+    package var leftPartOfAChange: Bool { kind == .rollbackFailed }
+}

@@ -83,6 +83,10 @@ public protocol RuleStore: Sendable {
     /// Where the store records a change while it commits it (see `ChangeIntentLog`); nil, the
     /// default, keeps no record: memory stores never write state files.
     var intentLog: ChangeIntentLog? { get }
+    /// What the namespace's nf_tables ruleset does to `gateways` (it may block them whatever
+    /// natgate's rules say), for `status`; nil, the default, for a store whose rules are not a
+    /// kernel's.
+    func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus?
     /// The forwarding a `GatewayController` over this store manages unless told otherwise: by
     /// default `Forwarding()`, the sysctls of the store's namespace and state files under
     /// /run/natgate; nil for a store that must not touch the host (`MemoryRuleStore`).
@@ -140,6 +144,7 @@ extension RuleStore {
     public var keepsCountersOfUnchangedRules: Bool { false }
     public func session<T>(_ body: (Self) throws -> T) throws -> T { try body(self) }
     public var intentLog: ChangeIntentLog? { nil }
+    public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? { nil }
     public var defaultForwarding: Forwarding? { Forwarding() }
 }
 
