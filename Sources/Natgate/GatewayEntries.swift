@@ -63,7 +63,7 @@ public struct GatewayEntries: Sendable {
 
     /// Whether the template of `gateway`'s shape failed its check, so that its gateways are
     /// encoded through the model path. Builds the template if needed. For tests and diagnostics.
-    public mutating func isModelOnly(_ gateway: Gateway) throws -> Bool {
+    package mutating func isModelOnly(_ gateway: Gateway) throws -> Bool {
         templates[try templateIndex(for: gateway)].modelOnly
     }
 
@@ -215,7 +215,7 @@ public struct GatewayEntries: Sendable {
     }
 
     /// `gateways(filter:nat:)` as the set they form.
-    public mutating func gatewaySet(filter: EntryList, nat: EntryList) -> GatewaySet? {
+    package mutating func gatewaySet(filter: EntryList, nat: EntryList) -> GatewaySet? {
         guard filter.family == family, nat.family == family else { return nil }
         // Out of `self` while in use, so that it can be passed inout to methods of `self`.
         var scratch = self.scratch

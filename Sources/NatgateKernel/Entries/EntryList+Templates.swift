@@ -5,7 +5,7 @@ extension InterfaceName {
     /// How many leading bytes of the kernel's interface mask are 0xFF for this name, as iptables
     /// sets them (`xtables_parse_interface`): the name and its NUL, or for a `+` wildcard only the
     /// bytes before the `+` (which stays in the name). The rest of the 16-byte mask is zero.
-    public var entryMaskLength: Int {
+    package var entryMaskLength: Int {
         let count = rawValue.utf8.count
         return isWildcard ? count - 1 : count + 1
     }
@@ -13,7 +13,7 @@ extension InterfaceName {
 
 extension EntryList {
     /// Removes every entry.
-    public mutating func removeAll(keepingCapacity: Bool = false) {
+    package mutating func removeAll(keepingCapacity: Bool = false) {
         bytes.removeAll(keepingCapacity: keepingCapacity)
         starts.removeAll(keepingCapacity: keepingCapacity)
     }
@@ -23,14 +23,14 @@ extension EntryList {
     /// after their verdict or chain (libiptc turns the name into a number when it commits).
     ///
     /// - Throws: `KernelError` (`.refused`) for a rule the encoder cannot write.
-    public mutating func append(encoding rule: Rule, table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) {
+    package mutating func append(encoding rule: Rule, table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) {
         let entry = try EntryEncoder(family: family, codecs: codecs).encode(rule, table: table, chain: chain)
         append(entry)
     }
 
     /// Where the payload of the first match called `name` lies in `bytes`, for entry `index`; nil
     /// when the entry has no such match or its match sizes do not add up.
-    public func payload(ofMatch name: String, in index: Int) -> Range<Int>? {
+    package func payload(ofMatch name: String, in index: Int) -> Range<Int>? {
         let layout = EntryLayout.of(family)
         let entry = range(index)
         guard entry.count >= layout.headerSize else { return nil }
@@ -64,7 +64,7 @@ extension EntryList {
     ///
     /// - Throws: `KernelError` (`.malformedEntry`) for an entry whose sizes do not add up, or that
     ///   jumps by offset.
-    public func rules(table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) -> [Rule] {
+    package func rules(table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) -> [Rule] {
         let layout = EntryLayout.of(family)
         let decoder = EntryDecoder(family: family, codecs: codecs)
         let names = Dictionary(uniqueKeysWithValues: EntryList.verdictLabels.map { ($0.1, String(decoding: $0.0.dropLast(), as: UTF8.self)) })
