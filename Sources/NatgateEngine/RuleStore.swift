@@ -1,6 +1,6 @@
 import Foundation
-import NatgatePolicy
 import NatgateModel
+import NatgatePolicy
 import NatgateSysctl
 
 /// Where the façade reads and commits tables: the kernel (`KernelRuleStore`), or memory for tests
@@ -23,7 +23,11 @@ import NatgateSysctl
 /// and, to be fast, a native form whose value holds natgate's chains (`OwnedChains.byTable`) as the
 /// backend reads and writes them (its rules' expressions), built per gateway from a per-family
 /// cache (`OwnedChainsForm.Codec`, like `GatewayEntries`), with `gateways` reading them back
-/// exactly or not at all. Nothing else in the façade changes.
+/// exactly or not at all. Nothing else in the façade changes. The other requirements have
+/// defaults for a store that keeps nothing on the host; a kernel backend overrides them as
+/// `KernelRuleStore` does: `session` (hold the backend's lock from the first read to the last
+/// commit), `intentLog`, `keepsCountersOfUnchangedRules`, `mayHoldTables`, `inNamespace`, and
+/// `nftablesStatus(for:)`.
 public protocol RuleStore: Sendable {
     /// natgate's owned chains in the store's own form; `ModelRules`, the default, when it has
     /// none (natgate's chains are then changed as model rules, through `update(_:tables:_:)`).
