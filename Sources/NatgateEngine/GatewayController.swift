@@ -554,8 +554,8 @@ public struct GatewayController: Sendable {
         let commitOrder = order(adding: !onlyRemoved)
         let compiler = self.compiler
         let changed = first.differs(from: final, compiler: compiler)
-        // Drift before and after, as `status` says it: what went was repaired. On the entry path
-        // the owned chains are entries (exact, else that path is not taken), so this reads jumps.
+        // Drift before and after, as `status` says it: what went was repaired. In a store's own
+        // form the owned chains are exact (else that way is not taken), so this reads jumps.
         let before = changed ? first.drift(compiler: compiler) : []
         let left = final.drift(compiler: compiler)
         return FamilyChange(

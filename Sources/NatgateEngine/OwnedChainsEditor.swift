@@ -28,7 +28,7 @@ struct OwnedTablesState: Sendable {
     /// The drift of these tables, as `status` words it (owned chains held as entries are exact).
     func drift(compiler: GatewayCompiler) -> [Drift] {
         compiler.read(family: family, filter: tables[.filter], nat: tables[.nat]).drift
-            .filter { gateways == nil || !$0.isAboutEntries }
+            .filter { gateways == nil || !$0.isAboutNativeChains }
     }
 
     /// Whether anything differs from `self` to `later`, without rendering the owned chains' rules.
@@ -212,9 +212,9 @@ extension Drift {
         }
     }
 
-    /// Whether the drift is about the rules of the owned chains, which the entry path holds as
-    /// entries outside the model tables (so the model sees those chains empty).
-    var isAboutEntries: Bool {
+    /// Whether the drift is about the rules of the owned chains, which a store's own form
+    /// (`RuleStore.NativeChains`) holds outside the model tables (so the model sees them empty).
+    var isAboutNativeChains: Bool {
         switch self {
         case .chainDiffers, .foreignRule, .undetermined, .legacyTags, .conflict, .missingChain: true
         default: false
