@@ -25,6 +25,9 @@ let package = Package(
         .library(name: "NatgateNFTables", targets: ["NatgateNFTables"]),
         // Linux: kernel ip sets over nfnetlink (create, add, delete, list, swap, rename, destroy).
         .library(name: "NatgateIPSet", targets: ["NatgateIPSet"]),
+        // C-free: the façade's change engine (GatewayController over any RuleStore) and the
+        // in-memory store. `Natgate` re-exports it with the kernel store.
+        .library(name: "NatgateEngine", targets: ["NatgateEngine"]),
         // Linux: the façade embedding tools use.
         .library(name: "Natgate", targets: ["Natgate"]),
         .executable(name: "natgate", targets: ["natgate"]),
@@ -48,9 +51,13 @@ let package = Package(
         .systemLibrary(name: "CIPSet", path: "Sources/CIPSet"),
         .target(name: "NatgateIPSet", dependencies: ["NatgateModel", "NatgateKernel", "CIPSet"]),
         .target(
+            name: "NatgateEngine",
+            dependencies: ["NatgateModel", "NatgatePolicy", "NatgateSysctl", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "Natgate",
             dependencies: [
-                "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateNFTables",
+                "NatgateEngine", "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateNFTables",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -66,7 +73,7 @@ let package = Package(
         .testTarget(name: "NatgatePolicyTests", dependencies: ["NatgatePolicy", "NatgateTesting", "NatgateModel"]),
         .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel"]),
-        .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
+        .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateEngine", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
         .testTarget(name: "NatgateNFTablesTests", dependencies: ["NatgateNFTables", "NatgateKernel", "NatgateModel"]),
         .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel"]),
         .testTarget(name: "NatgateIPSetTests", dependencies: ["NatgateIPSet", "NatgateKernel", "NatgateModel"]),

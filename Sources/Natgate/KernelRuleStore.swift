@@ -2,10 +2,13 @@ import Foundation
 import Logging
 @_spi(Testing) import NatgateKernel
 import NatgateModel
+import NatgatePolicy
 import NatgateSysctl
 
-/// The kernel's legacy iptables tables in one network namespace, through libiptc.
-public struct KernelRuleStore: EntryChainStore {
+/// The kernel's legacy iptables tables in one network namespace, through libiptc. natgate's own
+/// chains are handed over as kernel entries (`EntryChains`), so that a change of thousands of
+/// gateways builds no model rule per gateway.
+public struct KernelRuleStore: RuleStore {
     public var namespace: NetworkNamespace
     public var logger: Logger
     /// The xtables lock every update takes (or, inside `session`, the one the session holds).
@@ -30,7 +33,7 @@ public struct KernelRuleStore: EntryChainStore {
 
     /// Takes the xtables lock once and runs `body` with a copy of this store that holds it: every
     /// read and update `body` makes through it is one session, for both families.
-    public func session<T>(_ body: (any RuleStore) throws -> T) throws -> T {
+    public func session<T>(_ body: (KernelRuleStore) throws -> T) throws -> T {
         try lock.hold(logger: logger) { held in
             var store = self
             store.lock = held
@@ -54,9 +57,16 @@ public struct KernelRuleStore: EntryChainStore {
         return result
     }
 
+    /// Reads `tables` as `read(_:tables:)` does, with the rules of natgate's owned chains as kernel
+    /// entries; a missing table reads as empty, without creating it.
+    public func readNative(_ family: Family, tables: [TableName]) throws -> ([TableName: Table], EntryChains)? {
+        let (read, lists) = try self.read(family, tables: tables, entryChains: OwnedChains.byTable)
+        return (read, EntryChains(family: family, lists: lists))
+    }
+
     /// Reads `tables` as `read(_:tables:)` does, with the rules of `entryChains` as kernel entries
     /// (see `KernelBackend.read(_:entryChain:)`); a missing table reads as empty, without creating it.
-    public func read(_ family: Family, tables: [TableName], entryChains: [TableName: ChainName]) throws -> ([TableName: Table], [TableName: EntryList]) {
+    func read(_ family: Family, tables: [TableName], entryChains: [TableName: ChainName]) throws -> ([TableName: Table], [TableName: EntryList]) {
         let existing = try existingTables(family)
         var result: [TableName: Table] = [:]
         var entries: [TableName: EntryList] = [:]
@@ -95,71 +105,62 @@ public struct KernelRuleStore: EntryChainStore {
         logger.debug("\(family) \(report)")
     }
 
-    /// `update` with the rules of `entryChains` handled as kernel entries; see
-    /// `KernelBackend.update(tables:entryChains:_:)`. Tables the namespace does not have and
-    /// `body` leaves empty are not created, as in `update`.
-    ///
-    /// - Parameter creatingMissing: what the caller knows of tables the namespace does not have
-    ///   yet: true, the change writes rules to each of them (they are created and `body` runs
-    ///   once); false, it writes nothing to them (they are left out, and `body` sees them empty);
-    ///   nil, `body` runs once more first, on what is there, to find out.
-    public func update(
-        _ family: Family, tables: [TableName], entryChains: [TableName: ChainName], creatingMissing: Bool? = nil,
-        commitOrder: () -> [TableName]? = { nil },
-        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
-    ) throws {
+    /// `update` with the rules of natgate's owned chains handled as kernel entries; see
+    /// `RuleStore.updateNative` and `KernelBackend.update(tables:entryChains:commitOrder:_:)`.
+    /// Tables the namespace does not have and `body` leaves empty are not created, as in `update`.
+    public func updateNative(
+        _ family: Family, tables: [TableName], creatingMissing: Bool, commitOrder: () -> [TableName]? = { nil },
+        _ body: (inout [TableName: Table], inout EntryChains) throws -> Bool
+    ) throws -> Bool {
+        let entryChains = OwnedChains.byTable.filter { tables.contains($0.key) }
         let existing = try existingTables(family)
         var touched = tables.filter { existing.contains($0) }
-        if creatingMissing == true {
+        func leftEmpty(_ name: TableName, _ tables: [TableName: Table], _ chains: EntryChains) -> Bool {
+            tables[name] == Table.empty(name, family: family) && (chains.lists[name]?.isEmpty ?? true)
+        }
+        if creatingMissing {
             touched = tables
-        } else if creatingMissing == nil, touched.count < tables.count {
+        } else if touched.count < tables.count {
             // A dry run on what is there decides which missing tables the change needs.
-            var (probe, probeEntries) = try read(family, tables: tables, entryChains: entryChains)
-            try body(&probe, &probeEntries)
-            touched = tables.filter { name in
-                existing.contains(name) || probe[name] != Table.empty(name, family: family) || !(probeEntries[name]?.isEmpty ?? true)
-            }
+            let (read, probeLists) = try self.read(family, tables: tables, entryChains: entryChains)
+            var probe = read
+            var probeChains = EntryChains(family: family, lists: probeLists)
+            guard try body(&probe, &probeChains) else { return false }
+            touched = tables.filter { existing.contains($0) || !leftEmpty($0, probe, probeChains) }
+            // Nothing to write anywhere: `body` has run on what there is, which stays as it is.
+            if touched.isEmpty { return true }
         }
+        guard !touched.isEmpty else { return true }
         let skipped = tables.filter { !touched.contains($0) }
-        func leftEmpty(_ name: TableName, _ tables: [TableName: Table], _ entries: [TableName: EntryList]) -> Bool {
-            tables[name] == Table.empty(name, family: family) && (entries[name]?.isEmpty ?? true)
-        }
-        guard !touched.isEmpty else {
-            // Nothing to read: `body` runs on empty tables and, as promised, leaves them so.
-            var empty = Dictionary(uniqueKeysWithValues: tables.map { ($0, Table.empty($0, family: family)) })
-            var emptyEntries = entryChains.mapValues { _ in EntryList(family: family) }
-            try body(&empty, &emptyEntries)
-            if !tables.allSatisfy({ leftEmpty($0, empty, emptyEntries) }) {
-                try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, commitOrder: commitOrder, body)
-            }
-            return
-        }
-        struct WroteMissingTable: Error {}
+        // `body` gave up, or wrote to a table the dry run said it would leave alone (another
+        // program, ignoring the lock, changed the tables in between): nothing is committed.
+        struct Stopped: Error { var wroteSkipped: Bool }
         do {
             let report = try backend(family).update(
                 tables: touched, entryChains: entryChains.filter { touched.contains($0.key) },
                 commitOrder: { commitOrder().map { $0.filter(touched.contains) } }
             ) { given, givenEntries in
                 var all = given
-                var allEntries = givenEntries
+                var chains = EntryChains(family: family, lists: givenEntries)
                 for name in skipped {
                     all[name] = Table.empty(name, family: family)
-                    if entryChains[name] != nil { allEntries[name] = EntryList(family: family) }
+                    if entryChains[name] != nil { chains.lists[name] = EntryList(family: family) }
                 }
-                try body(&all, &allEntries)
+                guard try body(&all, &chains) else { throw Stopped(wroteSkipped: false) }
                 for name in skipped {
-                    // A caller that said it would not write to a missing table did: start again
-                    // the careful way (nothing was committed).
-                    guard leftEmpty(name, all, allEntries) || creatingMissing == nil else { throw WroteMissingTable() }
+                    guard leftEmpty(name, all, chains) else { throw Stopped(wroteSkipped: true) }
                     all[name] = nil
-                    allEntries[name] = nil
+                    chains.lists[name] = nil
                 }
                 given = all
-                givenEntries = allEntries
+                givenEntries = chains.lists
             }
             logger.debug("\(family) \(report)")
-        } catch is WroteMissingTable {
-            try update(family, tables: tables, entryChains: entryChains, creatingMissing: nil, commitOrder: commitOrder, body)
+            return true
+        } catch let stopped as Stopped {
+            // Written to a missing table after all: find out again, the careful way.
+            guard stopped.wroteSkipped else { return false }
+            return try updateNative(family, tables: tables, creatingMissing: false, commitOrder: commitOrder, body)
         }
     }
 
@@ -207,4 +208,9 @@ extension GatewayController {
             store: KernelRuleStore(namespace: resolved, logger: logger, lock: XtablesLock(timeout: lockWait)),
             forwarding: manageForwarding ? Forwarding() : nil, logger: logger)
     }
+}
+
+extension KernelError: BackendError {
+    package var isInvalidInput: Bool { kind == .invalidNamespaceName }
+    package var leftPartOfAChange: Bool { kind == .rollbackFailed }
 }

@@ -34,7 +34,7 @@ extension KernelBackend {
     /// Reads `table` as `read(_:)` does, except for the rules of `entryChain`: that chain is in
     /// the model without rules, and its rules come back as kernel entries (empty when the table
     /// has no such chain). What `update(tables:entryChains:_:)` hands its closure.
-    public func read(_ table: TableName, entryChain: ChainName) throws -> (table: Table, entries: EntryList) {
+    package func read(_ table: TableName, entryChain: ChainName) throws -> (table: Table, entries: EntryList) {
         try namespace.run {
             switch family {
             case .ipv4: try decodeTable(IPv4TableHandle(table), entryChain: entryChain)

@@ -90,7 +90,7 @@ extension KernelBackend {
     ///   Tables already committed are left out of it.
     /// - Throws: `KernelError`, or what `body` throws (then nothing is committed).
     @discardableResult
-    public func update(
+    package func update(
         tables: [TableName], entryChains: [TableName: ChainName], commitOrder: () -> [TableName]? = { nil },
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
     ) throws -> UpdateReport {

@@ -208,14 +208,14 @@ extension KernelError {
 }
 
 /// Whether this kernel has the legacy x_tables interface natgate (through libiptc) writes to.
-public enum LegacyTables {
+package enum LegacyTables {
     /// The `/proc` file listing the legacy tables of `family` in the calling thread's namespace.
-    public static func namesFile(_ family: Family) -> String {
+    package static func namesFile(_ family: Family) -> String {
         family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
     }
 
     /// Whether the kernel has legacy x_tables for `family`, seen from the calling thread's network namespace.
-    public static func isAvailable(_ family: Family) -> Bool {
+    package static func isAvailable(_ family: Family) -> Bool {
         access(namesFile(family), F_OK) == 0
     }
 
@@ -224,7 +224,7 @@ public enum LegacyTables {
     ///
     /// - Throws: `KernelError` (`.permissionDenied`) when the file exists but cannot be read, as
     ///   for a user without root: that is not "no tables", and must not be reported as such.
-    public static func tablesInUse(_ family: Family) throws(KernelError) -> [String]? {
+    package static func tablesInUse(_ family: Family) throws(KernelError) -> [String]? {
         let path = namesFile(family)
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor < 0 {

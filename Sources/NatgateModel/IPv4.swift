@@ -51,7 +51,21 @@ public struct IPv4Address: Hashable, Sendable, Comparable, Codable, CustomString
     }
 
     public var description: String {
-        "\(rawValue >> 24).\((rawValue >> 16) & 0xFF).\((rawValue >> 8) & 0xFF).\(rawValue & 0xFF)"
+        var text: [UInt8] = []
+        text.reserveCapacity(15)
+        appendText(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `description`'s UTF-8 bytes (dotted quad) to `text`, without making a string.
+    public func appendText(to text: inout [UInt8]) {
+        for shift in stride(from: 24, through: 0, by: -8) {
+            if shift != 24 { text.append(UInt8(ascii: ".")) }
+            let byte = UInt8(truncatingIfNeeded: rawValue >> UInt32(shift))
+            if byte >= 100 { text.append(UInt8(ascii: "0") + byte / 100) }
+            if byte >= 10 { text.append(UInt8(ascii: "0") + byte / 10 % 10) }
+            text.append(UInt8(ascii: "0") + byte % 10)
+        }
     }
 
     public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -88,10 +88,21 @@ public struct IPv6Address: Hashable, Sendable, Comparable, Codable, CustomString
     /// of two or more zero groups (the first of equals) becomes `::`, and the IPv4-compatible and
     /// IPv4-mapped forms end in dotted quad.
     public var description: String {
-        let words = groups
+        var text: [UInt8] = []
+        text.reserveCapacity(39)
+        appendText(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `description`'s UTF-8 bytes to `text`, without making a string (natgate writes
+    /// thousands of addresses into rule comments this way).
+    public func appendText(to text: inout [UInt8]) {
+        func group(_ i: Int) -> UInt16 {
+            i < 4 ? UInt16(truncatingIfNeeded: high >> (48 - 16 * i)) : UInt16(truncatingIfNeeded: low >> (48 - 16 * (i - 4)))
+        }
         var bestBase = -1, bestLength = 0, currentBase = -1, currentLength = 0
         for i in 0..<8 {
-            if words[i] == 0 {
+            if group(i) == 0 {
                 if currentBase == -1 { currentBase = i; currentLength = 1 } else { currentLength += 1 }
             } else if currentBase != -1 {
                 if bestBase == -1 || currentLength > bestLength { bestBase = currentBase; bestLength = currentLength }
@@ -102,24 +113,31 @@ public struct IPv6Address: Hashable, Sendable, Comparable, Codable, CustomString
             bestBase = currentBase; bestLength = currentLength
         }
         if bestBase != -1, bestLength < 2 { bestBase = -1 }
-        var text = ""
         var i = 0
         while i < 8 {
             if bestBase != -1, i >= bestBase, i < bestBase + bestLength {
-                if i == bestBase { text += ":" }
+                if i == bestBase { text.append(UInt8(ascii: ":")) }
                 i += 1
                 continue
             }
-            if i != 0 { text += ":" }
-            if i == 6, bestBase == 0, bestLength == 6 || (bestLength == 5 && words[5] == 0xFFFF) {
-                text += IPv4Address(rawValue: UInt32(truncatingIfNeeded: low)).description
-                return text
+            if i != 0 { text.append(UInt8(ascii: ":")) }
+            if i == 6, bestBase == 0, bestLength == 6 || (bestLength == 5 && group(5) == 0xFFFF) {
+                IPv4Address(rawValue: UInt32(truncatingIfNeeded: low)).appendText(to: &text)
+                return
             }
-            text += String(words[i], radix: 16)
+            // Lowercase hex without leading zeros.
+            let value = group(i)
+            var shift: UInt16 = 12
+            while shift > 0, value >> shift == 0 { shift -= 4 }
+            while true {
+                let digit = UInt8(truncatingIfNeeded: value >> shift) & 0xF
+                text.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+                if shift == 0 { break }
+                shift -= 4
+            }
             i += 1
         }
-        if bestBase != -1, bestBase + bestLength == 8 { text += ":" }
-        return text
+        if bestBase != -1, bestBase + bestLength == 8 { text.append(UInt8(ascii: ":")) }
     }
 
     public static func < (lhs: IPv6Address, rhs: IPv6Address) -> Bool {

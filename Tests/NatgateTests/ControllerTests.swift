@@ -5,6 +5,7 @@ import NatgatePolicy
 import NatgateSysctl
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 /// A /proc/sys look-alike and a state directory in /tmp, so forwarding logic runs without root.
 final class FakeSysctl: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 /// The `natgate` verbs a user types, run as the built binary with `--netns` on a lab's host, with
 /// real traffic between them.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 /// `natgate demo`, run as the README runs it: the built binary, whole, as a child process.
 @Suite(.enabled(if: isRoot, rootReason))

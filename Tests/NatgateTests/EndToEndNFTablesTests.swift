@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 /// What `natgate status` says about nftables, held against real traffic in a lab: a gateway it
 /// reports blocked gets no connectivity, and one it reports clear does.

@@ -6,6 +6,7 @@ import NatgatePolicy
 import NatgateSysctl
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 // The kernel store changes natgate's chains as kernel entries (EntryChainsEditor); the memory
 // store as model rules (ModelChainsEditor). Both must end with the same tables and report the
@@ -115,32 +116,47 @@ struct EntryPathTests {
     @Test func creatingMissingTablesIsDecidedAsTheCallerSaysOrByADryRun() throws {
         try Scratch.with { scratch in
             let store = KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet)
-            let chain = try ChainName("OWN")
+            let chain = OwnedChains.forward
             let names = { () throws -> Set<TableName> in try store.existingTables(.ipv4) }
             #expect(try names().isEmpty, "a new namespace has no legacy tables yet")
-            // Promised not to write, and did not: nothing is created, the body still ran once.
+            // Not said to write, and did not: a dry run finds that out, nothing is created.
             var runs = 0
-            try store.update(.ipv4, tables: [.nat, .filter], entryChains: [.filter: chain], creatingMissing: false) { _, _ in runs += 1 }
+            let nothing = try store.updateNative(.ipv4, tables: [.nat, .filter], creatingMissing: false) { (_: inout [TableName: Table], _: inout EntryChains) -> Bool in
+                runs += 1
+                return true
+            }
+            #expect(nothing)
             #expect(runs == 1)
             #expect(try names().isEmpty)
-            // Promised not to write, but did: the change is still made, after a dry run.
+            // Not said to write, but did: the change is made after a dry run, in that table only.
             runs = 0
-            try store.update(.ipv4, tables: [.nat, .filter], entryChains: [.filter: chain], creatingMissing: false) { tables, entries in
+            let wrote = try store.updateNative(.ipv4, tables: [.nat, .filter], creatingMissing: false) { (tables: inout [TableName: Table], chains: inout EntryChains) -> Bool in
                 runs += 1
                 tables[.filter]![chain: chain] = Chain(name: chain)
                 var list = EntryList(family: .ipv4)
                 try list.append(encoding: Rule(source: Negatable(IPNetwork("10.9.0.0/16")), target: .accept), table: .filter, chain: chain)
-                entries[.filter] = list
+                chains.lists[.filter] = list
+                return true
             }
+            #expect(wrote)
             #expect(runs >= 2)
             #expect(try names() == [.filter])
-            #expect(try scratch.save().contains("-A OWN -s 10.9.0.0/16 -j ACCEPT"))
+            #expect(try scratch.save().contains("-A NATGATE-FORWARD -s 10.9.0.0/16 -j ACCEPT"))
+            // Given up: nothing is committed.
+            let committed = try store.updateNative(.ipv4, tables: [.filter], creatingMissing: false) { (_: inout [TableName: Table], chains: inout EntryChains) -> Bool in
+                chains.lists[.filter] = EntryList(family: .ipv4)
+                return false
+            }
+            #expect(!committed)
+            #expect(try scratch.save().contains("-A NATGATE-FORWARD -s 10.9.0.0/16 -j ACCEPT"))
             // Said it writes: missing tables are created without a dry run.
             runs = 0
-            try store.update(.ipv4, tables: [.nat], entryChains: [:], creatingMissing: true) { tables, _ in
+            let created = try store.updateNative(.ipv4, tables: [.nat], creatingMissing: true) { (tables: inout [TableName: Table], _: inout EntryChains) -> Bool in
                 runs += 1
                 tables[.nat]![chain: .postrouting]!.rules.append(Rule(target: .accept))
+                return true
             }
+            #expect(created)
             #expect(runs == 1)
             #expect(try names() == [.filter, .nat])
         }

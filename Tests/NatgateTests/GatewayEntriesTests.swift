@@ -3,6 +3,7 @@ import NatgateModel
 import NatgatePolicy
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 /// `GatewayEntries` against the model path (compile each gateway into rules, encode each rule),
 /// byte for byte, over random gateway sets that use every option; and reading entries back.
@@ -164,10 +165,9 @@ struct GatewayEntriesTests {
                 // One byte changed: in the header, or in the comment.
                 let index = candidates.randomElement(using: &random)!
                 var changed = list
-                let fields = EntryFields.of(family)
                 let offset: Int
                 if Bool.random(using: &random) {
-                    offset = Int.random(in: 0..<fields.targetOffset, using: &random)
+                    offset = Int.random(in: 0..<changed.ipHeaderMatchSize, using: &random)
                 } else {
                     offset = changed.payload(ofMatch: "comment", in: index)!.lowerBound - changed.starts[index] + Int.random(in: 0..<256, using: &random)
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 /// The built binary refusing what it cannot do: every verb run without root fails with the
 /// permission message and status 3 (none reports "nothing here"), and bad input (an invalid

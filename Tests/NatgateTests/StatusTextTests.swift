@@ -2,6 +2,7 @@ import NatgateModel
 import NatgatePolicy
 import Testing
 @testable import Natgate
+@testable import NatgateEngine
 
 /// `natgate status` for people: a table by default, the rules with `-v`.
 @Suite struct StatusTextTests {

@@ -1,55 +1,11 @@
 import Glibc
 import NatgateModel
 
-/// Where the fixed fields of an entry (`ipt_entry` / `ip6t_entry`) lie, for code outside
-/// NatgateKernel that builds entries by patching a template rather than encoding a rule.
-///
-/// Offsets are from the start of an entry; addresses and masks are in network byte order,
-/// interface names and masks are `IFNAMSIZ` (16) bytes each. See `EntryLayout` for the structs.
-public struct EntryFields: Sendable, Hashable {
-    public let family: Family
-    /// `sizeof(ipt_entry)` (112) or `sizeof(ip6t_entry)` (168): where the first match starts.
-    public let headerSize: Int
-    /// 4 or 16.
-    public let addressSize: Int
-    public let source: Int
-    public let destination: Int
-    public let sourceMask: Int
-    public let destinationMask: Int
-    public let inInterface: Int
-    public let outInterface: Int
-    public let inInterfaceMask: Int
-    public let outInterfaceMask: Int
-    /// The `u16 target_offset` field.
-    public let targetOffset: Int
-    /// The `u16 next_offset` field: the entry's size.
-    public let nextOffset: Int
-
-    /// `IFNAMSIZ`: the size of an interface name field and of its mask.
-    public static let interfaceSize = 16
-    /// `sizeof(struct xt_entry_match)`: a match's header, before its payload.
-    public static let extensionHeaderSize = EntryLayout.extensionHeaderSize
-    /// The name field of a match or target header (`XT_EXTENSION_MAXNAMELEN`), at offset 2.
-    public static let extensionNameSize = EntryLayout.extensionNameSize
-
-    /// The offsets for `family`.
-    public static func of(_ family: Family) -> EntryFields {
-        let layout = EntryLayout.of(family)
-        return EntryFields(
-            family: family, headerSize: layout.headerSize, addressSize: layout.addressSize,
-            source: layout.source, destination: layout.destination,
-            sourceMask: layout.sourceMask, destinationMask: layout.destinationMask,
-            inInterface: layout.inInterface, outInterface: layout.outInterface,
-            inInterfaceMask: layout.inInterfaceMask, outInterfaceMask: layout.outInterfaceMask,
-            targetOffset: layout.targetOffset, nextOffset: layout.nextOffset)
-    }
-}
-
 extension InterfaceName {
     /// How many leading bytes of the kernel's interface mask are 0xFF for this name, as iptables
     /// sets them (`xtables_parse_interface`): the name and its NUL, or for a `+` wildcard only the
     /// bytes before the `+` (which stays in the name). The rest of the 16-byte mask is zero.
-    public var entryMaskLength: Int {
+    package var entryMaskLength: Int {
         let count = rawValue.utf8.count
         return isWildcard ? count - 1 : count + 1
     }
@@ -57,25 +13,9 @@ extension InterfaceName {
 
 extension EntryList {
     /// Removes every entry.
-    public mutating func removeAll(keepingCapacity: Bool = false) {
+    package mutating func removeAll(keepingCapacity: Bool = false) {
         bytes.removeAll(keepingCapacity: keepingCapacity)
         starts.removeAll(keepingCapacity: keepingCapacity)
-    }
-
-    /// Appends entries `indices` of `template`, then lets `body` change the bytes just appended in
-    /// place (`body` gets them from the first appended entry's start).
-    ///
-    /// This is how many entries are made from one template at the cost of a copy: `body` writes
-    /// the fields that differ (addresses, interfaces, a comment) and must not change any size.
-    public mutating func append(contentsOf template: EntryList, _ indices: Range<Int>, patching body: (UnsafeMutableRawBufferPointer) -> Void) {
-        let start = bytes.count
-        append(contentsOf: template, indices)
-        bytes.withUnsafeMutableBytes { raw in body(UnsafeMutableRawBufferPointer(rebasing: raw[start...])) }
-    }
-
-    /// Lets `body` change the entries' bytes in place; it must not change any entry's size.
-    public mutating func withUnsafeMutableBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
-        bytes.withUnsafeMutableBytes(body)
     }
 
     /// Appends `rule` encoded as `KernelBackend.update` writes it in `chain` of `table`: an
@@ -83,14 +23,14 @@ extension EntryList {
     /// after their verdict or chain (libiptc turns the name into a number when it commits).
     ///
     /// - Throws: `KernelError` (`.refused`) for a rule the encoder cannot write.
-    public mutating func append(encoding rule: Rule, table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) {
+    package mutating func append(encoding rule: Rule, table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) {
         let entry = try EntryEncoder(family: family, codecs: codecs).encode(rule, table: table, chain: chain)
         append(entry)
     }
 
     /// Where the payload of the first match called `name` lies in `bytes`, for entry `index`; nil
     /// when the entry has no such match or its match sizes do not add up.
-    public func payload(ofMatch name: String, in index: Int) -> Range<Int>? {
+    package func payload(ofMatch name: String, in index: Int) -> Range<Int>? {
         let layout = EntryLayout.of(family)
         let entry = range(index)
         guard entry.count >= layout.headerSize else { return nil }
@@ -124,7 +64,7 @@ extension EntryList {
     ///
     /// - Throws: `KernelError` (`.malformedEntry`) for an entry whose sizes do not add up, or that
     ///   jumps by offset.
-    public func rules(table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) -> [Rule] {
+    package func rules(table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) -> [Rule] {
         let layout = EntryLayout.of(family)
         let decoder = EntryDecoder(family: family, codecs: codecs)
         let names = Dictionary(uniqueKeysWithValues: EntryList.verdictLabels.map { ($0.1, String(decoding: $0.0.dropLast(), as: UTF8.self)) })

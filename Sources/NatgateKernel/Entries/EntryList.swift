@@ -34,7 +34,7 @@ public struct EntryList: Sendable, Hashable {
     public subscript(index: Int) -> ArraySlice<UInt8> { bytes[range(index)] }
 
     /// Makes room for `entries` more entries of about `bytes` bytes in all.
-    public mutating func reserveCapacity(entries: Int, bytes size: Int) {
+    package mutating func reserveCapacity(entries: Int, bytes size: Int) {
         starts.reserveCapacity(starts.count + entries)
         bytes.reserveCapacity(bytes.count + size)
     }
@@ -42,7 +42,7 @@ public struct EntryList: Sendable, Hashable {
     /// Appends one whole entry.
     ///
     /// - Precondition: `entry` is one entry: its `next_offset` is its length.
-    public mutating func append<C: Collection>(_ entry: C) where C.Element == UInt8 {
+    package mutating func append<C: Collection>(_ entry: C) where C.Element == UInt8 {
         let start = bytes.count
         bytes.append(contentsOf: entry)
         precondition(bytes.count - start == Int(nextOffset(at: start)), "EntryList.append: not one whole entry")
@@ -50,13 +50,13 @@ public struct EntryList: Sendable, Hashable {
     }
 
     /// Appends entry `index` of `other`.
-    public mutating func append(_ index: Int, of other: EntryList) {
+    package mutating func append(_ index: Int, of other: EntryList) {
         starts.append(bytes.count)
         bytes.append(contentsOf: other.bytes[other.range(index)])
     }
 
     /// Appends entries of `other`, in order.
-    public mutating func append(contentsOf other: EntryList, _ indices: Range<Int>) {
+    package mutating func append(contentsOf other: EntryList, _ indices: Range<Int>) {
         guard !indices.isEmpty else { return }
         let base = other.starts[indices.lowerBound]
         let end = other.range(indices.upperBound - 1).upperBound
@@ -90,13 +90,13 @@ public struct EntryList: Sendable, Hashable {
     }
 
     /// Changes entry `index` in place; `body` must not change its size.
-    public mutating func withEntry<R>(_ index: Int, _ body: (inout ArraySlice<UInt8>) throws -> R) rethrows -> R {
+    package mutating func withEntry<R>(_ index: Int, _ body: (inout ArraySlice<UInt8>) throws -> R) rethrows -> R {
         let range = range(index)
         return try body(&bytes[range])
     }
 
     /// The packet and byte counters of entry `index`.
-    public func counters(_ index: Int) -> Counters {
+    package func counters(_ index: Int) -> Counters {
         let at = starts[index] + EntryLayout.of(family).counters
         return Counters(packets: load64(at), bytes: load64(at + 8))
     }
@@ -104,7 +104,7 @@ public struct EntryList: Sendable, Hashable {
     /// Whether entry `index` and entry `other` of `list` are the same rule: equal bytes, except
     /// the counters, `comefrom` (kernel bookkeeping) and what follows the NUL of each match and
     /// target name (the kernel leaves part of a pointer there when it hands a table out).
-    public func sameRule(_ index: Int, as other: Int, of list: EntryList) -> Bool {
+    package func sameRule(_ index: Int, as other: Int, of list: EntryList) -> Bool {
         let a = range(index)
         let b = list.range(other)
         guard a.count == b.count, family == list.family else { return false }

@@ -1,3 +1,4 @@
+import Foundation
 import NatgateModel
 import NatgatePolicy
 import NatgateSysctl
@@ -227,4 +228,92 @@ extension GatewayController {
         }
         return status
     }
+}
+
+/// What the namespace's nf_tables ruleset does to the gateways: every nft base chain that drops,
+/// rejects or re-NATs a gateway's traffic ahead of or regardless of natgate's legacy rules
+/// (`NFTRuleset.findings(for:)` in NatgateNFTables). Both subsystems' hooks see every packet and a drop in either wins,
+/// so a gateway blocked here gets no connectivity however right natgate's own rules are.
+public struct NFTablesStatus: Sendable, Codable, Hashable, CustomStringConvertible {
+    /// One blocker, in plain values for text and JSON.
+    public struct Finding: Sendable, Codable, Hashable {
+        public var subnet: String
+        public var uplink: String
+        public var family: String
+        public var table: String
+        public var chain: String
+        public var hook: String
+        public var priority: Int32
+        public var policy: String
+        /// `drop`, `reject` or `nat` (the gateway's masquerading taken over).
+        public var effect: String
+        /// `certain`; `possible` when it depends on which interface the subnet is behind or on
+        /// registration order; `some-traffic` when it depends on what natgate cannot evaluate about
+        /// the packets (see `undecided`).
+        public var certainty: String
+        /// `policy`, or `rule handle N in chain NAME`.
+        public var deciders: [String]
+        public var directions: [String]
+        public var undecided: [String]
+        public var summary: String
+        public var suggestion: String
+
+        package init(
+            subnet: String, uplink: String, family: String, table: String, chain: String, hook: String, priority: Int32, policy: String, effect: String, certainty: String, deciders: [String], directions: [String], undecided: [String], summary: String, suggestion: String
+        ) {
+            self.subnet = subnet
+            self.uplink = uplink
+            self.family = family
+            self.table = table
+            self.chain = chain
+            self.hook = hook
+            self.priority = priority
+            self.policy = policy
+            self.effect = effect
+            self.certainty = certainty
+            self.deciders = deciders
+            self.directions = directions
+            self.undecided = undecided
+            self.summary = summary
+            self.suggestion = suggestion
+        }
+    }
+
+    /// The ruleset's generation id, when it could be read.
+    public var generation: UInt32?
+    /// The nft tables of the namespace, `FAMILY NAME` each (iptables-nft's among them).
+    public var tables: [String]
+    public var findings: [Finding]
+    /// Why the ruleset could not be read, if it could not.
+    public var unreadable: String?
+
+    package init(generation: UInt32?, tables: [String], findings: [Finding], unreadable: String?) {
+        self.generation = generation
+        self.tables = tables
+        self.findings = findings
+        self.unreadable = unreadable
+    }
+
+    /// Whether some nft chain drops, rejects or re-NATs a gateway's traffic as a whole, certainly or
+    /// possibly; findings about only some of its traffic (`some-traffic`) do not count.
+    public var blocksGateways: Bool { findings.contains { $0.certainty != "some-traffic" } }
+
+    /// The `nftables` section of `natgate status`.
+    public var description: String {
+        if let unreadable { return "nftables: ruleset not readable: \(unreadable)\n" }
+        var text = "nftables: \(tables.isEmpty ? "no tables" : "tables \(tables.joined(separator: ", "))")"
+        if findings.isEmpty { return text + "; nothing there drops, rejects or re-NATs the gateways.\n" }
+        text += "; \(findings.count) finding\(findings.count == 1 ? "" : "s") about the gateways:\n"
+        for finding in findings {
+            text += "  \(finding.subnet) \(finding.uplink): \(finding.summary)\n"
+            text += "    what to do: \(finding.suggestion)\n"
+        }
+        return text
+    }
+}
+
+extension GatewayController {
+    /// What the nf_tables ruleset of the controller's namespace does to `gateways`
+    /// (`RuleStore.nftablesStatus(for:)`); nil when the store's rules are not the kernel's.
+    public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? { store.nftablesStatus(for: gateways) }
 }

@@ -1,4 +1,3 @@
-import NatgateKernel
 import NatgateModel
 import NatgatePolicy
 import NatgateSysctl
@@ -55,10 +54,20 @@ public struct NatgateError: Error, CustomStringConvertible, Sendable {
             self.init(.invalidInput, error.description, underlying: error)
         case let error as SysctlError:
             self.init(error.kind == .unknownKey || error.kind == .invalidValue ? .invalidInput : .system, error.message, underlying: error)
-        case let error as KernelError:
-            self.init(error.kind == .invalidNamespaceName ? .invalidInput : .system, error.description, underlying: error)
+        case let error as any BackendError:
+            self.init(error.isInvalidInput ? .invalidInput : .system, error.description, underlying: error)
         default:
             self.init(.system, "\(error)")
         }
     }
+}
+
+/// The error of a store's backend (the kernel's `KernelError`), as the façade classifies it
+/// without knowing the backend.
+package protocol BackendError: Error, Sendable, CustomStringConvertible {
+    /// Whether the input was refused before anything changed (a bad namespace name, say).
+    var isInvalidInput: Bool { get }
+    /// Whether the backend committed part of a change and could not put it back (a failed
+    /// rollback): the kernel holds part of it.
+    var leftPartOfAChange: Bool { get }
 }

@@ -1,4 +1,3 @@
-import NatgateKernel
 import NatgateModel
 import NatgatePolicy
 
@@ -29,7 +28,7 @@ struct OwnedTablesState: Sendable {
     /// The drift of these tables, as `status` words it (owned chains held as entries are exact).
     func drift(compiler: GatewayCompiler) -> [Drift] {
         compiler.read(family: family, filter: tables[.filter], nat: tables[.nat]).drift
-            .filter { gateways == nil || !$0.isAboutEntries }
+            .filter { gateways == nil || !$0.isAboutNativeChains }
     }
 
     /// Whether anything differs from `self` to `later`, without rendering the owned chains' rules.
@@ -62,8 +61,9 @@ struct OwnedTablesState: Sendable {
 }
 
 /// What one transaction does to natgate's chains in one family's tables: read the gateways they
-/// hold, and make them hold another set. Two ways: over model rules (any store), or over kernel
-/// entries (the kernel store), which never builds a model rule per gateway.
+/// hold, and make them hold another set. Two ways: over model rules (any store), or over the
+/// store's own form of them (`RuleStore.NativeChains`: the kernel's entries), which never builds a
+/// model rule per gateway.
 protocol OwnedChainsEditor {
     /// The gateways the owned chains hold now; of conflicting gateways (drift), the first.
     var current: GatewaySet { get }
@@ -140,52 +140,41 @@ struct ModelChainsEditor: OwnedChainsEditor {
     var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil) }
 }
 
-/// Thrown inside an entry transaction when the owned chains hold something the entry path does
-/// not handle (drift, foreign rules, conflicting gateways): nothing is committed and the change
-/// is made again over the model, which reads and repairs everything.
-struct EntryPathUnavailable: Error {}
-
-/// The owned chains as kernel entries: gateways are read back by comparing the entries with what
-/// they compile to, and written from per-shape templates (`GatewayEntries`).
-struct EntryChainsEditor: OwnedChainsEditor {
+/// The owned chains in a store's own form (`RuleStore.NativeChains`; the kernel's entries):
+/// gateways are read back by the form, which compares its rules with what they compile to, and
+/// written by it (the kernel's from per-shape templates, `GatewayEntries`).
+struct NativeChainsEditor<Chains: OwnedChainsForm>: OwnedChainsEditor {
     var tables: [TableName: Table]
-    var entries: [TableName: EntryList]
+    var chains: Chains
     let family: Family
     let compiler: GatewayCompiler
-    var encoder: GatewayEntries
+    var codec: Chains.Codec
     private(set) var current: GatewaySet
 
-    /// - Throws: `EntryPathUnavailable` when the entries are not exactly some gateways' rules.
-    init(tables: [TableName: Table], entries: [TableName: EntryList], family: Family, compiler: GatewayCompiler, encoder: GatewayEntries) throws {
-        self.tables = tables
-        self.entries = entries
-        self.family = family
-        self.compiler = compiler
-        self.encoder = encoder
-        let empty = EntryList(family: family)
-        guard let gateways = self.encoder.gateways(filter: entries[.filter] ?? empty, nat: entries[.nat] ?? empty),
-              let set = try? GatewaySet(gateways), set.gateways == gateways
-        else { throw EntryPathUnavailable() }
-        current = set
+    /// nil when the chains are not exactly some gateways' rules: the change goes over the model.
+    init?(tables: [TableName: Table], chains: Chains, family: Family, compiler: GatewayCompiler, codec: Chains.Codec) {
+        var codec = codec
+        guard let set = chains.gateways(&codec) else { return nil }
+        self.init(tables: tables, chains: chains, family: family, compiler: compiler, codec: codec, assuming: set)
     }
 
     /// An editor of tables whose owned chains natgate itself left in the middle of a change (in
     /// the same lock session): they are not read back, `current` is taken as given.
-    init(tables: [TableName: Table], entries: [TableName: EntryList], family: Family, compiler: GatewayCompiler, encoder: GatewayEntries, assuming current: GatewaySet) {
+    init(tables: [TableName: Table], chains: Chains, family: Family, compiler: GatewayCompiler, codec: Chains.Codec, assuming current: GatewaySet) {
         self.tables = tables
-        self.entries = entries
+        self.chains = chains
         self.family = family
         self.compiler = compiler
-        self.encoder = encoder
+        self.codec = codec
         self.current = current
     }
 
-    /// The entry path holds no undetermined rules (they make it unavailable): `settled` is moot.
+    /// The native form holds no undetermined rules (they make `gateways` nil): `settled` is moot.
     mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws {
-        let present = !set.gateways(of: family).isEmpty
+        let gateways = set.gateways(of: family)
         for name in OwnedChains.tables {
-            try compiler.installChain(present: present, into: &tables[name]!)
-            entries[name] = present ? try encoder.entries(for: set, table: name) : EntryList(family: family)
+            try compiler.installChain(present: !gateways.isEmpty, into: &tables[name]!)
+            try chains.set(name, to: gateways, &codec)
         }
         current = set
     }
@@ -193,20 +182,20 @@ struct EntryChainsEditor: OwnedChainsEditor {
     mutating func installNAT(_ gateways: [Gateway], settled: Set<Gateway.Key>?) throws {
         let mine = gateways.filter { $0.family == family }
         try compiler.installChain(present: !mine.isEmpty, into: &tables[.nat]!)
-        entries[.nat] = mine.isEmpty ? EntryList(family: family) : try encoder.entries(for: mine, table: .nat)
+        try chains.set(.nat, to: mine, &codec)
     }
 
-    mutating func restore(_ table: TableName, from earlier: EntryChainsEditor) {
+    mutating func restore(_ table: TableName, from earlier: NativeChainsEditor) {
         tables[table] = earlier.tables[table]
-        entries[table] = earlier.entries[table]
+        chains.restore(table, from: earlier.chains)
     }
 
     var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: current) }
 }
 
 extension OwnedChains {
-    /// natgate's chain in each table it writes: what the kernel store hands over as entries.
-    static let byTable: [TableName: ChainName] = Dictionary(
+    /// natgate's chain in each table it writes: what a store hands over in its own form.
+    package static let byTable: [TableName: ChainName] = Dictionary(
         uniqueKeysWithValues: tables.compactMap { name in owned(in: name).map { (name, $0) } })
 }
 
@@ -223,9 +212,9 @@ extension Drift {
         }
     }
 
-    /// Whether the drift is about the rules of the owned chains, which the entry path holds as
-    /// entries outside the model tables (so the model sees those chains empty).
-    var isAboutEntries: Bool {
+    /// Whether the drift is about the rules of the owned chains, which a store's own form
+    /// (`RuleStore.NativeChains`) holds outside the model tables (so the model sees them empty).
+    var isAboutNativeChains: Bool {
         switch self {
         case .chainDiffers, .foreignRule, .undetermined, .legacyTags, .conflict, .missingChain: true
         default: false

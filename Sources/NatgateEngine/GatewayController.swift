@@ -251,11 +251,13 @@ public struct GatewayController: Sendable {
     /// One family's lines of `plan`: read as a change reads (natgate's chains as entries from the
     /// kernel when they hold just gateways' rules, else the model), nothing committed.
     private func planChanges(_ family: Family, _ operations: [Operation]) throws -> [Plan.TableChange] {
-        if let kernel = store as? any EntryChainStore {
-            let (tables, entries) = try kernel.read(family, tables: OwnedChains.tables, entryChains: OwnedChains.byTable)
-            if let editor = try? EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: GatewayEntries(family: family)) {
-                return try planChanges(family, operations, editor)
-            }
+        try planChanges(in: store, family, operations)
+    }
+
+    private func planChanges<Store: RuleStore>(in store: Store, _ family: Family, _ operations: [Operation]) throws -> [Plan.TableChange] {
+        if let (tables, chains) = try store.readNative(family, tables: OwnedChains.tables),
+           let editor = NativeChainsEditor(tables: tables, chains: chains, family: family, compiler: compiler, codec: Store.NativeChains.codec(family)) {
+            return try planChanges(family, operations, editor)
         }
         let tables = try store.read(family, tables: OwnedChains.tables)
         return try planChanges(family, operations, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true))
@@ -280,13 +282,17 @@ public struct GatewayController: Sendable {
     /// the first read to the last commit, both families included).
     func perform(_ operation: Operation) throws(NatgateError) -> Report {
         do {
-            return try store.session { store in
-                var session = self
-                session.store = store
-                return try session.performInSession(operation)
-            }
+            return try session(store, operation)
         } catch {
             throw NatgateError(wrapping: error)
+        }
+    }
+
+    private func session<Store: RuleStore>(_ store: Store, _ operation: Operation) throws -> Report {
+        try store.session { store in
+            var session = self
+            session.store = store
+            return try session.performInSession(operation)
         }
     }
 
@@ -392,46 +398,57 @@ public struct GatewayController: Sendable {
     /// completes): one transaction when the change only adds (nat, then filter) or only removes
     /// (filter, then nat); two when it does both (nat; then filter and nat).
     ///
-    /// On a store that can hand natgate's chains over as kernel entries (the kernel), the change
-    /// is made on entries; when they hold anything but gateways' exact rules (drift), nothing is
-    /// committed and the change is made again over the model, which repairs it.
+    /// On a store with a form of its own for natgate's chains (`RuleStore.NativeChains`: the
+    /// kernel's entries), the change is made in that form; when the chains hold anything but
+    /// gateways' exact rules (drift), nothing is committed that way and the change is made again
+    /// over the model, which repairs it. A store without one goes over the model at once.
     private func change(_ family: Family, _ operation: Operation, after pending: [Operation] = [], intent: ChangeIntentWriter? = nil) throws -> FamilyChange {
-        if let kernel = store as? any EntryChainStore {
-            var encoder = GatewayEntries(family: family)
-            do {
-                return try change(family, operation, after: pending, intent: intent, reorders: true) { (tables, adding, known, commitOrder, body: (inout EntryChainsEditor) throws -> Void) in
-                    // A step that adds gateways writes rules to both tables: missing ones are
-                    // created without a dry run; a step that does not add leaves them out.
-                    try kernel.update(family, tables: tables, entryChains: OwnedChains.byTable, creatingMissing: adding, commitOrder: commitOrder) { tables, entries in
-                        var editor = if let known {
-                            // natgate's own interim state, in this session: not read back.
-                            EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder, assuming: known)
-                        } else {
-                            try EntryChainsEditor(tables: tables, entries: entries, family: family, compiler: compiler, encoder: encoder)
-                        }
-                        try body(&editor)
-                        tables = editor.tables
-                        entries = editor.entries
-                        encoder = editor.encoder
-                    }
+        try change(in: store, family, operation, after: pending, intent: intent)
+    }
+
+    private func change<Store: RuleStore>(
+        in store: Store, _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?
+    ) throws -> FamilyChange {
+        var codec = Store.NativeChains.codec(family)
+        let native = try change(family, operation, after: pending, intent: intent, reorders: true) {
+            (tables, adding, known, commitOrder, body: (inout NativeChainsEditor<Store.NativeChains>) throws -> Void) in
+            // A step that adds gateways writes rules to both tables: missing ones are created
+            // without a dry run.
+            try store.updateNative(family, tables: tables, creatingMissing: adding, commitOrder: commitOrder) { tables, chains in
+                let editor = if let known {
+                    // natgate's own interim state, in this session: not read back.
+                    NativeChainsEditor(tables: tables, chains: chains, family: family, compiler: compiler, codec: codec, assuming: known)
+                } else {
+                    NativeChainsEditor(tables: tables, chains: chains, family: family, compiler: compiler, codec: codec)
                 }
-            } catch is EntryPathUnavailable {
-                logger.debug("natgate's chains hold more than gateways' rules; changing them through the model")
+                guard var editor else { return false }
+                try body(&editor)
+                tables = editor.tables
+                chains = editor.chains
+                codec = editor.codec
+                return true
             }
         }
+        if let native { return native }
+        logger.debug("changing natgate's chains through the model")
         let keepingCounters = !store.keepsCountersOfUnchangedRules
-        return try change(family, operation, after: pending, intent: intent, reorders: false) { (tables, _, _, _, body: (inout ModelChainsEditor) throws -> Void) in
+        let model = try change(family, operation, after: pending, intent: intent, reorders: false) { (tables, _, _, _, body: (inout ModelChainsEditor) throws -> Void) in
             try store.update(family, tables: tables) { tables in
                 var editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters)
                 try body(&editor)
                 tables = editor.tables
             }
+            return true
         }
+        // The model way always runs its transactions.
+        return model!
     }
 
     /// `change` over one way of editing: `transaction(tables, adding, known, commitOrder, body)`
-    /// runs `body` on an editor of the family's `tables` and commits what it leaves; `adding` says
-    /// the step adds gateways, so it writes to every table (nil: find out); `known`, when set, is
+    /// runs `body` on an editor of the family's `tables` and commits what it leaves, or returns
+    /// false, committing nothing, when it cannot edit them that way (then this returns nil, which
+    /// only the first transaction may do); `adding` says the step adds gateways, so it writes to
+    /// every table (false: find out); `known`, when set, is
     /// what natgate left in the owned chains earlier in this session, taken as read; when
     /// `reorders`, the transaction commits in the order `commitOrder` gives after `body` (the
     /// kernel store), else in the order of `tables`.
@@ -444,9 +461,9 @@ public struct GatewayController: Sendable {
     private func change<Editor: OwnedChainsEditor>(
         _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?, reorders: Bool,
         through transaction: (
-            _ tables: [TableName], _ adding: Bool?, _ known: GatewaySet?, _ commitOrder: () -> [TableName]?, _ body: (inout Editor) throws -> Void
-        ) throws -> Void
-    ) throws -> FamilyChange {
+            _ tables: [TableName], _ adding: Bool, _ known: GatewaySet?, _ commitOrder: () -> [TableName]?, _ body: (inout Editor) throws -> Void
+        ) throws -> Bool
+    ) throws -> FamilyChange? {
         var previous = GatewaySet()
         var absent = false
         var after = GatewaySet()
@@ -462,20 +479,20 @@ public struct GatewayController: Sendable {
         // The order step 1 commits in, when the store lets it choose after reading.
         var firstCommitOrder: [TableName]?
         let removesFirst: Bool
-        let firstAdding: Bool?
+        let firstAdding: Bool
         switch operation {
         case .enable: (removesFirst, firstAdding) = (false, true)
         case .apply(let set):
             // Gateways of the family to apply: both tables end with rules, missing ones are created
             // without a dry run. None: nothing is written to a missing table.
-            (removesFirst, firstAdding) = (false, pending.isEmpty ? !set.gateways(of: family).isEmpty : nil)
+            (removesFirst, firstAdding) = (false, pending.isEmpty && !set.gateways(of: family).isEmpty)
         case .disable, .flush: (removesFirst, firstAdding) = (true, false)
         }
 
         // Step 1: read both tables; enable and apply usually add (nat first), disable and flush
         // remove (filter first). When the change goes the other way, the kernel store commits in
         // the other order; over another store nothing is committed here.
-        try transaction(order(adding: !removesFirst), firstAdding, nil, { firstCommitOrder }) { editor in
+        let made = try transaction(order(adding: !removesFirst), firstAdding, nil, { firstCommitOrder }) { editor in
             first = editor.state
             let current = editor.current
             previous = current
@@ -508,11 +525,13 @@ public struct GatewayController: Sendable {
             }
             final = editor.state
         }
+        guard made else { return nil }
 
+        // natgate's own state from here on: later transactions of this way always run.
         if let tables = reordered {
             // Step 2, the whole change in the order it needs.
             let target = after
-            try transaction(tables, tables.first == .nat, nil, { nil }) { editor in
+            _ = try transaction(tables, tables.first == .nat, nil, { nil }) { editor in
                 try editor.install(target, settled: settled)
                 final = editor.state
             }
@@ -520,13 +539,13 @@ public struct GatewayController: Sendable {
             // Steps 2 and 3: filter to the gateways after, then nat to them.
             let target = after
             do {
-                try transaction(order(adding: false), false, previous, { nil }) { editor in
+                _ = try transaction(order(adding: false), false, previous, { nil }) { editor in
                     try editor.install(target, settled: settled)
                     final = editor.state
                 }
             } catch {
                 do {
-                    try transaction([.nat, .filter], false, previous, { nil }) { editor in editor.restore(.nat, from: before) }
+                    _ = try transaction([.nat, .filter], false, previous, { nil }) { editor in editor.restore(.nat, from: before) }
                 } catch let undo {
                     throw UnfinishedChange(family: family, failure: error, undo: undo)
                 }
@@ -538,8 +557,8 @@ public struct GatewayController: Sendable {
         let commitOrder = order(adding: !onlyRemoved)
         let compiler = self.compiler
         let changed = first.differs(from: final, compiler: compiler)
-        // Drift before and after, as `status` says it: what went was repaired. On the entry path
-        // the owned chains are entries (exact, else that path is not taken), so this reads jumps.
+        // Drift before and after, as `status` says it: what went was repaired. In a store's own
+        // form the owned chains are exact (else that way is not taken), so this reads jumps.
         let before = changed ? first.drift(compiler: compiler) : []
         let left = final.drift(compiler: compiler)
         return FamilyChange(

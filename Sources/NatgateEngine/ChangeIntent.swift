@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Foundation
-import NatgateKernel
 import NatgateModel
 import NatgatePolicy
 import NatgateSysctl
@@ -334,7 +333,7 @@ struct UnfinishedChange: Error, CustomStringConvertible {
 
     /// Whether `error` says the kernel holds part of a change: this, or a kernel rollback that failed.
     static func leftPartOfAChange(_ error: any Error) -> Bool {
-        error is UnfinishedChange || (error as? KernelError)?.kind == .rollbackFailed
+        error is UnfinishedChange || (error as? any BackendError)?.leftPartOfAChange == true
     }
 
     var description: String {
