@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Natgate
+import NatgateLab
 
 /// Whether this process may create network namespaces: the end-to-end suites need root.
 let isRoot = getuid() == 0

@@ -3,6 +3,7 @@ import NatgateModel
 import NatgatePolicy
 import Testing
 @testable import Natgate
+import NatgateLab
 
 /// What comes in from the uplink, with real connections, on a host whose FORWARD policy is ACCEPT
 /// (a fresh host: nothing else drops anything). The outside gets a route to the subnet via the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Natgate
+import NatgateLab
 
 /// A gateway translates only what leaves by its uplink, seen in the packets: the host gets a
 /// second interface, `eth1`, to a second outside namespace that routes the subnet back through the

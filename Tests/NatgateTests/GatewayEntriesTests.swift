@@ -3,6 +3,7 @@ import NatgateModel
 import NatgatePolicy
 import Testing
 @testable import Natgate
+import NatgateLab
 
 /// `GatewayEntries` against the model path (compile each gateway into rules, encode each rule),
 /// byte for byte, over random gateway sets that use every option; and reading entries back.

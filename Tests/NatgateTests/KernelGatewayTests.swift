@@ -7,6 +7,7 @@ import NatgateSysctl
 import NatgateTesting
 import Testing
 @testable import Natgate
+import NatgateLab
 
 // Kernel tests: every one runs in a network namespace it creates and removes (ThrowawayNamespace),
 // preloaded with iptables-legacy-restore, and checks the kernel with iptables-legacy-save, the

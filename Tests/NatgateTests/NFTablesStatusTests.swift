@@ -3,6 +3,7 @@ import NatgateKernel
 import NatgateModel
 import Testing
 @testable import Natgate
+import NatgateLab
 
 /// `natgate status` and `status --check` on a namespace whose nf_tables ruleset blocks a gateway.
 @Suite("natgate status: nftables")

@@ -4,6 +4,7 @@ import NatgateModel
 import NatgatePolicy
 import Testing
 @testable import Natgate
+import NatgateLab
 
 // Repair restores only what the kernel still states exactly: every rule carries its whole gateway
 // in its comment; rules that do not determine a gateway are left as they are, with a message that
