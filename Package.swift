@@ -30,6 +30,9 @@ let package = Package(
         .library(name: "NatgateEngine", targets: ["NatgateEngine"]),
         // Linux: the façade embedding tools use.
         .library(name: "Natgate", targets: ["Natgate"]),
+        // Linux: the lab (throwaway namespaces, a process runner, TCP probes) that `natgate demo`,
+        // the tests and the benchmarks share. Not a dependency of any library above.
+        .library(name: "NatgateLab", targets: ["NatgateLab"]),
         .executable(name: "natgate", targets: ["natgate"]),
     ],
     dependencies: [
@@ -61,21 +64,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .systemLibrary(name: "CNatgateLab", path: "Sources/CNatgateLab"),
+        .target(name: "NatgateLab", dependencies: ["NatgateKernel", "CNatgateLab"]),
         .executableTarget(
             name: "natgate",
             dependencies: [
-                "Natgate", "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl",
+                "Natgate", "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "NatgateModelTests", dependencies: ["NatgateModel"]),
+        .testTarget(name: "NatgateModelTests", dependencies: ["NatgateModel", "NatgateLab"]),
         .testTarget(name: "NatgatePolicyTests", dependencies: ["NatgatePolicy", "NatgateTesting", "NatgateModel"]),
-        .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel"]),
-        .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel"]),
-        .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateEngine", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting"]),
-        .testTarget(name: "NatgateNFTablesTests", dependencies: ["NatgateNFTables", "NatgateKernel", "NatgateModel"]),
-        .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel"]),
-        .testTarget(name: "NatgateIPSetTests", dependencies: ["NatgateIPSet", "NatgateKernel", "NatgateModel"]),
+        .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel", "NatgateLab"]),
+        .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel", "NatgateLab"]),
+        .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateEngine", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting", "NatgateLab"]),
+        .testTarget(name: "NatgateNFTablesTests", dependencies: ["NatgateNFTables", "NatgateKernel", "NatgateModel", "NatgateLab"]),
+        .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel", "NatgateLab"]),
+        .testTarget(name: "NatgateIPSetTests", dependencies: ["NatgateIPSet", "NatgateKernel", "NatgateModel", "NatgateLab"]),
     ]
 )

@@ -48,7 +48,8 @@ let package = Package(
         // Needs root: each sample runs in a network namespace of its own (see Commit/Commit.swift).
         suite("Commit", [
             .product(name: "Natgate", package: "natgate"), .product(name: "NatgateKernel", package: "natgate"),
-            .product(name: "NatgatePolicy", package: "natgate"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "NatgatePolicy", package: "natgate"), .product(name: "NatgateLab", package: "natgate"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Not a suite: one workload in a loop, for valgrind --tool=callgrind and perf.
         .executableTarget(

@@ -9,6 +9,7 @@ import Logging
 import Natgate
 import NatgateKernel
 import NatgatePolicy
+import NatgateLab
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .natgate

@@ -12,6 +12,3 @@
 // Swift's Glibc module is built without _GNU_SOURCE, so it does not export setns(2). This is
 // glibc's own prototype of it (sched.h), declared here so that NetworkNamespace can call it.
 extern int setns(int fd, int nstype);
-// Likewise pipe2(2) (unistd.h, _GNU_SOURCE), for the test-support process runner: pipes created
-// close-on-exec at once, so that a process another thread starts cannot inherit them.
-extern int pipe2(int pipefd[2], int flags);

@@ -10,6 +10,7 @@ import NatgateKernel
 import NatgateModel
 import NatgatePolicy
 import NatgateSysctl
+import NatgateLab
 
 /// `natgate demo`: the article's scenario, end to end, in throwaway network namespaces.
 struct DemoCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import NatgateKernel
 import Testing
+import NatgateLab
 
 /// `natgate export` and `natgate --version`, run as the built binary.
 @Suite struct ExportCommandTests {

@@ -1,6 +1,7 @@
 import Foundation
 import NatgateKernel
 import Testing
+import NatgateLab
 
 /// Runs the built `natgate` executable, as a user would.
 enum NatgateBinary {

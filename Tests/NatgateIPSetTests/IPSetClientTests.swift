@@ -3,6 +3,7 @@ import NatgateIPSet
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// Root, `ip` and the `ipset` oracle; every test works in namespaces it creates and removes.
 let ipsetTests = Testing.ConditionTrait.enabled(

@@ -2,6 +2,7 @@ import Foundation
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// Everything natgate refuses leaves the namespace's tables exactly as they were: same text, same
 /// entry bytes.

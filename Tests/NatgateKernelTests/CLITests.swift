@@ -3,6 +3,7 @@ import Glibc
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// `natgate save` and `natgate restore`, run as a user runs them: the built binary.
 @Suite("natgate save / restore")

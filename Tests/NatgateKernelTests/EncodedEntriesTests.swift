@@ -1,6 +1,7 @@
 @testable import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// `KernelBackend.entries(for:table:chain:)`, the encoder on its own (what the benchmarks time),
 /// gives the bytes iptables-legacy leaves in the kernel for the same rules.

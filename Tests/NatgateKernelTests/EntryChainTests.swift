@@ -2,6 +2,7 @@ import Glibc
 @_spi(Testing) @testable import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// `update(tables:entryChains:_:)`: one chain's rules handled as kernel entries.
 @Suite("Transactions over entries")

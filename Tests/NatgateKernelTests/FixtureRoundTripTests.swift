@@ -2,6 +2,7 @@ import Foundation
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// Every host fixture (Fixtures/hosts/NAME.rules and its canonical form), through the kernel both ways.
 @Suite("Host fixtures through the kernel")

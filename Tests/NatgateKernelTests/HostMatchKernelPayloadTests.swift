@@ -1,6 +1,7 @@
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// The payloads of limit, statistic, pkttype, mac, ttl, hl, iprange, recent, owner, physdev and rt
 /// against the kernel: each rule is loaded with iptables-legacy (ip6tables-legacy) in a throwaway

@@ -2,6 +2,7 @@ import Foundation
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// Byte identity with iptables-legacy 1.8.9: each rule is added with `iptables-legacy -A INPUT` in a
 /// throwaway namespace; the rules `iptables-legacy-save` then prints are parsed by natgate, their

@@ -2,6 +2,7 @@ import Foundation
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 @Suite("Network namespaces", .serialized)
 struct NamespaceTests {

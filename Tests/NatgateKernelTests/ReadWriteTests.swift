@@ -1,6 +1,7 @@
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 @Suite("Reading and writing tables")
 struct ReadWriteTests {

@@ -2,6 +2,7 @@ import Foundation
 @testable import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// `-m set` written by natgate leaves the kernel holding the bytes iptables-legacy leaves, and
 /// reads back as the rule it was. Both namespaces first get the same sets in the same order

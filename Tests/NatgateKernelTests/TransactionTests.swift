@@ -4,6 +4,7 @@ import Glibc
 @_spi(Testing) import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// A private lock file for one test, so that tests holding it do not stall other iptables users.
 func privateLockPath() -> String { "/tmp/natgate-test-lock-\(getpid())-\(UUID().uuidString)" }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NatgateModel
+import NatgateLab
 
 /// Generated rulesets loaded into the kernel with iptables-legacy-restore in a throwaway network
 /// namespace (`unshare --net`) and saved with iptables-legacy-save: natgate's text must be the same
@@ -85,8 +86,7 @@ enum SaveTextOracle {
     static func saved(_ text: String, tables: [TableName], family: Family) throws -> String {
         let tool = family == .ipv4 ? "iptables" : "ip6tables"
         let saves = tables.map { "\(tool)-legacy-save -t \($0)" }.joined(separator: " && ")
-        // The input goes through a file and the child gets no pipe of ours but its output, so
-        // that no other child can inherit a pipe end and keep it open.
+        // The rules go through a file, which the shell redirects into iptables-legacy-restore.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("natgate-oracle-\(UUID().uuidString).rules")
         try Data(text.utf8).write(to: file)
         defer {
@@ -97,13 +97,13 @@ enum SaveTextOracle {
         // test may hold it on purpose; iptables 1.8.9 would wait for it forever.
         var environment = ProcessInfo.processInfo.environment
         environment["XTABLES_LOCKFILE"] = file.path + ".lock"
-        let result = try SaveTextChildProcess.run(
-            "/usr/bin/unshare", ["--net", "--", "/bin/sh", "-c", "\(tool)-legacy-restore --counters < \"$0\" && \(saves)", file.path],
+        let result = try ChildProcess.run(
+            ["/usr/bin/unshare", "--net", "--", "/bin/sh", "-c", "\(tool)-legacy-restore --counters < \"$0\" && \(saves)", file.path],
             environment: environment)
         guard result.status == 0 else {
-            throw ModelError(.syntax, input: text, "\(tool)-legacy-restore refused it: \(result.error)")
+            throw ModelError(.syntax, input: text, "\(tool)-legacy-restore refused it: \(result.standardError)")
         }
-        let data = Data(result.output.utf8)
+        let data = Data(result.standardOutput.utf8)
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
     }

@@ -3,6 +3,7 @@ import NatgateKernel
 import NatgateModel
 import NatgateNFTables
 import Testing
+import NatgateLab
 
 /// The gateway analysis on rulesets loaded into throwaway namespaces, read back with the reader.
 @Suite("nftables blockers of a gateway")

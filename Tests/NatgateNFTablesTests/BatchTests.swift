@@ -4,6 +4,7 @@ import NatgateKernel
 import NatgateModel
 @testable import NatgateNFTables
 import Testing
+import NatgateLab
 
 /// NFTBatch against the kernel, in throwaway namespaces: one transaction, all or nothing, rules
 /// placed and removed by handle, foreign rules untouched, stale generations refused.

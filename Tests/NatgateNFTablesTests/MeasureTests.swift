@@ -3,6 +3,7 @@ import NatgateKernel
 import NatgateModel
 @testable import NatgateNFTables
 import Testing
+import NatgateLab
 
 /// A hand measurement, run only with NATGATE_MEASURE=1: 10,000 gateways written as one batch
 /// versus `iptables-nft-restore` of the same text. Prints numbers; asserts no timing.

@@ -3,6 +3,7 @@ import NatgateKernel
 import NatgateModel
 @testable import NatgateNFTables
 import Testing
+import NatgateLab
 
 /// The netlink reader against `nft -j list ruleset`, the independent oracle, in throwaway namespaces.
 @Suite("nftables reader")

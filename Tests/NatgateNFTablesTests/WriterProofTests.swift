@@ -3,6 +3,7 @@ import NatgateKernel
 import NatgateModel
 @testable import NatgateNFTables
 import Testing
+import NatgateLab
 
 /// The proof that natgate writes into iptables-nft's tables exactly what iptables-nft writes: each
 /// fixture is loaded with `iptables-nft-restore` in one throwaway namespace and written with

@@ -6,6 +6,7 @@ import NatgateKernel
 import NatgateModel
 import Testing
 @testable import NatgateSysctl
+import NatgateLab
 
 @Suite struct SysctlKeyTests {
     @Test(arguments: [

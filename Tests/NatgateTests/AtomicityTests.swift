@@ -7,6 +7,7 @@ import NatgateModel
 import NatgatePolicy
 import NatgateSysctl
 import Testing
+import NatgateLab
 @_spi(Testing) @testable import Natgate
 
 // A change is one lock session, commits in the fewest steps that never forward a packet

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// The `natgate` verbs a user types, run as the built binary with `--netns` on a lab's host, with
 /// real traffic between them.
@@ -17,7 +18,7 @@ struct EndToEndCLITests {
 
     /// Runs `natgate ARGUMENTS… --netns HOST` and returns its standard output; a non-zero exit fails.
     static func natgate(_ arguments: [String], in lab: LabTopology) throws -> String {
-        let result = try LabCommand.execute(command(arguments + ["--netns", lab.host.name]))
+        let result = try ChildProcess.run(command(arguments + ["--netns", lab.host.name]))
         #expect(result.status == 0, "natgate \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)")
         return result.standardOutput
     }
@@ -34,7 +35,7 @@ struct EndToEndCLITests {
     func enableStatusDisableThroughTheCommandLine() throws {
         let lab = try LabTopology()
         defer { lab.remove() }
-        defer { _ = try? LabCommand.execute(Self.command(["flush", "--netns", lab.host.name])) }
+        defer { _ = try? ChildProcess.run(Self.command(["flush", "--netns", lab.host.name])) }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let ns1 = lab.inner[0]
 

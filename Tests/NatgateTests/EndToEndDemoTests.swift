@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// `natgate demo`, run as the README runs it: the built binary, whole, as a child process.
 @Suite(.enabled(if: isRoot, rootReason))
@@ -18,7 +19,7 @@ struct EndToEndDemoTests {
         // (it left /run/xtables.lock on a host that had none).
         let sharedLock = NSTemporaryDirectory() + "natgate-demo-test-\(UUID().uuidString).lock"
         defer { unlink(sharedLock) }
-        let result = try LabCommand.execute(["/usr/bin/env", "XTABLES_LOCKFILE=\(sharedLock)", Self.binary, "demo"])
+        let result = try ChildProcess.run(["/usr/bin/env", "XTABLES_LOCKFILE=\(sharedLock)", Self.binary, "demo"])
         #expect(!FileManager.default.fileExists(atPath: sharedLock), "the demo left \(sharedLock)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(result.status == 0, "natgate demo printed:\n\(result.standardOutput)\(result.standardError)")
@@ -36,7 +37,7 @@ struct EndToEndDemoTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "the natgate binary is not built next to the tests"))
     func sigtermRemovesTheDemosNamespaces() throws {
         let script = #""$0" demo >/dev/null 2>&1 & pid=$!; sleep 1; kill -TERM "$pid"; wait "$pid"; echo "$pid $?""#
-        let result = try LabCommand.execute(["sh", "-c", script, Self.binary])
+        let result = try ChildProcess.run(["sh", "-c", script, Self.binary])
         let words = result.standardOutput.split(whereSeparator: \.isWhitespace)
         let pid = try #require(words.first.map(String.init))
         #expect(words.last == "143", "natgate demo exited \(words.last ?? "?"), not 143 (128 + SIGTERM)")

@@ -7,6 +7,7 @@ import NatgateSysctl
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// natgate's gateways with real traffic: each test builds its own lab (outside, host, ns1…) in
 /// namespaces with unique names, drives natgate's façade in the lab's host namespace, connects

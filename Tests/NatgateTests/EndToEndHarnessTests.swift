@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// Whether this process may create network namespaces: the end-to-end suites need root.
 let isRoot = getuid() == 0

@@ -4,6 +4,7 @@ import NatgatePolicy
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// What comes in from the uplink, with real connections, on a host whose FORWARD policy is ACCEPT
 /// (a fresh host: nothing else drops anything). The outside gets a route to the subnet via the

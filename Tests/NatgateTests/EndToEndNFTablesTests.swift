@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// What `natgate status` says about nftables, held against real traffic in a lab: a gateway it
 /// reports blocked gets no connectivity, and one it reports clear does.
@@ -10,7 +11,7 @@ struct EndToEndNFTablesTests {
     static let binary = EndToEndDemoTests.binary
 
     static func status(_ lab: LabTopology) throws -> (exit: Int32, status: Status) {
-        let result = try LabCommand.execute(EndToEndCLITests.command(["status", "--check", "--json", "--netns", lab.host.name]))
+        let result = try ChildProcess.run(EndToEndCLITests.command(["status", "--check", "--json", "--netns", lab.host.name]))
         return (result.status, try JSONDecoder().decode(Status.self, from: Data(result.standardOutput.utf8)))
     }
 
@@ -21,7 +22,7 @@ struct EndToEndNFTablesTests {
     func dockerForwardDropBlocksAndTheSuggestionUnblocks() throws {
         let lab = try LabTopology()
         defer { lab.remove() }
-        defer { _ = try? LabCommand.execute(EndToEndCLITests.command(["flush", "--netns", lab.host.name])) }
+        defer { _ = try? ChildProcess.run(EndToEndCLITests.command(["flush", "--netns", lab.host.name])) }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let ns1 = lab.inner[0]
         try lab.host.exec(["sh", "-c", "iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'"])
@@ -49,7 +50,7 @@ struct EndToEndNFTablesTests {
     func nftMasqueradeTakesOverAndStatusSaysSo() throws {
         let lab = try LabTopology()
         defer { lab.remove() }
-        defer { _ = try? LabCommand.execute(EndToEndCLITests.command(["flush", "--netns", lab.host.name])) }
+        defer { _ = try? ChildProcess.run(EndToEndCLITests.command(["flush", "--netns", lab.host.name])) }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let ns1 = lab.inner[0]
         _ = try EndToEndCLITests.natgate(["enable", ns1.subnet, LabTopology.uplink], in: lab)
@@ -69,7 +70,7 @@ struct EndToEndNFTablesTests {
     func firewalldRejectBlocksAndTheSuggestionUnblocks() throws {
         let lab = try LabTopology()
         defer { lab.remove() }
-        defer { _ = try? LabCommand.execute(EndToEndCLITests.command(["flush", "--netns", lab.host.name])) }
+        defer { _ = try? ChildProcess.run(EndToEndCLITests.command(["flush", "--netns", lab.host.name])) }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let ns1 = lab.inner[0]
         try lab.host.exec(["nft", "-f", Paths.root.appendingPathComponent("Fixtures/nftables/firewalld.nft").path])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// A gateway translates only what leaves by its uplink, seen in the packets: the host gets a
 /// second interface, `eth1`, to a second outside namespace that routes the subnet back through the

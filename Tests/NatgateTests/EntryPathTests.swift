@@ -7,6 +7,7 @@ import NatgateSysctl
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 // The kernel store changes natgate's chains as kernel entries (EntryChainsEditor); the memory
 // store as model rules (ModelChainsEditor). Both must end with the same tables and report the

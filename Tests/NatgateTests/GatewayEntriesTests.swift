@@ -4,6 +4,7 @@ import NatgatePolicy
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// `GatewayEntries` against the model path (compile each gateway into rules, encode each rule),
 /// byte for byte, over random gateway sets that use every option; and reading entries back.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// The built binary refusing what it cannot do: every verb run without root fails with the
 /// permission message and status 3 (none reports "nothing here"), and bad input (an invalid
@@ -18,9 +19,9 @@ struct HardeningCLITests {
 
     /// `natgate ARGUMENTS…` run inside `namespace` (entered as root by `ip netns exec`), then as
     /// user nobody with no capabilities when `unprivileged`.
-    static func run(_ arguments: [String], in namespace: LabNamespace, state: String, unprivileged: Bool = false) throws -> LabCommand.Output {
+    static func run(_ arguments: [String], in namespace: LabNamespace, state: String, unprivileged: Bool = false) throws -> ChildProcess.Output {
         let drop = unprivileged ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
-        return try LabCommand.execute(
+        return try ChildProcess.run(
             ["ip", "netns", "exec", namespace.name] + drop + ["/usr/bin/env", "NATGATE_STATE_DIRECTORY=\(state)", EndToEndCLITests.binary] + arguments)
     }
 

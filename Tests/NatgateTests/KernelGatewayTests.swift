@@ -8,6 +8,7 @@ import NatgateTesting
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 // Kernel tests: every one runs in a network namespace it creates and removes (ThrowawayNamespace),
 // preloaded with iptables-legacy-restore, and checks the kernel with iptables-legacy-save, the

@@ -4,6 +4,7 @@ import NatgateModel
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 /// `natgate status` and `status --check` on a namespace whose nf_tables ruleset blocks a gateway.
 @Suite("natgate status: nftables")

@@ -5,6 +5,7 @@ import NatgatePolicy
 import Testing
 @testable import Natgate
 @testable import NatgateEngine
+import NatgateLab
 
 // Repair restores only what the kernel still states exactly: every rule carries its whole gateway
 // in its comment; rules that do not determine a gateway are left as they are, with a message that

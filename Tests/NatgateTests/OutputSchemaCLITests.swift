@@ -2,6 +2,7 @@ import Foundation
 import NatgateKernel
 import Testing
 @testable import Natgate
+import NatgateLab
 
 /// docs/natgate-output.schema.json, checked with Debian's python3-jsonschema (Scripts/install-deps
 /// installs it): the JSON Schema validator the documentation points consumers at, not one of

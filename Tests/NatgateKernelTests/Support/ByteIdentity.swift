@@ -2,6 +2,7 @@ import Foundation
 @testable import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// The byte-identity check: a rule natgate commits must leave the kernel holding exactly the
 /// bytes iptables-legacy leaves for the same rule.

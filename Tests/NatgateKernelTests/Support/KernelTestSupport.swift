@@ -2,6 +2,7 @@ import Foundation
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// The condition every kernel-touching test carries: root, `ip` and the legacy iptables tools.
 /// Each such test creates its own namespace with `ThrowawayNamespace` and removes it, also on failure.

@@ -3,6 +3,7 @@ import NatgateKernel
 import NatgateModel
 import NatgateNFTables
 import Testing
+import NatgateLab
 
 /// The condition every nftables kernel test carries: root, `ip`, and `nft` (the oracle).
 let nftablesTests = Testing.ConditionTrait.enabled(

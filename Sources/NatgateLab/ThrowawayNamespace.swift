@@ -1,9 +1,9 @@
 import Foundation
+import NatgateKernel
 import Synchronization
 
-// TEST SUPPORT. Public so that the test suites of every module (and of projects embedding natgate)
-// can run kernel-touching tests in a namespace of their own. Nothing in natgate's library code
-// uses it.
+// Public so that the test suites of every module, the benchmarks (and projects embedding natgate)
+// can run kernel-touching tests in a namespace of their own. Nothing in natgate's products uses it.
 
 /// A network namespace made for one test and always removed afterwards (`ip netns add
 /// natgate-test-<pid>-<n>` / `ip netns del`), so that tests never touch the namespace they
@@ -46,7 +46,7 @@ public final class ThrowawayNamespace: Sendable {
         namespace = try NetworkNamespace.named(name)
         let result = try ThrowawayNamespace.execute(["ip", "netns", "add", name])
         guard result.status == 0 else {
-            throw KernelError(.namespace, "`ip netns add \(name)` failed (exit \(result.status)): \(result.standardError)")
+            throw LabError(operation: "ip netns add \(name)", "exited with status \(result.status): \(result.standardError)")
         }
         _ = try? ThrowawayNamespace.execute(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])
     }
@@ -71,11 +71,7 @@ public final class ThrowawayNamespace: Sendable {
     }
 
     /// The outcome of a command run in the namespace.
-    public struct CommandResult: Sendable {
-        public var status: Int32
-        public var standardOutput: String
-        public var standardError: String
-    }
+    public typealias CommandResult = ChildProcess.Output
 
     /// Runs `arguments` inside the namespace (`ip netns exec NAME …`), with `input` on standard input.
     @discardableResult
@@ -88,32 +84,18 @@ public final class ThrowawayNamespace: Sendable {
     public func shell(_ command: String, input: String? = nil, environment: [String: String] = [:]) throws -> String {
         let result = try run(["/bin/sh", "-c", command], input: input, environment: environment)
         guard result.status == 0 else {
-            throw KernelError(.system, "`\(command)` in namespace \(name) exited \(result.status): \(result.standardError)")
+            throw LabError(operation: "\(command) (in namespace \(name))", "exited with status \(result.status): \(result.standardError)")
         }
         return result.standardOutput
     }
 
-    /// Runs a program (found on PATH) in the process's own namespace and collects its output.
-    ///
-    /// Uses `posix_spawn` and `waitpid` directly: Foundation's `Process` can miss a child's exit
-    /// when many tests start processes at once.
+    /// Runs a program (found on PATH or in sbin) in the process's own namespace and collects its
+    /// output, with ``ChildProcess``; `environment` is added to this process's own.
     public static func execute(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
-        guard let executable = findExecutable(arguments[0]) else {
-            throw KernelError(.system, "`\(arguments[0])` is not installed (not found on PATH).")
-        }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
-        let spawned = try ChildProcess(executable: executable, arguments: arguments, environment: env)
-        return spawned.communicate(input: input.map { Array($0.utf8) } ?? [])
+        return try ChildProcess.run(arguments, input: input, environment: env)
     }
 
-    static func findExecutable(_ name: String) -> String? {
-        if name.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-        for directory in (path + ":/usr/sbin:/sbin").split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func findExecutable(_ name: String) -> String? { ChildProcess.locate(name) }
 }

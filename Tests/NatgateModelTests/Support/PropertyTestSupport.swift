@@ -46,6 +46,7 @@ enum GeneratedRuleChecks {
 #if canImport(Glibc)
 import Foundation
 import Glibc
+import NatgateLab
 
 extension GeneratedRuleChecks {
     /// Loads 300 generated rules with the real `iptables-legacy-restore` in a throwaway network
@@ -69,42 +70,18 @@ extension GeneratedRuleChecks {
     }
 }
 
-/// Runs the oracle script without Foundation's `Process`, which can miss a child's exit when other
-/// tests start processes at the same time (seen here: a test run hung in `waitUntilExit` with its
-/// child a zombie). `posix_spawn` and `waitpid` on the one child, files for input and output.
+/// Runs the oracle script in a network namespace of its own, with the lab's ``ChildProcess``
+/// (not Foundation's `Process`, which can miss a child's exit when other tests start processes at
+/// the same time).
 enum OracleProcess {
     /// Runs `script` with `sh -c` under `unshare --net`, `input` on its standard input; returns its
     /// standard output, or throws with its standard error when it exits non-zero.
     static func inThrowawayNamespace(_ script: String, input: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("natgate-host-oracle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (inPath, outPath, errPath) = (directory.appendingPathComponent("in").path, directory.appendingPathComponent("out").path, directory.appendingPathComponent("err").path)
-        try Data(input.utf8).write(to: URL(fileURLWithPath: inPath))
-        let arguments = ["/usr/bin/unshare", "--net", "/bin/sh", "-c", script]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else {
-            throw ModelError(.syntax, input: script, "posix_spawn of unshare failed: \(String(cString: strerror(spawned)))")
+        let result = try ChildProcess.run(["/usr/bin/unshare", "--net", "/bin/sh", "-c", script], input: input)
+        guard result.status == 0 else {
+            throw ModelError(.syntax, input: script, "`unshare --net sh -c '\(script)'` failed (status \(result.status)): \(result.standardError)")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let exited = status & 0x7F == 0
-        let code = (status >> 8) & 0xFF
-        guard exited && code == 0 else {
-            let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-            throw ModelError(.syntax, input: script, "`unshare --net sh -c '\(script)'` failed (status \(status)): \(errors)")
-        }
-        return output
+        return result.standardOutput
     }
 }
 #endif
