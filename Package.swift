@@ -75,7 +75,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NatgateModelTests", dependencies: ["NatgateModel", "NatgateLab"]),
-        .testTarget(name: "NatgatePolicyTests", dependencies: ["NatgatePolicy", "NatgateTesting", "NatgateModel"]),
+        .testTarget(name: "NatgatePolicyTests", dependencies: ["NatgatePolicy", "NatgateTesting", "NatgateModel", "NatgateLab"]),
         .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel", "NatgateLab"]),
         .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel", "NatgateLab"]),
         .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateEngine", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting", "NatgateLab"]),

@@ -1,6 +1,7 @@
 import NatgateKernel
 import NatgateModel
 import Testing
+import NatgateLab
 
 /// A target codec either decodes a payload into a value that encodes back to the very same bytes,
 /// or refuses it (and the backend keeps the entry as opaque bytes): whatever the kernel holds is
@@ -42,7 +43,7 @@ import Testing
     }
 
     @Test func decodedValuesEncodeToTheSameBytes() throws {
-        var random = SplitMix(state: 0x6E61_7467_6174_6521)
+        var random = SeededRandom(seed: 0x6E61_7467_6174_6521)
         var decodedCount = 0, refusedCount = 0
         for seed in try Self.seeds() {
             let userspace = seed.codec.userspaceSize(for: seed.family)
@@ -72,14 +73,3 @@ import Testing
     }
 }
 
-/// SplitMix64, seeded, so a failure replays.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

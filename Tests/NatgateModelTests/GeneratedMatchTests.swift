@@ -3,7 +3,7 @@ import Testing
 
 /// Random values of the typed matches, restricted to what iptables-save can print back unchanged.
 struct MatchValues {
-    var random: SeededGenerator
+    var random: SeededRandom
 
     mutating func bool() -> Bool { Bool.random(using: &random) }
     mutating func maybe<T>(_ make: (inout MatchValues) -> T) -> T? { bool() ? make(&self) : nil }
@@ -160,6 +160,7 @@ struct MatchValues {
 #if canImport(Glibc)
 import Foundation
 import Glibc
+import NatgateLab
 
 /// The same generated rules, loaded by the real `iptables-legacy-restore` in a throwaway network
 /// namespace (`unshare --net`): `iptables-legacy-save` must print exactly natgate's rendering.
@@ -189,7 +190,7 @@ import Glibc
     ]
 
     @Test func arbitraryArgumentsThrowModelErrorsOnly() {
-        var random = SeededGenerator(seed: 42)
+        var random = SeededRandom(seed: 42)
         let pieces = ["0", "1", "9", "65535", "65536", "4294967296", "0x", "0xff", "ff", ":", "/", ",", "-", "!", "", " ",
                       "::", "10.0.0.1", "fd00::", "NEW", "LOCAL", "ALL", "any", "echo", "255", "256", "é", "\u{0}", "+", "08"]
         for type in Self.types {

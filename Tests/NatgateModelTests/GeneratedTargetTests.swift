@@ -4,7 +4,7 @@ import Testing
 /// Random rules with each typed target, restricted to values whose text form iptables-save prints
 /// back unchanged (see docs/extensions.md, "what iptables-save itself does not print").
 struct TargetValues {
-    var random: SeededGenerator
+    var random: SeededRandom
 
     mutating func bool() -> Bool { Bool.random(using: &random) }
     mutating func u32() -> UInt32 { UInt32.random(in: 0...UInt32.max, using: &random) }
@@ -114,7 +114,7 @@ struct TargetValues {
     @Test(arguments: Family.allCases)
     func renderedRulesParseBackEqual(family: Family) throws {
         for seed in UInt64(1)...500 {
-            var values = TargetValues(random: SeededGenerator(seed: seed &* 6_700_417 &+ (family == .ipv4 ? 0 : 1)))
+            var values = TargetValues(random: SeededRandom(seed: seed &* 6_700_417 &+ (family == .ipv4 ? 0 : 1)))
             let (rule, table, chain) = values.rule(family)
             let text = rule.saveArguments(family: family, table: table, chain: chain)
             let parsed: Rule
@@ -133,6 +133,7 @@ struct TargetValues {
 
 #if canImport(Glibc)
 import Glibc
+import NatgateLab
 
 /// The same generated rules, loaded by the real iptables-legacy-restore in a throwaway namespace:
 /// iptables-legacy-save must print exactly natgate's rendering. Root only.
@@ -141,7 +142,7 @@ import Glibc
     func iptablesLegacySavePrintsWhatNatgateRenders(family: Family) throws {
         var byTable: [TableName: [String]] = [:]
         for seed in UInt64(1)...300 {
-            var values = TargetValues(random: SeededGenerator(seed: seed &* 15_485_863 &+ (family == .ipv4 ? 0 : 1)))
+            var values = TargetValues(random: SeededRandom(seed: seed &* 15_485_863 &+ (family == .ipv4 ? 0 : 1)))
             let (rule, table, chain) = values.rule(family)
             // The kernel refuses helpers it does not have for the family; keep CT helpers to IPv4 ftp.
             if let ct = rule.target.flatMap({ if case .extension(let t) = $0 { t.as(CTTarget.self) } else { nil } }),

@@ -1,3 +1,4 @@
+import NatgateLab
 import NatgateModel
 import Testing
 @testable import NatgatePolicy

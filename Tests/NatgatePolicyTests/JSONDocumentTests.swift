@@ -1,3 +1,4 @@
+import NatgateLab
 import Foundation
 import Testing
 @testable import NatgatePolicy
@@ -247,18 +248,6 @@ func parseError(_ text: String) -> JSONReadError? {
     }
 }
 
-/// A reproducible generator (SplitMix64), so that a failure can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A random JSONSerialization value: strings with every kind of character, integers, nesting.
 func randomJSON(_ random: inout SeededRandom, depth: Int) -> Any {

@@ -1,3 +1,4 @@
+import NatgateLab
 import Foundation
 import NatgateModel
 import Testing

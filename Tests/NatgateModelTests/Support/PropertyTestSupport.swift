@@ -1,23 +1,9 @@
 import Testing
 @testable import NatgateModel
 
-/// A small seeded generator (SplitMix64), so that a failing case can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &self) < percent }
-    mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
-}
 
 /// The name the save-text property and fuzz tests know the seeded generator by.
-typealias SaveTextRandom = SeededGenerator
+typealias SaveTextRandom = SeededRandom
 
 /// Checks shared by the generated-match suites; `stride` spreads the seeds so that each suite and
 /// each family sees different rules.
@@ -27,7 +13,7 @@ enum GeneratedRuleChecks {
     static func renderedRulesParseBackEqual(family: Family, stride: UInt64, _ make: (inout MatchValues) -> Rule) throws {
         let chain = try ChainName("GENERATED")
         for seed in UInt64(1)...400 {
-            var values = MatchValues(random: SeededGenerator(seed: seed &* stride &+ (family == .ipv4 ? 0 : 1)))
+            var values = MatchValues(random: SeededRandom(seed: seed &* stride &+ (family == .ipv4 ? 0 : 1)))
             let rule = make(&values)
             let text = rule.saveArguments(family: family, table: .filter, chain: chain)
             let parsed: Rule
@@ -56,7 +42,7 @@ extension GeneratedRuleChecks {
         let chain = try ChainName("GENERATED")
         var rendered: [String] = []
         for seed in UInt64(1)...300 {
-            var values = MatchValues(random: SeededGenerator(seed: seed &* stride &+ (family == .ipv4 ? 0 : 1)))
+            var values = MatchValues(random: SeededRandom(seed: seed &* stride &+ (family == .ipv4 ? 0 : 1)))
             rendered.append(make(&values).saveLine(family: family, table: .filter, chain: chain))
         }
         let input = "*filter\n:GENERATED - [0:0]\n" + rendered.joined(separator: "\n") + "\nCOMMIT\n"
