@@ -1,14 +1,13 @@
 import Foundation
 import Testing
-@testable import Natgate
-@testable import NatgateEngine
+import NatgateEngine
 import NatgateLab
 
 /// The built binary refusing what it cannot do: every verb run without root fails with the
 /// permission message and status 3 (none reports "nothing here"), and bad input (an invalid
 /// `--netns`, an unreadable or non-UTF-8 file, a control character in a name) is status 2 in the
 /// input's own words, with the kernel left as it was.
-@Suite(.serialized, .enabled(if: isRoot && FileManager.default.isExecutableFile(atPath: EndToEndCLITests.binary), rootReason))
+@Suite(.serialized, .enabled(if: isRoot && NatgateBinary.isBuilt, rootReason))
 struct HardeningCLITests {
     /// A directory anyone may write, for the unprivileged runs' state files and inputs.
     static func scratch() throws -> String {
@@ -22,7 +21,7 @@ struct HardeningCLITests {
     static func run(_ arguments: [String], in namespace: LabNamespace, state: String, unprivileged: Bool = false) throws -> ChildProcess.Output {
         let drop = unprivileged ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
         return try ChildProcess.run(
-            ["ip", "netns", "exec", namespace.name] + drop + ["/usr/bin/env", "NATGATE_STATE_DIRECTORY=\(state)", EndToEndCLITests.binary] + arguments)
+            ["ip", "netns", "exec", namespace.name] + drop + ["/usr/bin/env", "NATGATE_STATE_DIRECTORY=\(state)", NatgateBinary.path] + arguments)
     }
 
     @Test func everyVerbWithoutRootFailsWithThePermissionMessage() throws {

@@ -1,18 +1,12 @@
 import Foundation
 import Glibc
-import NatgateKernel
 import NatgateModel
 import Testing
 import NatgateLab
 
 /// `natgate save` and `natgate restore`, run as a user runs them: the built binary.
 @Suite("natgate save / restore")
-struct CLITests {
-    static var binary: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("natgate").path
-    }
-    static var binaryBuilt: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+struct SaveRestoreCommandTests {
 
     static let rules = """
         *nat
@@ -34,10 +28,10 @@ struct CLITests {
         """
 
     func natgate(_ arguments: [String], input: String? = nil) throws -> ThrowawayNamespace.CommandResult {
-        try ThrowawayNamespace.execute([Self.binary] + arguments, input: input)
+        try ThrowawayNamespace.execute([NatgateBinary.path] + arguments, input: input)
     }
 
-    @Test("restore then save prints the same text, and iptables-legacy-save agrees", kernelTests, .enabled(if: binaryBuilt, "build the natgate binary first (swift build --build-tests)"))
+    @Test("restore then save prints the same text, and iptables-legacy-save agrees", kernelTests, .enabled(if: NatgateBinary.isBuilt, "build the natgate binary first (swift build --build-tests)"))
     func restoreThenSave() throws {
         try ThrowawayNamespace.with { scratch in
             let restore = try natgate(["restore", "--netns", scratch.name], input: Self.rules)
@@ -53,7 +47,7 @@ struct CLITests {
         }
     }
 
-    @Test("--test commits nothing; --noflush keeps other rules", kernelTests, .enabled(if: binaryBuilt, "build the natgate binary first"))
+    @Test("--test commits nothing; --noflush keeps other rules", kernelTests, .enabled(if: NatgateBinary.isBuilt, "build the natgate binary first"))
     func testAndNoflush() throws {
         try ThrowawayNamespace.with { scratch in
             try scratch.shell("iptables-legacy -A INPUT -i lo -j ACCEPT")
@@ -72,7 +66,7 @@ struct CLITests {
         }
     }
 
-    @Test("bad input: clear error, exit status, tables unchanged", kernelTests, .enabled(if: binaryBuilt, "build the natgate binary first"),
+    @Test("bad input: clear error, exit status, tables unchanged", kernelTests, .enabled(if: NatgateBinary.isBuilt, "build the natgate binary first"),
           arguments: [
             ("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:ABCDEFGHIJKLMNOPQRSTUVWXYZABC - [0:0]\nCOMMIT\n", Int32(2), "29 characters long; the limit is 28"),
             ("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -o eth0 -j MASQUERADE\nCOMMIT\n", Int32(2), "only valid in the nat table"),
@@ -89,7 +83,7 @@ struct CLITests {
         }
     }
 
-    @Test("a held lock: restore --wait gives up with the lock's path and holder, tables unchanged", kernelTests, .enabled(if: binaryBuilt, "build the natgate binary first"))
+    @Test("a held lock: restore --wait gives up with the lock's path and holder, tables unchanged", kernelTests, .enabled(if: NatgateBinary.isBuilt, "build the natgate binary first"))
     func heldLock() throws {
         try ThrowawayNamespace.with { scratch in
             let path = privateLockPath()
@@ -98,7 +92,7 @@ struct CLITests {
             defer { close(descriptor) }
             #expect(flock(descriptor, LOCK_EX) == 0)
             let before = try scratch.shell("iptables-legacy-save").withoutCommentLines
-            let result = try ThrowawayNamespace.execute([Self.binary, "restore", "--wait", "0.3", "--netns", scratch.name],
+            let result = try ThrowawayNamespace.execute([NatgateBinary.path, "restore", "--wait", "0.3", "--netns", scratch.name],
                                                         input: Self.rules, environment: ["XTABLES_LOCKFILE": path])
             #expect(result.status == 3)
             #expect(result.standardError.contains("--wait SECONDS"), "\(result.standardError)")
@@ -108,19 +102,19 @@ struct CLITests {
         }
     }
 
-    @Test("without CAP_NET_ADMIN: an error that says so, tables unchanged", kernelTests, .enabled(if: binaryBuilt, "build the natgate binary first"))
+    @Test("without CAP_NET_ADMIN: an error that says so, tables unchanged", kernelTests, .enabled(if: NatgateBinary.isBuilt, "build the natgate binary first"))
     func withoutNetAdmin() throws {
         try ThrowawayNamespace.with { scratch in
             try scratch.shell("iptables-legacy-restore", input: Self.rules)
             let before = try scratch.shell("iptables-legacy-save").withoutCommentLines
             // Inside the namespace, drop CAP_NET_ADMIN from the bounding set: the natgate process
             // that setpriv executes runs as root without it.
-            let result = try scratch.run(["setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin", "--", Self.binary, "restore"],
+            let result = try scratch.run(["setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin", "--", NatgateBinary.path, "restore"],
                                          input: Self.rules.replacingOccurrences(of: "v-eth1", with: "v-eth2"))
             #expect(result.status == 3)
             #expect(result.standardError.contains("needs root or CAP_NET_ADMIN"), "\(result.standardError)")
             #expect(try scratch.shell("iptables-legacy-save").withoutCommentLines == before)
-            let save = try scratch.run(["setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin", "--", Self.binary, "save"])
+            let save = try scratch.run(["setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin", "--", NatgateBinary.path, "save"])
             #expect(save.status == 3)
             #expect(save.standardError.contains("needs root or CAP_NET_ADMIN"), "\(save.standardError)")
             #expect(save.standardOutput.isEmpty)

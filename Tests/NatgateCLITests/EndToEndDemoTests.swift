@@ -1,25 +1,18 @@
 import Foundation
 import Testing
-@testable import Natgate
-@testable import NatgateEngine
+import NatgateEngine
 import NatgateLab
 
 /// `natgate demo`, run as the README runs it: the built binary, whole, as a child process.
 @Suite(.enabled(if: isRoot, rootReason))
 struct EndToEndDemoTests {
-    /// The `natgate` binary next to this test bundle (`swift build --build-tests` builds both).
-    static var binary: String {
-        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("natgate").path
-    }
-
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "the natgate binary is not built next to the tests; run swift build --build-tests"))
+    @Test(.enabled(if: NatgateBinary.isBuilt, "the natgate binary is not built next to the tests; run swift build --build-tests"))
     func demoSucceedsAndLeavesNothingBehind() throws {
         // The xtables lock path as every iptables user would take it: the demo must not create it
         // (it left /run/xtables.lock on a host that had none).
         let sharedLock = NSTemporaryDirectory() + "natgate-demo-test-\(UUID().uuidString).lock"
         defer { unlink(sharedLock) }
-        let result = try ChildProcess.run(["/usr/bin/env", "XTABLES_LOCKFILE=\(sharedLock)", Self.binary, "demo"])
+        let result = try ChildProcess.run(["/usr/bin/env", "XTABLES_LOCKFILE=\(sharedLock)", NatgateBinary.path, "demo"])
         #expect(!FileManager.default.fileExists(atPath: sharedLock), "the demo left \(sharedLock)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(result.status == 0, "natgate demo printed:\n\(result.standardOutput)\(result.standardError)")
@@ -34,10 +27,10 @@ struct EndToEndDemoTests {
 
     /// SIGTERM in the middle of the demo (after a second, while it waits on a blocked
     /// connection) removes every namespace it made, and the demo exits 143 as a shell would.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "the natgate binary is not built next to the tests"))
+    @Test(.enabled(if: NatgateBinary.isBuilt, "the natgate binary is not built next to the tests"))
     func sigtermRemovesTheDemosNamespaces() throws {
         let script = #""$0" demo >/dev/null 2>&1 & pid=$!; sleep 1; kill -TERM "$pid"; wait "$pid"; echo "$pid $?""#
-        let result = try ChildProcess.run(["sh", "-c", script, Self.binary])
+        let result = try ChildProcess.run(["sh", "-c", script, NatgateBinary.path])
         let words = result.standardOutput.split(whereSeparator: \.isWhitespace)
         let pid = try #require(words.first.map(String.init))
         #expect(words.last == "143", "natgate demo exited \(words.last ?? "?"), not 143 (128 + SIGTERM)")

@@ -1,16 +1,14 @@
 import Foundation
-import NatgateKernel
 import NatgateModel
 import Testing
-@testable import Natgate
-@testable import NatgateEngine
+import NatgateEngine
 import NatgateLab
 
 /// `natgate status` and `status --check` on a namespace whose nf_tables ruleset blocks a gateway.
 @Suite("natgate status: nftables")
 struct NFTablesStatusTests {
     @Test("Docker's FORWARD drop loaded with iptables-nft-restore: status names it, --check exits 4, and the suggested accepts clear it",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: Paths.binary) && ThrowawayNamespace.isSupported))
+          .enabled(if: NatgateBinary.isBuilt && ThrowawayNamespace.isSupported))
     func dockerForwardDropThroughTheBinary() throws {
         try Scratch.with { scratch in
             let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
@@ -43,7 +41,7 @@ struct NFTablesStatusTests {
     }
 
     @Test("kube-proxy's rejects of some service addresses are listed, and do not fail --check",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: Paths.binary) && ThrowawayNamespace.isSupported))
+          .enabled(if: NatgateBinary.isBuilt && ThrowawayNamespace.isSupported))
     func someTrafficDoesNotFailTheCheck() throws {
         try Scratch.with { scratch in
             let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
@@ -61,7 +59,7 @@ struct NFTablesStatusTests {
     }
 
     @Test("without --via, the interface the namespace routes the subnet to decides whether Docker's accepts apply",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: Paths.binary) && ThrowawayNamespace.isSupported))
+          .enabled(if: NatgateBinary.isBuilt && ThrowawayNamespace.isSupported))
     func routedInterfaceStandsInForVia() throws {
         try Scratch.with { scratch in
             let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
