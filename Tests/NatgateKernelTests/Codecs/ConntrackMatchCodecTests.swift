@@ -3,7 +3,7 @@ import NatgateKernel
 import NatgateModel
 
 /// Golden payloads: dumped with libiptc after `iptables-legacy -A INPUT <words>` (iptables 1.8.9).
-@Suite struct ConntrackCodecTests {
+@Suite struct ConntrackMatchCodecTests {
     // iptables-legacy -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED
     static let relatedEstablished = MatchGolden.bytes("""
         00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
@@ -84,9 +84,9 @@ import NatgateModel
     }
 
     @Test(arguments: [
-        ("--ctstate RELATED,ESTABLISHED", ConntrackCodecTests.relatedEstablished),
-        (ConntrackCodecTests.everythingWords, ConntrackCodecTests.everything),
-        ("--ctstatus NONE --ctdir ORIGINAL", ConntrackCodecTests.statusNoneOriginal),
+        ("--ctstate RELATED,ESTABLISHED", ConntrackMatchCodecTests.relatedEstablished),
+        (ConntrackMatchCodecTests.everythingWords, ConntrackMatchCodecTests.everything),
+        ("--ctstatus NONE --ctdir ORIGINAL", ConntrackMatchCodecTests.statusNoneOriginal),
     ])
     func encodesAsIptablesLegacy(words: String, golden: [UInt8]) throws {
         let match = try Self.conntrack(words)
