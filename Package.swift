@@ -78,9 +78,23 @@ let package = Package(
         .testTarget(name: "NatgatePolicyTests", dependencies: ["NatgatePolicy", "NatgateTesting", "NatgateModel", "NatgateLab"]),
         .testTarget(name: "NatgateKernelTests", dependencies: ["NatgateKernel", "NatgateModel", "NatgateLab"]),
         .testTarget(name: "NatgateSysctlTests", dependencies: ["NatgateSysctl", "NatgateKernel", "NatgateLab"]),
-        .testTarget(name: "NatgateTests", dependencies: ["Natgate", "NatgateEngine", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateTesting", "NatgateLab"]),
+        // The façade as a library, in process; suites that run the binary are in NatgateCLITests.
+        .testTarget(
+            name: "NatgateTests",
+            dependencies: [
+                "Natgate", "NatgateEngine", "NatgateKernel", "NatgatePolicy", "NatgateModel", "NatgateSysctl", "NatgateTesting",
+                "NatgateLab", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "NatgateNFTablesTests", dependencies: ["NatgateNFTables", "NatgateKernel", "NatgateModel", "NatgateLab"]),
-        .testTarget(name: "NatgateCLITests", dependencies: ["NatgateModel", "NatgateKernel", "NatgateLab"]),
+        // Every suite that runs the built `natgate` binary; the libraries only set up and read back.
+        .testTarget(
+            name: "NatgateCLITests",
+            dependencies: [
+                "Natgate", "NatgateEngine", "NatgatePolicy", "NatgateModel", "NatgateSysctl", "NatgateLab",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "NatgateIPSetTests", dependencies: ["NatgateIPSet", "NatgateKernel", "NatgateModel", "NatgateLab"]),
     ]
 )

@@ -1,5 +1,4 @@
 import Foundation
-import NatgateKernel
 import Testing
 import NatgateLab
 

@@ -1,40 +1,6 @@
 import Foundation
-import NatgateKernel
 import Testing
 import NatgateLab
-
-/// Runs the built `natgate` executable, as a user would.
-enum NatgateBinary {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// `natgate` next to the test bundle, else in `.build/debug`.
-    static let url: URL? = {
-        var candidates: [URL] = []
-        if let executable = Bundle.main.executableURL {
-            candidates.append(executable.deletingLastPathComponent().appendingPathComponent("natgate"))
-        }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("natgate"))
-        candidates.append(root.appendingPathComponent(".build/debug/natgate"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
-    struct Result {
-        var status: Int32
-        var output: String
-        var error: String
-    }
-
-    /// Runs the binary with `posix_spawn` (through NatgateKernel's test support), not Foundation's
-    /// `Process`, whose `waitUntilExit` can miss a child's exit while other tests spawn processes.
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
-        let binary = try #require(url, "natgate is not built: run swift build first")
-        let result = try ThrowawayNamespace.execute([binary.path] + arguments, input: input ?? "")
-        return Result(status: result.status, output: result.standardOutput, error: result.standardError)
-    }
-
-    static func fixture(_ name: String) -> String { root.appendingPathComponent("Fixtures/hosts/\(name)").path }
-    static func text(_ name: String) throws -> String { try String(contentsOfFile: fixture(name), encoding: .utf8) }
-}
 
 @Suite struct FmtCommandTests {
     @Test(arguments: ["docker", "kube-proxy", "namespace-script", "ufw-v6", "router-v6"])

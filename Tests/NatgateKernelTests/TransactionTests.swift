@@ -6,14 +6,6 @@ import NatgateModel
 import Testing
 import NatgateLab
 
-/// A private lock file for one test, so that tests holding it do not stall other iptables users.
-func privateLockPath() -> String { "/tmp/natgate-test-lock-\(getpid())-\(UUID().uuidString)" }
-
-let masqueradeRule = Rule(
-    source: Negatable(.v4(try! IPv4Network("10.200.1.0/24"))),
-    outInterface: Negatable(InterfaceName(valid: "eth0")),
-    target: .extension(Target(MasqueradeTarget())))
-
 @Suite("Transactions: retries, locking, rollback")
 struct TransactionTests {
     @Test("a commit that meets EAGAIN reads the table again, re-runs the change and commits", kernelTests)
@@ -235,18 +227,4 @@ struct TransactionTests {
             #expect(save.components(separatedBy: "-j ACCEPT").count - 1 == (writers + loops) * rulesEach)
         }
     }
-}
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
-}
-
-final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var messages: [String] = []
-    func add(_ message: String) { lock.withLock { messages.append(message) } }
-    var all: [String] { lock.withLock { messages } }
 }

@@ -15,61 +15,32 @@ import NatgateLab
 /// oracle for what the kernel holds.
 @Suite(.enabled(if: isRoot, rootReason))
 struct EndToEndGatewayTests {
-    /// natgate's façade working in the lab's host namespace.
-    static func natgate(_ lab: LabTopology) throws -> GatewayController {
-        var logger = Logger(label: "natgate.e2e")
-        logger.logLevel = .warning
-        // Forwarding records of the lab's throwaway host go to a directory of this test process,
-        // not /run/natgate, also when the tests run without Scripts/test.
-        return GatewayController(
-            store: KernelRuleStore(namespace: try NetworkNamespace.named(lab.host.name), logger: logger),
-            forwarding: Forwarding(directory: stateDirectory), logger: logger)
-    }
-
-    static let stateDirectory: String = {
-        let path = NSTemporaryDirectory() + "natgate-e2e-state-\(getpid())"
-        atexit { try? FileManager.default.removeItem(atPath: EndToEndGatewayTests.stateDirectory) }
-        return path
-    }()
-
-    static func gateway(_ subnet: String, _ uplink: String = LabTopology.uplink, inbound: Gateway.Inbound = .established) throws -> Gateway {
-        try Gateway(subnet: IPNetwork(subnet), uplink: InterfaceName(uplink), inbound: inbound)
-    }
-
-    /// Connects from `namespace` to the outside responder.
-    static func connect(_ namespace: LabNamespace, _ responder: TCPResponder, timeout: Duration = .seconds(3)) throws -> TCPProbe.Outcome {
-        try TCPProbe.connect(from: namespace, to: responder.address, port: responder.port, timeout: timeout)
-    }
-
-    /// A connection expected to fail waits less: nothing slow can turn it into a success.
-    static let blocked: Duration = .seconds(1)
-
     /// The article's scenario: masqueraded through natgate, then cut off by disable, with the
     /// host's tables and forwarding back as they were.
     @Test func articleScenarioIsMasqueradedThenCutOff() throws {
         let lab = try LabTopology()
         defer { lab.remove() }
-        let natgate = try Self.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let ns1 = lab.inner[0]
         let tablesBefore = try Self.filterAndNat(lab.host)
 
-        #expect(try Self.connect(ns1.namespace, responder, timeout: Self.blocked).answer == nil)
+        #expect(try LabGateways.connect(ns1.namespace, responder, timeout: LabGateways.blocked).answer == nil)
 
-        let enabled = try natgate.enable(Self.gateway(ns1.subnet))
+        let enabled = try natgate.enable(LabGateways.gateway(ns1.subnet))
         #expect(enabled.outcome == .changed)
         #expect(try lab.host.sysctl("net.ipv4.ip_forward") == "1")
         let committed = try lab.host.exec(["iptables-legacy-save"])
         #expect(committed.contains("-s 10.200.1.0/24 -o eth0"))
         #expect(committed.contains("-j MASQUERADE"))
 
-        #expect(try Self.connect(ns1.namespace, responder) == .answered(LabTopology.uplinkAddress))
+        #expect(try LabGateways.connect(ns1.namespace, responder) == .answered(LabTopology.uplinkAddress))
         #expect(responder.peersSeen == [LabTopology.uplinkAddress])
 
-        let disabled = try natgate.disable(Self.gateway(ns1.subnet).key)
+        let disabled = try natgate.disable(LabGateways.gateway(ns1.subnet).key)
         #expect(disabled.outcome == .changed)
-        #expect(try Self.connect(ns1.namespace, responder, timeout: Self.blocked).answer == nil)
+        #expect(try LabGateways.connect(ns1.namespace, responder, timeout: LabGateways.blocked).answer == nil)
         #expect(try lab.host.sysctl("net.ipv4.ip_forward") == "0")
         #expect(try Self.filterAndNat(lab.host) == tablesBefore)
         #expect(responder.peersSeen == [LabTopology.uplinkAddress])
@@ -79,12 +50,12 @@ struct EndToEndGatewayTests {
     @Test func twoSubnetsAreBothMasqueraded() throws {
         let lab = try LabTopology(.init(innerCount: 2))
         defer { lab.remove() }
-        let natgate = try Self.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
-        for inner in lab.inner { try natgate.enable(Self.gateway(inner.subnet)) }
+        for inner in lab.inner { try natgate.enable(LabGateways.gateway(inner.subnet)) }
         for inner in lab.inner {
-            #expect(try Self.connect(inner.namespace, responder) == .answered(LabTopology.uplinkAddress), "from \(inner.address)")
+            #expect(try LabGateways.connect(inner.namespace, responder) == .answered(LabTopology.uplinkAddress), "from \(inner.address)")
         }
         #expect(responder.peersSeen == [LabTopology.uplinkAddress, LabTopology.uplinkAddress])
     }
@@ -93,16 +64,16 @@ struct EndToEndGatewayTests {
     @Test func gatewaySurvivesDisableOfTheOther() throws {
         let lab = try LabTopology(.init(innerCount: 2))
         defer { lab.remove() }
-        let natgate = try Self.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let (ns1, ns2) = (lab.inner[0], lab.inner[1])
-        try natgate.enable(Self.gateway(ns1.subnet))
-        try natgate.enable(Self.gateway(ns2.subnet))
-        try natgate.disable(Self.gateway(ns2.subnet).key)
+        try natgate.enable(LabGateways.gateway(ns1.subnet))
+        try natgate.enable(LabGateways.gateway(ns2.subnet))
+        try natgate.disable(LabGateways.gateway(ns2.subnet).key)
 
-        #expect(try Self.connect(ns2.namespace, responder, timeout: Self.blocked).answer == nil)
-        #expect(try Self.connect(ns1.namespace, responder) == .answered(LabTopology.uplinkAddress))
+        #expect(try LabGateways.connect(ns2.namespace, responder, timeout: LabGateways.blocked).answer == nil)
+        #expect(try LabGateways.connect(ns1.namespace, responder) == .answered(LabTopology.uplinkAddress))
         #expect(try lab.host.sysctl("net.ipv4.ip_forward") == "1")
         let rules = try lab.host.exec(["iptables-legacy-save"])
         #expect(rules.contains(ns1.subnet) && !rules.contains(ns2.subnet))
@@ -115,20 +86,20 @@ struct EndToEndGatewayTests {
     @Test func inboundAllLetsTheOutsideConnectWhileTheDefaultDoesNot() throws {
         let lab = try LabTopology(.init(outsideRoutesToInner: true))
         defer { lab.remove() }
-        let natgate = try Self.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         try lab.host.exec(["iptables-legacy", "-w", "-P", "FORWARD", "DROP"])
         let ns1 = lab.inner[0]
         let inside = try lab.startResponder(in: ns1.namespace, address: ns1.address)
         let outsideResponder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
 
-        try natgate.enable(Self.gateway(ns1.subnet))
-        let inwardDefault = try TCPProbe.connect(from: lab.outside, to: ns1.address, port: inside.port, timeout: Self.blocked)
+        try natgate.enable(LabGateways.gateway(ns1.subnet))
+        let inwardDefault = try TCPProbe.connect(from: lab.outside, to: ns1.address, port: inside.port, timeout: LabGateways.blocked)
         #expect(inwardDefault.answer == nil, "the default lets only replies in")
         // Replies to ns1's own connections still come in.
-        #expect(try Self.connect(ns1.namespace, outsideResponder) == .answered(LabTopology.uplinkAddress))
+        #expect(try LabGateways.connect(ns1.namespace, outsideResponder) == .answered(LabTopology.uplinkAddress))
 
-        try natgate.enable(Self.gateway(ns1.subnet, inbound: .all))
+        try natgate.enable(LabGateways.gateway(ns1.subnet, inbound: .all))
         let inwardAll = try TCPProbe.connect(from: lab.outside, to: ns1.address, port: inside.port)
         // Inbound connections are forwarded, not NATed: ns1 sees the outside's own address.
         #expect(inwardAll == .answered(LabTopology.outsideAddress))
@@ -140,19 +111,19 @@ struct EndToEndGatewayTests {
     @Test func ipv6UlaIsMasqueraded() throws {
         let lab = try LabTopology(.init(ipv6: true))
         defer { lab.remove() }
-        let natgate = try Self.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress6)
         let ns1 = lab.inner[0]
-        #expect(try Self.connect(ns1.namespace, responder, timeout: Self.blocked).answer == nil)
+        #expect(try LabGateways.connect(ns1.namespace, responder, timeout: LabGateways.blocked).answer == nil)
 
-        try natgate.enable(Self.gateway(ns1.subnet6))
+        try natgate.enable(LabGateways.gateway(ns1.subnet6))
         #expect(try lab.host.sysctl("net.ipv6.conf.all.forwarding") == "1")
         #expect(try lab.host.exec(["ip6tables-legacy-save"]).contains("-s fd00:200:1::/64 -o eth0"))
-        #expect(try Self.connect(ns1.namespace, responder) == .answered(LabTopology.uplinkAddress6))
+        #expect(try LabGateways.connect(ns1.namespace, responder) == .answered(LabTopology.uplinkAddress6))
 
-        try natgate.disable(Self.gateway(ns1.subnet6).key)
-        #expect(try Self.connect(ns1.namespace, responder, timeout: Self.blocked).answer == nil)
+        try natgate.disable(LabGateways.gateway(ns1.subnet6).key)
+        #expect(try LabGateways.connect(ns1.namespace, responder, timeout: LabGateways.blocked).answer == nil)
         #expect(try lab.host.sysctl("net.ipv6.conf.all.forwarding") == "0")
     }
 
@@ -161,15 +132,15 @@ struct EndToEndGatewayTests {
     @Test func masqueradeCounterCountsEachConnection() throws {
         let lab = try LabTopology()
         defer { lab.remove() }
-        let natgate = try Self.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         let responder = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let ns1 = lab.inner[0]
-        try natgate.enable(Self.gateway(ns1.subnet))
+        try natgate.enable(LabGateways.gateway(ns1.subnet))
         let before = try Self.natPackets(natgate)
         #expect(before == 0)
         for _ in 0..<3 {
-            #expect(try Self.connect(ns1.namespace, responder).answer == LabTopology.uplinkAddress)
+            #expect(try LabGateways.connect(ns1.namespace, responder).answer == LabTopology.uplinkAddress)
         }
         #expect(try Self.natPackets(natgate) == before + 3)
     }

@@ -4,10 +4,6 @@ import Testing
 @testable import NatgateEngine
 import NatgateLab
 
-/// Whether this process may create network namespaces: the end-to-end suites need root.
-let isRoot = getuid() == 0
-let rootReason: Comment = "needs root to create network namespaces; run Scripts/test as root"
-
 /// The lab harness itself, proven with the classic `iptables-legacy` commands run in the lab's own
 /// host namespace: if these pass, a failure in the natgate scenarios is natgate's.
 @Suite(.enabled(if: isRoot, rootReason))

@@ -43,7 +43,7 @@ struct EndToEndInboundTests {
     func defaultKeepsNewInboundOutButLetsPortForwardsAndRepliesIn(_ family: Addresses) throws {
         let lab = try LabTopology(.init(ipv6: family.family == .ipv6, outsideRoutesToInner: true))
         defer { lab.remove() }
-        let natgate = try EndToEndGatewayTests.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         let ns1 = lab.inner[0]
         let inside = try lab.startResponder(in: ns1.namespace, address: family.address(ns1))
@@ -51,14 +51,14 @@ struct EndToEndInboundTests {
         // A fresh host: nothing but natgate's rules decides.
         #expect(try lab.host.exec(["\(family.tool)-save", "-t", "filter"]).contains(":FORWARD ACCEPT"))
 
-        try natgate.enable(EndToEndGatewayTests.gateway(family.subnet(ns1)))
+        try natgate.enable(LabGateways.gateway(family.subnet(ns1)))
 
         // (a) A new connection from the outside straight to ns1 does not get in.
-        let direct = try TCPProbe.connect(from: lab.outside, to: family.address(ns1), port: inside.port, timeout: EndToEndGatewayTests.blocked)
+        let direct = try TCPProbe.connect(from: lab.outside, to: family.address(ns1), port: inside.port, timeout: LabGateways.blocked)
         #expect(direct.answer == nil, "the default let a new inbound connection into the subnet")
 
         // (d) ns1's own connections still go out, masqueraded, and their replies come back.
-        #expect(try EndToEndGatewayTests.connect(ns1.namespace, outsideResponder) == .answered(family.uplink))
+        #expect(try LabGateways.connect(ns1.namespace, outsideResponder) == .answered(family.uplink))
 
         // (c) A port forward on the host (another tool's DNAT into the subnet) still reaches ns1,
         // with the outside's own address: forwarded in, not masqueraded.
@@ -71,7 +71,7 @@ struct EndToEndInboundTests {
         #expect(inside.peersSeen == [family.outside])
 
         // (b) `inbound all` lets the outside open connections into ns1.
-        try natgate.enable(EndToEndGatewayTests.gateway(family.subnet(ns1), inbound: .all))
+        try natgate.enable(LabGateways.gateway(family.subnet(ns1), inbound: .all))
         let all = try TCPProbe.connect(from: lab.outside, to: family.address(ns1), port: inside.port, timeout: .seconds(3))
         #expect(all == .answered(family.outside))
         #expect(inside.peersSeen == [family.outside, family.outside])

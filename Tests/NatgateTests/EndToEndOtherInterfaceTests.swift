@@ -30,16 +30,16 @@ struct EndToEndOtherInterfaceTests {
         // The second outside knows the way back to ns1, so an untranslated connection gets an answer.
         try other.ip("route", "add", ns1.subnet, "via", Self.otherHostAddress)
 
-        let natgate = try EndToEndGatewayTests.natgate(lab)
+        let natgate = try LabGateways.natgate(lab)
         defer { _ = try? natgate.flush() }
         let viaUplink = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
         let viaOther = try lab.startResponder(in: other, address: Self.otherOutsideAddress)
-        try natgate.enable(EndToEndGatewayTests.gateway(ns1.subnet))
+        try natgate.enable(LabGateways.gateway(ns1.subnet))
         // A fresh host's FORWARD policy (ACCEPT) forwards what natgate's rules leave alone.
         #expect(try lab.host.exec(["iptables-legacy-save", "-t", "filter"]).contains(":FORWARD ACCEPT"))
 
-        #expect(try EndToEndGatewayTests.connect(ns1.namespace, viaOther) == .answered(ns1.address))
-        #expect(try EndToEndGatewayTests.connect(ns1.namespace, viaUplink) == .answered(LabTopology.uplinkAddress))
+        #expect(try LabGateways.connect(ns1.namespace, viaOther) == .answered(ns1.address))
+        #expect(try LabGateways.connect(ns1.namespace, viaUplink) == .answered(LabTopology.uplinkAddress))
         #expect(viaOther.peersSeen == [ns1.address])
         #expect(viaUplink.peersSeen == [LabTopology.uplinkAddress])
     }

@@ -12,41 +12,6 @@ import NatgateLab
 // says `natgate apply` is needed; a foreign jump into an owned chain is named with the command that
 // removes it; and repairs are reported as repairs.
 
-/// `rules` with their comment replaced by `comment`.
-func retagged(_ rules: [Rule], _ comment: (Rule) -> String) throws -> [Rule] {
-    try rules.map { rule in
-        var rule = rule
-        let text = comment(rule)
-        rule.matches = try rule.matches.map { $0.as(CommentMatch.self) == nil ? $0 : Match(try CommentMatch(text)) }
-        return rule
-    }
-}
-
-/// The comment of a rule's comment match.
-func commentOf(_ rule: Rule) -> String? {
-    rule.matches.lazy.compactMap { $0.as(CommentMatch.self)?.comment }.first
-}
-
-/// The rules of natgate's chain in `table`, without counters.
-func ownedRules(_ store: MemoryRuleStore, _ table: TableName) -> [Rule] {
-    store.ruleset(.ipv4).tables.first { $0.name == table }?.chain(named: OwnedChains.owned(in: table)!)?.rules.map(\.withoutCounters) ?? []
-}
-
-/// Rewrites natgate's chain in `table` by hand.
-func editOwned(_ store: MemoryRuleStore, _ table: TableName, _ edit: (inout [Rule]) throws -> Void) throws {
-    try store.update(.ipv4, tables: [table]) { tables in
-        var rules = tables[table]![chain: OwnedChains.owned(in: table)!]!.rules
-        try edit(&rules)
-        tables[table]![chain: OwnedChains.owned(in: table)!]!.rules = rules
-    }
-}
-
-/// `10.200.1.0/24 eth0 --via v-eth1 --inbound all`: the gateway whose options a filter-only
-/// reading loses.
-func wideGateway() throws -> Gateway {
-    try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"), via: InterfaceName("v-eth1"), inbound: .all)
-}
-
 @Suite struct NeverGuessTests {
     let compiler = GatewayCompiler()
 
@@ -245,57 +210,9 @@ func wideGateway() throws -> Gateway {
     }
 }
 
-/// The same in throwaway namespaces, through the kernel (entry path and model path) and the binary.
+/// The same in throwaway namespaces, through the kernel (the binary's side: NatgateCLITests/NeverGuessCLITests).
 @Suite(.enabled(if: ThrowawayNamespace.isSupported, "needs root, ip and iptables-legacy"), .serialized)
 struct KernelNeverGuessTests {
-    let compiler = GatewayCompiler()
-
-    /// natgate's chain in `table` as the kernel holds it.
-    func owned(_ scratch: Scratch, _ table: TableName) throws -> [Rule] {
-        try tables(try scratch.save(), .ipv4)[table]?.chain(named: OwnedChains.owned(in: table)!)?.rules.map(\.withoutCounters) ?? []
-    }
-
-    @Test func aFilterChainFlushedByHandComesBackExactlyAtTheNextEnable() throws {
-        try Scratch.with { scratch in
-            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
-            let natgate = scratch.controller
-            let a = try wideGateway()
-            try natgate.enable(a)
-            try scratch.namespace.shell("iptables-legacy -t filter -F NATGATE-FORWARD")
-            let result = try scratch.natgate(["enable", "10.200.2.0/24", "eth0", "--no-sysctl"], environment: env)
-            #expect(result.status == 0, "\(result.standardError)")
-            #expect(result.standardOutput.contains("repaired") && result.standardOutput.contains("NATGATE-FORWARD"), "\(result.standardOutput)")
-            let set = try GatewaySet([a, try gateway("10.200.2.0/24", "eth0")])
-            #expect(try owned(scratch, .filter) == compiler.rules(for: set, family: .ipv4, table: .filter))
-            #expect(try owned(scratch, .nat) == compiler.rules(for: set, family: .ipv4, table: .nat))
-            #expect(!(try natgate.status().hasDrift))
-        }
-    }
-
-    @Test func anEditedTagIsLeftAsItIsAndEnableSaysToApplyThePolicy() throws {
-        try Scratch.with { scratch in
-            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
-            let natgate = scratch.controller
-            let a = try wideGateway()
-            try natgate.enable(a)
-            let comment = try #require(commentOf(try owned(scratch, .filter)[0]))
-            let saved = try scratch.save()
-            let first = try #require(saved.range(of: "\"\(comment)\""))
-            try scratch.load(saved.replacingCharacters(in: first, with: "\"\(comment) --random-fully\""))
-            let edited = try owned(scratch, .filter)
-            #expect(commentOf(edited[0]) == comment + " --random-fully")
-            let natBefore = try owned(scratch, .nat)
-            let status = try scratch.natgate(["status", "--check"], environment: env)
-            #expect(status.status == 1)
-            #expect(status.standardOutput.contains("natgate apply"), "\(status.standardOutput)")
-            let result = try scratch.natgate(["enable", "10.200.2.0/24", "eth0", "--no-sysctl"], environment: env)
-            #expect(result.status == 0, "\(result.standardError)")
-            #expect(result.standardOutput.contains("natgate apply"), "\(result.standardOutput)")
-            #expect(Array(try owned(scratch, .filter).prefix(2)) == edited)
-            #expect(Array(try owned(scratch, .nat).prefix(1)) == natBefore)
-        }
-    }
-
     @Test func shortTagsOfAnEarlierNatgateAreReadAndRewritten() throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("via.rules"), encoding: .utf8)
         // What an earlier natgate wrote: the short tag, and no DROP of new inbound connections.
@@ -314,29 +231,6 @@ struct KernelNeverGuessTests {
             // Three filter rules (out, replies, the DROP) and the MASQUERADE carry the whole tag.
             #expect(saved.components(separatedBy: "\"natgate enable 10.200.1.0/24 eth0 --via v-eth1\"").count == 5)
             #expect(!(try natgate.status().hasDrift))
-        }
-    }
-
-    @Test func aForeignJumpIsNamedByStatusAndEnableAndFlushRefusesChangingNothing() throws {
-        try Scratch.with { scratch in
-            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
-            #expect(try scratch.natgate(["enable", "10.200.1.0/24", "eth0", "--no-sysctl"], environment: env).status == 0)
-            try scratch.namespace.shell("iptables-legacy -t filter -A INPUT -j NATGATE-FORWARD")
-            let command = "iptables-legacy -t filter -D INPUT -j NATGATE-FORWARD"
-            let status = try scratch.natgate(["status"], environment: env)
-            #expect(status.standardOutput.contains(command), "\(status.standardOutput)")
-            let enable = try scratch.natgate(["enable", "10.200.2.0/24", "eth0", "--no-sysctl"], environment: env)
-            #expect(enable.status == 0)
-            #expect(enable.standardOutput.contains(command), "\(enable.standardOutput)")
-            let before = try scratch.save()
-            let flush = try scratch.natgate(["flush", "--no-sysctl"], environment: env)
-            #expect(flush.status == 3)
-            #expect(flush.standardError.contains(command), "\(flush.standardError)")
-            #expect(try scratch.save() == before)
-            // The command it names is the one that unblocks it.
-            try scratch.namespace.shell(command)
-            #expect(try scratch.natgate(["flush", "--no-sysctl"], environment: env).status == 0)
-            #expect(!(try scratch.save()).contains("NATGATE"))
         }
     }
 }

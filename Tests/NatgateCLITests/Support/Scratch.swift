@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import NatgateModel
+import NatgateSysctl
+import Natgate
+import NatgateEngine
+import NatgateLab
+
+// Kernel tests: every one runs in a network namespace it creates and removes (ThrowawayNamespace),
+// preloaded with iptables-legacy-restore, and checks the kernel with iptables-legacy-save, the
+// independent oracle.
+
+/// One throwaway namespace with what a test needs around it.
+struct Scratch {
+    let namespace: ThrowawayNamespace
+    let family: Family
+    let state: String
+
+    var restore: String { family == .ipv4 ? "iptables-legacy-restore" : "ip6tables-legacy-restore" }
+    var saveCommand: String { family == .ipv4 ? "iptables-legacy-save" : "ip6tables-legacy-save" }
+    var forwardingPath: String { "/proc/sys/" + SysctlKey.forwarding(family).relativePath }
+
+    func load(_ text: String) throws {
+        let result = try namespace.run([restore], input: text)
+        guard result.status == 0 else { throw NatgateError(.system, "\(restore) failed: \(result.standardError)") }
+    }
+
+    /// iptables-legacy-save's output without its `#` lines.
+    func save() throws -> String {
+        let result = try namespace.run([saveCommand])
+        return result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+    }
+
+    func forwarding() throws -> String { try namespace.shell("cat \(forwardingPath)").trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    var controller: GatewayController {
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        return GatewayController(
+            store: KernelRuleStore(namespace: namespace.namespace, logger: logger),
+            forwarding: Forwarding(directory: state), logger: logger)
+    }
+
+    /// Runs the built `natgate` binary inside the namespace.
+    func natgate(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> ThrowawayNamespace.CommandResult {
+        try namespace.run(prefix + [NatgateBinary.path] + arguments, environment: environment)
+    }
+
+    static func with<T>(_ family: Family = .ipv4, _ body: (Scratch) throws -> T) throws -> T {
+        let state = NSTemporaryDirectory() + "natgate-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        return try ThrowawayNamespace.with(prefix: "natgate-gw") { namespace in
+            try body(Scratch(namespace: namespace, family: family, state: state))
+        }
+    }
+}
