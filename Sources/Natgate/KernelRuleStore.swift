@@ -197,6 +197,7 @@ public struct KernelRuleStore: RuleStore {
     public func inNamespace<T>(_ body: () throws -> T) throws -> T { try namespace.run(body) }
 }
 
+/// A controller over the kernel's legacy iptables tables.
 extension GatewayController {
     /// A controller for the kernel of the named network namespace (`/run/netns/NAME`), or of the
     /// current one when `namespace` is nil.

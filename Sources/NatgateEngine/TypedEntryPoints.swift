@@ -27,6 +27,7 @@ extension NatgateError {
     }
 }
 
+/// A gateway from text, throwing the façade's error.
 extension Gateway {
     /// A gateway from text, read as `natgate enable SUBNET UPLINK [options]` reads its arguments.
     ///
@@ -56,6 +57,7 @@ extension Gateway {
     }
 }
 
+/// A gateway's key from text, throwing the façade's error.
 extension Gateway.Key {
     /// The subnet and uplink of a gateway, from text, as `natgate disable SUBNET UPLINK` reads them.
     ///
@@ -65,6 +67,7 @@ extension Gateway.Key {
     }
 }
 
+/// A set of gateways from a list or a policy file, throwing the façade's error.
 extension GatewaySet {
     /// `gateways`, checked against each other and sorted, as `init(_:)` makes them.
     ///

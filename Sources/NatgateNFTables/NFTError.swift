@@ -81,7 +81,7 @@ public struct NFTError: Error, Sendable, CustomStringConvertible {
                 operation: operation, errno: code)
         // No netfilter netlink: the socket cannot be opened. No nf_tables behind it: nfnetlink
         // answers the first request (the generation id) with EINVAL.
-        case EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP, EINVAL where operation.request == "NFT_MSG_GETGEN":
+        case _ where [EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP].contains(code) || (code == EINVAL && operation.request == "NFT_MSG_GETGEN"):
             NFTError(.noNFTables,
                 "This kernel has no nf_tables (netfilter netlink or the nf_tables subsystem is missing), so there is no nftables ruleset to read. Load the module (modprobe nf_tables) or use a kernel built with CONFIG_NF_TABLES.",
                 operation: operation, errno: code)
