@@ -206,8 +206,9 @@ extension GatewayController {
     ///   the calling process is in.
     /// - Parameter manageForwarding: false leaves IP forwarding alone (`--no-sysctl`).
     /// - Parameter lockWait: how long a change waits for the xtables lock another program holds.
-    /// - Parameter logger: where the controller and the store log (debug: each commit); by default
-    ///   nowhere, so that a tool that has not set up logging gets no output it did not ask for.
+    /// - Parameter logger: where the controller and the store log (info: each change; debug: each
+    ///   commit); by default nowhere, so that a tool that has not set up logging gets no output it
+    ///   did not ask for.
     /// - Throws: `NatgateError` of kind `.invalidInput` when `namespace` is not a namespace name
     ///   (empty, or holding `/`). The namespace is opened by each call on the controller, which
     ///   throws `.system` when it cannot be (no `/run/netns/NAME`, not root).

@@ -207,7 +207,8 @@ public struct GatewayController: Sendable {
     public var store: any RuleStore
     /// Turns forwarding on and puts it back; nil leaves forwarding alone (`--no-sysctl`).
     public var forwarding: Forwarding?
-    /// Where the controller logs what it commits (at debug level).
+    /// Where the controller logs: each change's outcome at info, an interrupted change it completes
+    /// at notice, a failed rollback at error, the steps at debug.
     public var logger: Logger
     /// Compiles gateways into the rules of natgate's chains and reads them back.
     public var compiler: GatewayCompiler

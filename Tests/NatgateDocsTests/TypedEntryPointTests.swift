@@ -1,15 +1,14 @@
 // The façade's typed ways in: everything an embedder's `throws(NatgateError)` code calls, from text to
 // a committed change, throws `NatgateError`, and the lower module's error stays reachable. Imports
-// `Natgate` alone (and Logging, for the memory store's logger), like an embedding tool.
+// `Natgate` alone (and Foundation, for `Data`), like an embedding tool.
 import Foundation
-import Logging
 import Natgate
 import Testing
 
 @Suite struct TypedEntryPointTests {
     /// A controller over tables in memory: the whole change engine, no kernel.
     static func memoryController() -> GatewayController {
-        GatewayController(store: MemoryRuleStore(), logger: Logger(label: "docs-tests"))
+        GatewayController(store: MemoryRuleStore())
     }
 
     /// Runs `body`, which may throw only `NatgateError`, and returns what it threw. (A closure is
