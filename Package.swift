@@ -38,6 +38,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `swift package generate-documentation`: the DocC catalogs under Sources/*/Documentation.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .target(name: "NatgateModel"),
@@ -96,5 +98,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NatgateIPSetTests", dependencies: ["NatgateIPSet", "NatgateKernel", "NatgateModel", "NatgateLab"]),
+        // Every ```swift snippet of the README and the DocC articles, compiled, and the check that
+        // they are the same text. Each file imports only what its snippet does; MemberImportVisibility
+        // keeps one file's imports from lending members to another's.
+        .testTarget(
+            name: "NatgateDocsTests",
+            dependencies: ["Natgate", "NatgateTesting", "NatgateLab", .product(name: "Logging", package: "swift-log")],
+            exclude: ["GoldenRules/gateways.json", "GoldenRules/gateways.rules"],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
     ]
 )

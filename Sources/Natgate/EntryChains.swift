@@ -7,10 +7,12 @@ import NatgatePolicy
 /// are read back from them and written into them through a `GatewayEntries`, which keeps a
 /// template per gateway shape.
 public struct EntryChains: OwnedChainsForm {
+    /// The family of every list.
     public let family: Family
     /// Each owned chain's entries, by table (`OwnedChains.byTable`).
     public var lists: [TableName: EntryList]
 
+    /// Owned chains of `family`, `lists` by table (none by default).
     public init(family: Family, lists: [TableName: EntryList] = [:]) {
         self.family = family
         self.lists = lists

@@ -9,7 +9,9 @@ import NatgateSysctl
 /// chains are handed over as kernel entries (`EntryChains`), so that a change of thousands of
 /// gateways builds no model rule per gateway.
 public struct KernelRuleStore: RuleStore {
+    /// The network namespace whose tables the store reads and writes.
     public var namespace: NetworkNamespace
+    /// Where the store logs each commit (at debug level).
     public var logger: Logger
     /// The xtables lock every update takes (or, inside `session`, the one the session holds).
     public var lock: XtablesLock
@@ -18,6 +20,8 @@ public struct KernelRuleStore: RuleStore {
     /// Test hooks handed to every backend; see `KernelBackend.TestHooks`.
     @_spi(Testing) public var testHooks = KernelBackend.TestHooks()
 
+    /// A store for the tables of `namespace`, taking `lock` for every update and recording
+    /// changes in progress in `intentLog` (nil: no record).
     public init(namespace: NetworkNamespace = .current, logger: Logger, lock: XtablesLock = XtablesLock(), intentLog: ChangeIntentLog? = ChangeIntentLog()) {
         self.namespace = namespace
         self.logger = logger
@@ -193,14 +197,24 @@ public struct KernelRuleStore: RuleStore {
     public func inNamespace<T>(_ body: () throws -> T) throws -> T { try namespace.run(body) }
 }
 
+/// A controller over the kernel's legacy iptables tables.
 extension GatewayController {
     /// A controller for the kernel of the named network namespace (`/run/netns/NAME`), or of the
     /// current one when `namespace` is nil.
     ///
+    /// - Parameter namespace: the name `ip netns add` gave the namespace, or nil for the namespace
+    ///   the calling process is in.
     /// - Parameter manageForwarding: false leaves IP forwarding alone (`--no-sysctl`).
     /// - Parameter lockWait: how long a change waits for the xtables lock another program holds.
+    /// - Parameter logger: where the controller and the store log (info: each change; debug: each
+    ///   commit); by default nowhere, so that a tool that has not set up logging gets no output it
+    ///   did not ask for.
+    /// - Throws: `NatgateError` of kind `.invalidInput` when `namespace` is not a namespace name
+    ///   (empty, or holding `/`). The namespace is opened by each call on the controller, which
+    ///   throws `.system` when it cannot be (no `/run/netns/NAME`, not root).
     public static func kernel(
-        namespace: String?, manageForwarding: Bool = true, lockWait: Duration = .seconds(10), logger: Logger
+        namespace: String? = nil, manageForwarding: Bool = true, lockWait: Duration = .seconds(10),
+        logger: Logger = Logger(label: "natgate", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(NatgateError) -> GatewayController {
         let resolved: NetworkNamespace
         do { resolved = try NetworkNamespace.named(namespace) } catch { throw NatgateError(wrapping: error) }

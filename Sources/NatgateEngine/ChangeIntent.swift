@@ -14,6 +14,7 @@ public struct InterruptedChange: Hashable, Sendable, CustomStringConvertible {
     /// The process that wrote the record.
     public var pid: Int32
 
+    /// A record of `operations`, made by process `pid`.
     public init(operations: [GatewayController.Operation], pid: Int32) {
         self.operations = operations
         self.pid = pid
@@ -46,6 +47,8 @@ public struct ChangeIntentLog: Sendable {
     /// The directory of state files, shared with `Forwarding`.
     public var directory: String
 
+    /// A log whose records live in `directory`: by default natgate's state directory,
+    /// `$NATGATE_STATE_DIRECTORY` when set, else `/run/natgate`.
     public init(directory: String = Forwarding.defaultDirectory) {
         self.directory = directory
     }

@@ -7,6 +7,7 @@ import NatgateSysctl
 /// { "key": "net.ipv4.ip_forward", "action": "set", "before": "0", "after": "1", "recorded": true }
 /// ```
 public struct ForwardingChange: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// What natgate did to the sysctl.
     public enum Action: String, Hashable, Sendable, Codable {
         /// natgate turned forwarding on and recorded the value it found.
         case set
@@ -19,12 +20,16 @@ public struct ForwardingChange: Hashable, Sendable, Codable, CustomStringConvert
 
     /// The sysctl, such as `net.ipv4.ip_forward`.
     public var key: String
+    /// What natgate did to it.
     public var action: Action
+    /// Its value before the change, as `/proc/sys` holds it (`"0"`).
     public var before: String
+    /// Its value after the change (`"1"`).
     public var after: String
     /// Whether natgate holds a record of the value to put back when the family's last gateway goes.
     public var recorded: Bool
 
+    /// A change of sysctl `key` from `before` to `after`.
     public init(key: String, action: Action, before: String, after: String, recorded: Bool) {
         self.key = key
         self.action = action

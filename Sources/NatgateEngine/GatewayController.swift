@@ -6,11 +6,17 @@ import NatgateSysctl
 /// natgate as a library: enable, disable, apply, plan, status and flush gateways in one network
 /// namespace.
 ///
+/// With `import Natgate`, whose `kernel(namespace:)` makes a controller for the kernel's tables:
+///
 /// ```swift
-/// let natgate = try GatewayController(namespace: "blue", logger: logger)
-/// let gateway = try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))
-/// print(try natgate.plan(.enable(gateway)))
-/// try natgate.enable(gateway)
+/// import Natgate
+///
+/// func enableBlue() throws(NatgateError) -> GatewayController.Report {
+///     let natgate = try GatewayController.kernel(namespace: "blue")
+///     let gateway = try Gateway(subnet: "10.200.1.0/24", uplink: "eth0")
+///     print(try natgate.plan(.enable(gateway)))
+///     return try natgate.enable(gateway)
+/// }
 /// ```
 ///
 /// Each call reads natgate's gateways back from the kernel's owned chains (there is no other state),
@@ -68,6 +74,7 @@ public struct GatewayController: Sendable {
 
     /// What a change did.
     public struct Report: Sendable, Codable, CustomStringConvertible {
+        /// Whether the change did anything.
         public enum Outcome: String, Sendable, Codable {
             /// Tables or forwarding changed.
             case changed
@@ -77,6 +84,7 @@ public struct GatewayController: Sendable {
             case absent
         }
 
+        /// Whether anything changed.
         public var outcome: Outcome
         /// One sentence for a person.
         public var message: String
@@ -145,10 +153,14 @@ public struct GatewayController: Sendable {
 
     /// How many gateways a change added, removed and changed the options of.
     public struct GatewayChanges: Hashable, Sendable, Codable, CustomStringConvertible {
+        /// Gateways that came.
         public var added = 0
+        /// Gateways that went.
         public var removed = 0
+        /// Gateways whose subnet and uplink stayed but whose options changed.
         public var changed = 0
 
+        /// Counts given directly.
         public init(added: Int = 0, removed: Int = 0, changed: Int = 0) {
             self.added = added
             self.removed = removed
@@ -177,6 +189,7 @@ public struct GatewayController: Sendable {
             }
         }
 
+        /// How many gateways the change touched in all.
         public var total: Int { added + removed + changed }
 
         static func + (a: GatewayChanges, b: GatewayChanges) -> GatewayChanges {
@@ -190,10 +203,14 @@ public struct GatewayController: Sendable {
         }
     }
 
+    /// Where the tables live: the kernel's (`KernelRuleStore`, in `Natgate`) or memory.
     public var store: any RuleStore
     /// Turns forwarding on and puts it back; nil leaves forwarding alone (`--no-sysctl`).
     public var forwarding: Forwarding?
+    /// Where the controller logs: each change's outcome at info, an interrupted change it completes
+    /// at notice, a failed rollback at error, the steps at debug.
     public var logger: Logger
+    /// Compiles gateways into the rules of natgate's chains and reads them back.
     public var compiler: GatewayCompiler
 
     /// A controller over any store (memory for tests, the kernel for real) that manages the

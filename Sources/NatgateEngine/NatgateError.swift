@@ -27,11 +27,15 @@ public struct NatgateError: Error, CustomStringConvertible, Sendable {
         public static let system = Kind(rawValue: "system")
     }
 
+    /// What kind of error this is, which decides `exitCode`.
     public var kind: Kind
+    /// What failed and what to do, for a person: names the bad input or the refused call.
     public var message: String
     /// The error this one wraps (`PolicyError`, `ModelError`, `SysctlError`, `KernelError`).
     public var underlying: (any Error & Sendable)?
 
+    /// An error of `kind`, saying `message`, wrapping `underlying` when a lower module's error
+    /// caused it.
     public init(_ kind: Kind, _ message: String, underlying: (any Error & Sendable)? = nil) {
         self.kind = kind
         self.message = message

@@ -24,16 +24,20 @@ public enum OutputEnvelope {
 /// A failed command as a JSON document, for `--json` on standard error:
 /// `{"schemaVersion": 1, "version": "0.1.0", "error": {"message": …, "exitCode": 2, "meaning": "bad input"}}`.
 public struct ErrorOutput: Sendable, Encodable {
+    /// The `error` object of the document.
     public struct Details: Sendable, Encodable {
         /// The message the text form prints after `natgate: `.
         public var message: String
+        /// The exit status the command ends with (2 bad input, 3 system refused, 64 usage).
         public var exitCode: Int32
         /// What the exit code means, in the words of `ErrorOutput.meaning(ofExitCode:)`.
         public var meaning: String
     }
 
+    /// What failed.
     public var error: Details
 
+    /// A failure saying `message` that ends the command with `exitCode`.
     public init(message: String, exitCode: Int32) {
         error = Details(message: message, exitCode: exitCode, meaning: ErrorOutput.meaning(ofExitCode: exitCode))
     }

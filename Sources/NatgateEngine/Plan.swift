@@ -10,18 +10,23 @@ import NatgatePolicy
 public struct Plan: Hashable, Sendable, Codable, CustomStringConvertible {
     /// One table's lines.
     public struct TableChange: Hashable, Sendable, Codable {
+        /// The family of the table.
         public var family: Family
+        /// The table whose lines change.
         public var table: TableName
         /// The lines in diff order, each starting with `-` (removed) or `+` (added).
         public var lines: [String]
 
+        /// The lines removed, without their `-`.
         public var removed: [String] { lines.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) } }
+        /// The lines added, without their `+`.
         public var added: [String] { lines.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) } }
     }
 
     /// The changed tables, in the order the change commits them.
     public var tables: [TableChange]
 
+    /// A plan of these table changes.
     public init(tables: [TableChange] = []) { self.tables = tables }
 
     enum CodingKeys: String, CodingKey { case tables }

@@ -54,6 +54,10 @@ public protocol RuleStore: Sendable {
     /// it; the owned chains stay without model rules) and sets the owned chains' rules in the
     /// native form. It returns false to commit nothing.
     ///
+    /// - Parameter family: the family whose tables change.
+    /// - Parameter tables: the tables the change reads and may write, in commit order.
+    /// - Parameter body: makes the change in the tables and the owned chains it is given; returns
+    ///   false to commit nothing.
     /// - Parameter creatingMissing: true when the change writes rules to every table in `tables`:
     ///   tables the store does not have yet are created at once. False: the store finds out which
     ///   missing tables `body` writes to (running it once more, on what is there, when one is
@@ -110,6 +114,7 @@ public protocol RuleStore: Sendable {
 /// - `Codec` is what both reuse across gateways and changes of one family (templates, caches):
 ///   one is made per family and change, and passed along.
 public protocol OwnedChainsForm: Sendable {
+    /// What the form reuses across the gateways of one family (templates, caches).
     associatedtype Codec
     /// A fresh cache for `family`.
     static func codec(_ family: Family) -> Codec

@@ -10,8 +10,10 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     public struct RuleStatus: Sendable, Codable, Hashable, CustomStringConvertible {
         /// Packets and bytes the rule matched; nil when the store keeps no counters.
         public var counters: Counters?
+        /// The rule as iptables-save prints it, without counters.
         public var line: String
 
+        /// A rule with its counters.
         public init(counters: Counters?, line: String) {
             self.counters = counters
             self.line = line
@@ -23,9 +25,12 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
 
     /// A gateway's rules in one table.
     public struct TableRules: Sendable, Codable, Hashable {
+        /// The table the rules are in.
         public var table: TableName
+        /// The gateway's rules in it, in chain order.
         public var rules: [RuleStatus]
 
+        /// The `rules` of one gateway in `table`.
         public init(table: TableName, rules: [RuleStatus]) {
             self.table = table
             self.rules = rules
@@ -34,11 +39,13 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
 
     /// One gateway as the kernel holds it.
     public struct GatewayStatus: Sendable, Codable {
+        /// The gateway, read back from its rules' tags.
         public var gateway: Gateway
         /// Its rules per table, in the order iptables-save prints the tables (nat, then filter).
         public var rules: [TableRules]
         /// Packets and bytes its NAT rules (MASQUERADE or SNAT) have matched: new connections.
         public var natPackets: UInt64
+        /// Bytes of those packets.
         public var natBytes: UInt64
     }
 
@@ -51,6 +58,7 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
         /// The value natgate will put back when the family's last gateway goes, if natgate changed it.
         public var recordedPrevious: String?
 
+        /// The sysctl `key` with its value and the value natgate recorded, when known.
         public init(key: String, value: String? = nil, recordedPrevious: String? = nil) {
             self.key = key
             self.value = value
@@ -60,8 +68,11 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
 
     /// One family's part.
     public struct FamilyStatus: Sendable, Codable {
+        /// The family this part describes.
         public var family: Family
+        /// The family's gateways, sorted.
         public var gateways: [GatewayStatus]
+        /// The family's forwarding sysctl.
         public var forwarding: ForwardingStatus
         /// Differences between the owned chains and what their gateways compile to.
         public var drift: [String]
@@ -69,6 +80,7 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
         public var unreadable: String?
     }
 
+    /// Each family's part, IPv4 then IPv6.
     public var families: [FamilyStatus]
     /// What the namespace's nftables ruleset does to the gateways; nil when not read.
     public var nftables: NFTablesStatus?
@@ -237,13 +249,21 @@ extension GatewayController {
 public struct NFTablesStatus: Sendable, Codable, Hashable, CustomStringConvertible {
     /// One blocker, in plain values for text and JSON.
     public struct Finding: Sendable, Codable, Hashable {
+        /// The gateway's subnet (`10.200.1.0/24`).
         public var subnet: String
+        /// The gateway's uplink.
         public var uplink: String
+        /// The nft table's family (`ip`, `ip6`, `inet`).
         public var family: String
+        /// The nft table's name.
         public var table: String
+        /// The base chain that decides.
         public var chain: String
+        /// The chain's hook (`forward`, `postrouting`).
         public var hook: String
+        /// The chain's priority at its hook; lower runs first.
         public var priority: Int32
+        /// The chain's policy (`accept`, `drop`).
         public var policy: String
         /// `drop`, `reject` or `nat` (the gateway's masquerading taken over).
         public var effect: String
@@ -253,9 +273,14 @@ public struct NFTablesStatus: Sendable, Codable, Hashable, CustomStringConvertib
         public var certainty: String
         /// `policy`, or `rule handle N in chain NAME`.
         public var deciders: [String]
+        /// The gateway's traffic it affects: `outbound`, `inbound` or both.
         public var directions: [String]
+        /// What natgate could not evaluate about the packets (a mark, a set lookup), when `certainty`
+        /// is `some-traffic`.
         public var undecided: [String]
+        /// One sentence saying what the chain does to the gateway.
         public var summary: String
+        /// What to change so that the gateway works.
         public var suggestion: String
 
         package init(
@@ -283,6 +308,7 @@ public struct NFTablesStatus: Sendable, Codable, Hashable, CustomStringConvertib
     public var generation: UInt32?
     /// The nft tables of the namespace, `FAMILY NAME` each (iptables-nft's among them).
     public var tables: [String]
+    /// The chains that block or take over a gateway's traffic.
     public var findings: [Finding]
     /// Why the ruleset could not be read, if it could not.
     public var unreadable: String?

@@ -4,12 +4,17 @@ import NatgateModel
 
 /// What the kernel holds for one set: its type and family, how many rules use it, its members.
 public struct IPSetListing: Hashable, Sendable {
+    /// The set's name.
     public var name: String
+    /// The set's type, such as `hash:net,iface`.
     public var typeName: String
+    /// The family of its members.
     public var family: Family
+    /// The revision of the set type the kernel made it with.
     public var revision: UInt8
     /// How many rules (and list:set sets) use the set; the kernel refuses to destroy it while any do.
     public var references: UInt32
+    /// The members, in the order the kernel listed them.
     public var members: [IPSetMember]
 
     /// The members as `ipset save` prints them, sorted: `add NAME 10.1.0.0/24,eth0`, one a line.
@@ -23,10 +28,12 @@ public struct IPSetListing: Hashable, Sendable {
 ///
 /// Each method says the `ipset` command it is equivalent to.
 public struct IPSetClient: Sendable {
+    /// The network namespace whose sets the client works on.
     public let namespace: NetworkNamespace
     /// The most members one message carries; a longer list goes in several messages.
     public static let membersPerMessage = 1000
 
+    /// A client for the sets of `namespace`.
     public init(namespace: NetworkNamespace = .current) {
         self.namespace = namespace
     }

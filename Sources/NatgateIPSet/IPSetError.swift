@@ -3,6 +3,7 @@ import Glibc
 /// The one public error of NatgateIPSet: what was being done, what went wrong in words a person
 /// can act on, and the kernel's error number.
 public struct IPSetError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// What kind of error this is.
     public enum Kind: String, Sendable, Hashable {
         /// Not root, or no CAP_NET_ADMIN in the namespace.
         case permissionDenied
@@ -12,8 +13,9 @@ public struct IPSetError: Error, Sendable, CustomStringConvertible, Equatable {
         case noSuchSet
         /// A rule (or a list:set) uses the set: it cannot be destroyed or renamed.
         case inUse
-        /// The member is already in the set (add), or is not in it (delete).
+        /// The member is already in the set (add).
         case memberExists
+        /// The member is not in the set (delete).
         case memberMissing
         /// The set is full (maxelem).
         case setFull
@@ -27,13 +29,16 @@ public struct IPSetError: Error, Sendable, CustomStringConvertible, Equatable {
         case system
     }
 
+    /// What kind of error this is.
     public var kind: Kind
     /// What was being done, as the `ipset` command line that does the same: `ipset add S 10.1.0.0/24,eth0`.
     public var operation: String
+    /// What went wrong and what to do, for a person.
     public var message: String
     /// The kernel's error number (errno, or an ipset-specific code from 4096 up), when it gave one.
     public var errno: Int32?
 
+    /// An error of `kind` saying `message`, made while doing `operation`, with the kernel's `errno`.
     public init(_ kind: Kind, _ message: String, operation: String = "", errno: Int32? = nil) {
         self.kind = kind
         self.message = message

@@ -3,13 +3,16 @@ import NatgateModel
 /// One member of a `hash:net,iface` set: a network and an interface, `10.1.0.0/24,eth0` as
 /// `ipset save` prints it (a host network without `/32` or `/128`).
 public struct IPSetMember: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The member's network; a host is a `/32` or `/128`.
     public var network: IPNetwork
+    /// The member's interface.
     public var interface: InterfaceName
     /// `physdev:IFACE`: the interface is a bridge port, matched as the packet's physical device.
     public var physdev: Bool
     /// `nomatch`: packets in the network are treated as not in the set.
     public var nomatch: Bool
 
+    /// The member `network,interface`, with its flags.
     public init(network: IPNetwork, interface: InterfaceName, physdev: Bool = false, nomatch: Bool = false) {
         self.network = network
         self.interface = interface

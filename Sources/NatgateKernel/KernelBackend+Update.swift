@@ -3,18 +3,26 @@ import NatgateModel
 
 /// What an `update` or `restore` did, table by table.
 public struct UpdateReport: Sendable, CustomStringConvertible {
+    /// What happened to one table.
     public struct TableReport: Sendable {
+        /// The table.
         public var table: TableName
+        /// User chains created, by name.
         public var createdChains: [ChainName] = []
+        /// User chains deleted, by name.
         public var deletedChains: [ChainName] = []
+        /// Rules inserted.
         public var insertedRules = 0
+        /// Rules deleted.
         public var deletedRules = 0
+        /// Built-in chains whose policy changed.
         public var policyChanges = 0
         /// Whether the table was sent to the kernel; false when nothing changed or in a test run.
         public var committed = false
         /// How long `iptc_commit` took (the kernel's table replace, mostly).
         public var commitDuration: Duration?
 
+        /// Whether anything in the table changed.
         public var changed: Bool {
             !createdChains.isEmpty || !deletedChains.isEmpty || insertedRules > 0 || deletedRules > 0 || policyChanges > 0
         }
@@ -115,6 +123,7 @@ extension KernelBackend {
         /// Check everything and apply it to libiptc's snapshot, but commit nothing (`--test`).
         public var test: Bool
 
+        /// The options of `iptables-restore`: `--noflush` is `flush: false`, `--counters` and `--test`.
         public init(flush: Bool = true, counters: Bool = false, test: Bool = false) {
             self.flush = flush
             self.counters = counters

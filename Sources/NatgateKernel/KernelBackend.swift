@@ -12,7 +12,9 @@ import NatgateModel
 /// Every call runs in `namespace` (see `NetworkNamespace.run`), so an embedding tool can configure
 /// NAT inside a container's namespace without moving its own threads.
 public struct KernelBackend: Sendable {
+    /// The family whose tables the backend reads and writes (`iptables` or `ip6tables`).
     public var family: Family
+    /// The network namespace every call runs in.
     public var namespace: NetworkNamespace
     /// The codecs that turn typed matches and targets into kernel payloads and back.
     public var codecs: KernelCodecRegistry
@@ -21,10 +23,14 @@ public struct KernelBackend: Sendable {
     /// How many times `update` reads, re-runs its closure and commits again when another program
     /// changed the table between natgate's read and its commit (EAGAIN), before giving up.
     public var maximumAttempts: Int
+    /// Where the backend logs retries and commits (at debug level).
     public var logger: Logger
     /// Test hooks; see `KernelBackend.TestHooks`.
     @_spi(Testing) public var testHooks: TestHooks
 
+    /// A backend for `family`'s tables in `namespace`, encoding with `codecs`, taking `lock` for
+    /// writes and trying an update up to `maximumAttempts` times when another program commits
+    /// between natgate's read and its commit.
     public init(
         family: Family,
         namespace: NetworkNamespace = .current,

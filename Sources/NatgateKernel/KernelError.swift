@@ -16,6 +16,7 @@ public struct KernelError: Error, Sendable, CustomStringConvertible {
         /// The kind's name, as its static property spells it (`permissionDenied`).
         public let rawValue: String
 
+        /// The kind named `rawValue`; use the static properties rather than making one.
         public init(rawValue: String) {
             self.rawValue = rawValue
         }
@@ -62,12 +63,16 @@ public struct KernelError: Error, Sendable, CustomStringConvertible {
     public struct Operation: Sendable, Hashable, CustomStringConvertible {
         /// The libiptc function or system call, such as `iptc_commit` or `flock`; empty when none.
         public var call: String
+        /// The family of the tables, when one was involved.
         public var family: Family?
+        /// The table, when one was involved.
         public var table: TableName?
+        /// The chain, when one was involved.
         public var chain: String?
         /// The 1-based position of the rule in its chain, as `iptables -L --line-numbers` counts.
         public var rulePosition: Int?
 
+        /// The operation of `call` on what is given.
         public init(call: String = "", family: Family? = nil, table: TableName? = nil, chain: String? = nil, rulePosition: Int? = nil) {
             self.call = call
             self.family = family
@@ -88,7 +93,9 @@ public struct KernelError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What kind of error this is.
     public var kind: Kind
+    /// What natgate was doing.
     public var operation: Operation
     /// The errno the failing call left, when a call failed.
     public var errno: Int32?
@@ -100,6 +107,8 @@ public struct KernelError: Error, Sendable, CustomStringConvertible {
     /// rollback's own failure.
     public var related: [KernelError]
 
+    /// An error of `kind` saying `message`, with what natgate was doing, the errno and libiptc's
+    /// message when a call failed, and the errors it reports together with.
     public init(
         _ kind: Kind, _ message: String, operation: Operation = Operation(), errno: Int32? = nil,
         libiptcMessage: String? = nil, related: [KernelError] = []

@@ -18,6 +18,7 @@ import NatgateModel
 /// The kernel answers in the same buffer: the protocol version, the set's index (65535 when there
 /// is no such set) and family, or the name (empty when no set has that index).
 public struct KernelIPSetResolver: IPSetResolving {
+    /// A resolver asking the kernel of the calling thread's namespace.
     public init() {}
 
     static let soIPSet: Int32 = 83

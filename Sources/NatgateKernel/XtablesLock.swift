@@ -26,6 +26,8 @@ public struct XtablesLock: Sendable, Hashable {
     /// Whether the caller already holds the lock (inside `hold`): then taking it again is a no-op.
     public private(set) var isHeldByCaller = false
 
+    /// The lock at `path` (by default `defaultPath`), waiting at most `timeout` for another
+    /// holder and trying again every `pollInterval`.
     public init(path: String? = nil, timeout: Duration = .seconds(10), pollInterval: Duration = .milliseconds(10)) {
         self.path = path ?? XtablesLock.defaultPath
         self.timeout = timeout

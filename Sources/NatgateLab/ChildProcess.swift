@@ -22,7 +22,9 @@ public struct ChildProcess {
     public struct Output: Sendable {
         /// The exit status; a program killed by a signal shows as 128 + the signal's number.
         public var status: Int32
+        /// Everything it wrote to standard output, as UTF-8 text.
         public var standardOutput: String
+        /// Everything it wrote to standard error, as UTF-8 text.
         public var standardError: String
     }
 
@@ -46,6 +48,7 @@ public struct ChildProcess {
     /// waits for it, whatever its exit status.
     ///
     /// - Parameters:
+    ///   - arguments: the program's name or path, then its arguments.
     ///   - input: written to its standard input, which then closes; none gives it an empty one.
     ///   - environment: its whole environment; nil passes this process's own.
     /// - Throws: ``LabError`` when the program is not installed or cannot be started.

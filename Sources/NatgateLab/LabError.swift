@@ -9,6 +9,7 @@ public struct LabError: Error, Sendable, CustomStringConvertible {
     /// What failed and what to do about it.
     public var message: String
 
+    /// An error of `operation`, saying `message`.
     public init(operation: String, _ message: String) {
         self.operation = operation
         self.message = message

@@ -30,6 +30,7 @@ public final class LabTopology: @unchecked Sendable {
         /// without it, only masqueraded traffic can be answered.
         public var outsideRoutesToInner: Bool
 
+        /// Options for `innerCount` namespaces behind the host.
         public init(innerCount: Int = 1, ipv6: Bool = false, outsideRoutesToInner: Bool = false) {
             self.innerCount = innerCount
             self.ipv6 = ipv6
@@ -41,6 +42,7 @@ public final class LabTopology: @unchecked Sendable {
     public struct Inner: Sendable {
         /// 1 for `ns1`.
         public let index: Int
+        /// The namespace itself.
         public let namespace: LabNamespace
         /// The veth end in the host namespace: `v-eth1`.
         public let hostInterface: String
@@ -79,6 +81,7 @@ public final class LabTopology: @unchecked Sendable {
     public let host: LabNamespace
     /// `ns1` … `nsN`.
     public let inner: [Inner]
+    /// The options the topology was built with.
     public let options: Options
 
     private let namespaces: [LabNamespace]

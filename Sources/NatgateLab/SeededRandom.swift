@@ -1,8 +1,10 @@
 /// SplitMix64: a small seeded generator for the tests' and benchmarks' random cases, so that a
 /// failing seed can be run again. One copy for every test target.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
+    /// The generator's whole state: the next value depends on it alone.
     public var state: UInt64
 
+    /// A generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) { state = seed }
 
     public mutating func next() -> UInt64 {

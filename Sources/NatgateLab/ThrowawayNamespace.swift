@@ -11,10 +11,11 @@ import Synchronization
 ///
 /// ```swift
 /// @Test(.enabled(if: ThrowawayNamespace.isSupported, Comment(rawValue: ThrowawayNamespace.unsupportedReason ?? "")))
-/// func something() throws {
+/// func aRuleAddedByIptablesReadsBack() throws {
 ///     try ThrowawayNamespace.with { scratch in
 ///         try scratch.shell("iptables-legacy -t nat -A POSTROUTING -o eth0 -j MASQUERADE")
 ///         let table = try KernelBackend(family: .ipv4, namespace: scratch.namespace).read(.nat)
+///         #expect(table[chain: .postrouting]?.rules.count == 1)
 ///     }
 /// }
 /// ```

@@ -7,6 +7,7 @@ public struct ExtensionOption: Hashable, Sendable {
     /// Whether `!` may precede the option.
     public var negatable: Bool
 
+    /// An option spelled `names` (canonical first), followed by `arguments` words.
     public init(_ names: String..., arguments: Int = 1, negatable: Bool = false) {
         self.names = names
         self.argumentCount = arguments
@@ -17,11 +18,16 @@ public struct ExtensionOption: Hashable, Sendable {
 /// One option as the parser found it: its name as written, `!` or not, and its argument words
 /// with quotes and escapes already removed.
 public struct ParsedOption: Hashable, Sendable {
+    /// The option as written, such as `--dport`.
     public var name: String
+    /// Whether `!` preceded it.
     public var negated: Bool
+    /// The words after it.
     public var arguments: [String]
+    /// Where the option stood in the text, when it came from text.
     public var location: SourceLocation?
 
+    /// An option as found.
     public init(name: String, negated: Bool = false, arguments: [String] = [], location: SourceLocation? = nil) {
         self.name = name
         self.negated = negated
@@ -40,6 +46,7 @@ public struct ParsedOption: Hashable, Sendable {
 
 /// What an extension may need to know of the rule it stands in.
 public struct ExtensionContext: Hashable, Sendable {
+    /// The rule's family.
     public var family: Family
     /// The rule's `-p`, when it has one and it is not negated.
     public var ipProtocol: IPProtocol?
@@ -51,6 +58,7 @@ public struct ExtensionContext: Hashable, Sendable {
     /// being written to or read from a kernel.
     public var ipSets: IPSetNames?
 
+    /// A context of what is known about the rule.
     public init(family: Family, ipProtocol: IPProtocol? = nil, table: TableName? = nil, chain: ChainName? = nil) {
         self.family = family
         self.ipProtocol = ipProtocol
@@ -123,8 +131,10 @@ extension TargetExtension {
 
 /// One match of a rule: a typed extension, or an unknown one kept verbatim.
 public struct Match: Hashable, Sendable, CustomStringConvertible {
+    /// The extension itself.
     public let base: any MatchExtension
 
+    /// A match of `base`.
     public init(_ base: any MatchExtension) { self.base = base }
 
     /// The name printed after `-m`.
@@ -143,15 +153,19 @@ public struct Match: Hashable, Sendable, CustomStringConvertible {
 
 /// A target extension of a rule: typed, or unknown and kept verbatim.
 public struct Target: Hashable, Sendable, CustomStringConvertible {
+    /// The extension itself.
     public let base: any TargetExtension
 
+    /// A target of `base`.
     public init(_ base: any TargetExtension) { self.base = base }
 
     /// The name printed after `-j`.
     public var name: String { base.extensionName }
 
+    /// The typed extension, when it is of type `T`: `rule.target?.as(MasqueradeTarget.self)`.
     public func `as`<T: TargetExtension>(_ type: T.Type) -> T? { base as? T }
 
+    /// Whether the target is typed, as opposed to an unknown extension kept verbatim.
     public var isTyped: Bool { !(base is UnknownTarget) }
 
     /// The tables the target is allowed in, nil for any.
@@ -169,10 +183,12 @@ public struct Target: Hashable, Sendable, CustomStringConvertible {
 /// The backend fills this when it reads an entry it cannot decode, so that it can write the entry
 /// back byte for byte; the model only carries it.
 public struct KernelBlob: Hashable, Sendable {
+    /// The extension's revision, as the kernel entry gives it.
     public var revision: UInt8
     /// The payload after the 32-byte match or target header, padding included.
     public var payload: [UInt8]
 
+    /// The bytes of one extension of `revision`.
     public init(revision: UInt8, payload: [UInt8]) {
         self.revision = revision
         self.payload = payload
@@ -207,6 +223,7 @@ public struct UnknownMatch: MatchExtension {
 
     public init() { self.init(name: "", words: []) }
 
+    /// The match `-m name` with its option `words`, and its kernel bytes when read from a kernel.
     public init(name: String, words: [String], kernelBlob: KernelBlob? = nil) {
         self.extensionName = name
         self.words = words
@@ -230,11 +247,14 @@ public struct UnknownTarget: TargetExtension {
     public static let options: [ExtensionOption] = []
 
     public var extensionName: String
+    /// The words after `-j NAME`, unquoted.
     public var words: [String]
+    /// The kernel's bytes, when the target was read from the kernel.
     public var kernelBlob: KernelBlob?
 
     public init() { self.init(name: "", words: []) }
 
+    /// The target `-j name` with its option `words`, and its kernel bytes when read from a kernel.
     public init(name: String, words: [String], kernelBlob: KernelBlob? = nil) {
         self.extensionName = name
         self.words = words

@@ -17,8 +17,10 @@ public protocol IPSetResolving: Sendable {
 /// Contexts compare equal whatever resolver they carry: the resolver says where names are looked
 /// up, not what a rule means.
 public struct IPSetNames: Hashable, Sendable {
+    /// Where set names are looked up.
     public let resolver: any IPSetResolving
 
+    /// Names looked up through `resolver`.
     public init(_ resolver: any IPSetResolving) { self.resolver = resolver }
 
     public static func == (lhs: IPSetNames, rhs: IPSetNames) -> Bool { true }

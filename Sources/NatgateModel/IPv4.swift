@@ -5,6 +5,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, Codable, CustomString
 
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// The address `a.b.c.d`.
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
         rawValue = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
     }
@@ -85,7 +86,9 @@ public struct IPv4Address: Hashable, Sendable, Comparable, Codable, CustomString
 /// The mask need not be contiguous (iptables accepts `10.0.0.0/255.0.255.0`), but the address never
 /// has bits outside it.
 public struct IPv4Network: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// The network's address, host bits cleared.
     public private(set) var address: IPv4Address
+    /// The mask, in host byte order; not always contiguous (iptables takes any mask).
     public private(set) var mask: UInt32
 
     /// `0.0.0.0/0`, which every address is in.
@@ -161,6 +164,8 @@ public struct IPv4Network: Hashable, Sendable, Comparable, Codable, CustomString
         return "\(address)/\(IPv4Address(rawValue: mask))"
     }
 
+    /// The mask of a prefix length from 0 to 32, in host byte order: 24 is `0xFFFFFF00`. Traps
+    /// outside 0...32.
     public static func mask(prefixLength: Int) -> UInt32 {
         precondition((0...32).contains(prefixLength), "prefix length \(prefixLength) is outside 0...32")
         return prefixLength == 0 ? 0 : UInt32.max << (32 - prefixLength)

@@ -1,9 +1,11 @@
 /// An IPv6 address, such as `fd00:200:1::1`.
 public struct IPv6Address: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
-    /// The high and low 64 bits, in host byte order.
+    /// The high 64 bits (the first four groups), in host byte order.
     public var high: UInt64
+    /// The low 64 bits (the last four groups), in host byte order.
     public var low: UInt64
 
+    /// The address of these 128 bits, high half first.
     public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
@@ -156,17 +158,21 @@ public struct IPv6Address: Hashable, Sendable, Comparable, Codable, CustomString
 
 /// An IPv6 network: an address and a mask, such as `fd00:200:1::/64`.
 public struct IPv6Network: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// The network's address, host bits cleared.
     public private(set) var address: IPv6Address
+    /// The mask; not always contiguous (ip6tables takes any mask).
     public private(set) var mask: IPv6Address
 
     /// `::/0`, which every address is in.
     public static let any = IPv6Network(masking: IPv6Address(high: 0, low: 0), mask: IPv6Address(high: 0, low: 0))
 
+    /// The network of `address` under `mask`: host bits are cleared.
     public init(masking address: IPv6Address, mask: IPv6Address) {
         self.address = IPv6Address(high: address.high & mask.high, low: address.low & mask.low)
         self.mask = mask
     }
 
+    /// The network of `address` with a prefix length from 0 to 128: host bits are cleared.
     public init(masking address: IPv6Address, prefixLength: Int) {
         self.init(masking: address, mask: IPv6Network.mask(prefixLength: prefixLength))
     }
@@ -213,10 +219,12 @@ public struct IPv6Network: Hashable, Sendable, Comparable, Codable, CustomString
         return IPv6Network.mask(prefixLength: length) == mask ? length : nil
     }
 
+    /// Whether `address` is in the network.
     public func contains(_ address: IPv6Address) -> Bool {
         address.high & mask.high == self.address.high && address.low & mask.low == self.address.low
     }
 
+    /// Whether an address is in both networks.
     public func overlaps(_ other: IPv6Network) -> Bool {
         let high = mask.high & other.mask.high
         let low = mask.low & other.mask.low
@@ -229,6 +237,7 @@ public struct IPv6Network: Hashable, Sendable, Comparable, Codable, CustomString
         return "\(address)/\(mask)"
     }
 
+    /// The mask of a prefix length from 0 to 128. Traps outside 0...128.
     public static func mask(prefixLength: Int) -> IPv6Address {
         precondition((0...128).contains(prefixLength), "prefix length \(prefixLength) is outside 0...128")
         let high: UInt64 = prefixLength == 0 ? 0 : prefixLength >= 64 ? .max : UInt64.max << (64 - prefixLength)
@@ -252,9 +261,12 @@ public struct IPv6Network: Hashable, Sendable, Comparable, Codable, CustomString
 
 /// An IPv4 or IPv6 network.
 public enum IPNetwork: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// An IPv4 network.
     case v4(IPv4Network)
+    /// An IPv6 network.
     case v6(IPv6Network)
 
+    /// The network's family.
     public var family: Family {
         switch self {
         case .v4: .ipv4
@@ -290,6 +302,7 @@ public enum IPNetwork: Hashable, Sendable, Comparable, Codable, CustomStringConv
         }
     }
 
+    /// Whether an address is in both networks; networks of different families never overlap.
     public func overlaps(_ other: IPNetwork) -> Bool {
         switch (self, other) {
         case (.v4(let a), .v4(let b)): a.overlaps(b)
@@ -317,9 +330,12 @@ public enum IPNetwork: Hashable, Sendable, Comparable, Codable, CustomStringConv
 
 /// An IPv4 or IPv6 address.
 public enum IPAddress: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// An IPv4 address.
     case v4(IPv4Address)
+    /// An IPv6 address.
     case v6(IPv6Address)
 
+    /// The address's family.
     public var family: Family {
         switch self {
         case .v4: .ipv4
@@ -327,6 +343,9 @@ public enum IPAddress: Hashable, Sendable, Comparable, Codable, CustomStringConv
         }
     }
 
+    /// An address: IPv6 when the text has a colon, else IPv4.
+    ///
+    /// - Throws: `ModelError` (`.invalidAddress`) naming the text.
     public init(_ text: String) throws {
         self = text.contains(":") ? .v6(try IPv6Address(text)) : .v4(try IPv4Address(text))
     }

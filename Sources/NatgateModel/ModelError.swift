@@ -1,7 +1,10 @@
 /// A position in iptables-save text: 1-based line and column.
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    /// The line, from 1.
     public var line: Int
+    /// The column, from 1, in characters.
     public var column: Int
+    /// The position at `line` and `column`.
     public init(line: Int, column: Int) {
         self.line = line
         self.column = column
@@ -28,18 +31,31 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
 
         public var description: String { rawValue }
 
+        /// Text that is not an IPv4 or IPv6 address.
         public static let invalidAddress = Kind(rawValue: "invalidAddress")
+        /// Text that is not a network (`ADDRESS/LENGTH` or a mask), or one with host bits set.
         public static let invalidNetwork = Kind(rawValue: "invalidNetwork")
+        /// An interface name natgate refuses: empty, longer than 15 bytes, invisible characters, white
+    /// space, `/`, `:` or quotes, or a `+` before the end.
         public static let invalidInterface = Kind(rawValue: "invalidInterface")
+        /// A chain name that is empty, longer than `ChainName.maximumLength`, has spaces, quotes or
+    /// non-ASCII characters, or starts with `-` or `!`.
         public static let invalidChainName = Kind(rawValue: "invalidChainName")
+        /// A table name that is not `filter`, `nat`, `mangle`, `raw` or `security`.
         public static let invalidTable = Kind(rawValue: "invalidTable")
+        /// A value out of range or of the wrong shape for its option (a port, a mark, a count).
         public static let invalidValue = Kind(rawValue: "invalidValue")
+        /// An option no loaded extension accepts.
         public static let unknownOption = Kind(rawValue: "unknownOption")
+        /// An option given without the words it needs.
         public static let missingArgument = Kind(rawValue: "missingArgument")
+        /// Text that is not iptables-save syntax: an unterminated quote, `!` twice, a stray word.
         public static let syntax = Kind(rawValue: "syntax")
+        /// A rule its table or chain cannot hold, such as MASQUERADE outside nat's POSTROUTING.
         public static let notAllowed = Kind(rawValue: "notAllowed")
     }
 
+    /// What kind of error this is.
     public var kind: Kind
     /// The text that was refused, exactly as given.
     public var input: String
@@ -48,6 +64,7 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Where in a file the input stood, when it came from one.
     public var location: SourceLocation?
 
+    /// An error of `kind` about `input`, saying `message`, at `location` in a file when known.
     public init(_ kind: Kind, input: String, _ message: String, at location: SourceLocation? = nil) {
         self.kind = kind
         self.input = input

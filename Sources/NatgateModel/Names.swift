@@ -10,6 +10,9 @@
 public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
     public let rawValue: String
 
+    /// An interface name, validated as the type's description says; a trailing `+` is a wildcard.
+    ///
+    /// - Throws: `ModelError` (`.invalidInterface`) naming the text and what is wrong with it.
     public init(_ text: String) throws {
         let bytes = text.utf8.count
         guard bytes > 0 else {
@@ -67,9 +70,14 @@ public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStri
 /// At most 28 characters: libiptc accepts up to 31 but the kernel truncates longer names, which can
 /// make two chains share a name. No white space, and not starting with `-` or `!`.
 public struct ChainName: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// The longest chain name natgate takes, in bytes: longer ones the kernel truncates.
     public static let maximumLength = 28
     public let rawValue: String
 
+    /// A chain name, validated: 1 to `maximumLength` bytes of printable ASCII without spaces or
+    /// quotes, not starting with `-` or `!`.
+    ///
+    /// - Throws: `ModelError` (`.invalidChainName`) naming the text.
     public init(_ text: String) throws {
         guard !text.isEmpty else {
             throw ModelError(.invalidChainName, input: text, "The chain name is empty: give a name of 1 to 28 characters.")
@@ -93,10 +101,15 @@ public struct ChainName: Hashable, Sendable, Comparable, Codable, CustomStringCo
         do { try self.init(text) } catch { preconditionFailure("\(error)") }
     }
 
+    /// The built-in chain `INPUT`.
     public static let input = ChainName(valid: "INPUT")
+    /// The built-in chain `FORWARD`.
     public static let forward = ChainName(valid: "FORWARD")
+    /// The built-in chain `OUTPUT`.
     public static let output = ChainName(valid: "OUTPUT")
+    /// The built-in chain `PREROUTING`.
     public static let prerouting = ChainName(valid: "PREROUTING")
+    /// The built-in chain `POSTROUTING`.
     public static let postrouting = ChainName(valid: "POSTROUTING")
 
     public var description: String { rawValue }
@@ -111,14 +124,18 @@ public struct ChainName: Hashable, Sendable, Comparable, Codable, CustomStringCo
 
 /// Packet and byte counters, printed as `[packets:bytes]`.
 public struct Counters: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Packets counted.
     public var packets: UInt64
+    /// Bytes of those packets.
     public var bytes: UInt64
 
+    /// Counters at `packets` and `bytes`.
     public init(packets: UInt64 = 0, bytes: UInt64 = 0) {
         self.packets = packets
         self.bytes = bytes
     }
 
+    /// No packets, no bytes: a new chain's counters.
     public static let zero = Counters()
 
     public var description: String { "[\(packets):\(bytes)]" }

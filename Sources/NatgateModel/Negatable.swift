@@ -1,8 +1,11 @@
 /// A value an iptables option can negate with `!`, such as `! -s 10.0.0.0/8`.
 public struct Negatable<Value: Hashable & Sendable>: Hashable, Sendable {
+    /// The value tested.
     public var value: Value
+    /// Whether the test is negated (`! -s 10.0.0.0/8`).
     public var negated: Bool
 
+    /// A test of `value`, negated or not.
     public init(_ value: Value, negated: Bool = false) {
         self.value = value
         self.negated = negated

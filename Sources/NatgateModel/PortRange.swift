@@ -3,14 +3,20 @@
 /// Match extensions write ranges with a colon (`--dport 1000:2000`), NAT targets with a dash
 /// (`--to-ports 1000-2000`); both parse with `init(_:separator:)` and print with `text(separator:)`.
 public struct PortRange: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The first port of the range.
     public var lower: UInt16
+    /// The last port of the range, included; `lower` for a single port.
     public var upper: UInt16
 
+    /// The single port `port`.
     public init(_ port: UInt16) {
         lower = port
         upper = port
     }
 
+    /// The ports from `lower` to `upper`, both included.
+    ///
+    /// - Throws: `ModelError` (`.invalidValue`) when `upper` is below `lower`.
     public init(lower: UInt16, upper: UInt16) throws {
         guard lower <= upper else {
             throw ModelError(.invalidValue, input: "\(lower)-\(upper)", "Port range \(lower)-\(upper) is backwards: write the lower port first.")
@@ -35,6 +41,7 @@ public struct PortRange: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Whether the range is one port.
     public var isSinglePort: Bool { lower == upper }
 
     /// `80`, or `1000<separator>2000`.

@@ -4,20 +4,33 @@
 /// `/etc/protocols`), then by libxtables' own table, and as a number when neither knows it. Both
 /// tables are built in here so that the text form does not depend on the machine.
 public struct IPProtocol: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// The protocol number (IANA), 0 for any.
     public var number: UInt8
 
+    /// The protocol of `number`.
     public init(number: UInt8) { self.number = number }
 
+    /// Any protocol (`-p all`, number 0).
     public static let all = IPProtocol(number: 0)
+    /// ICMP (1).
     public static let icmp = IPProtocol(number: 1)
+    /// TCP (6).
     public static let tcp = IPProtocol(number: 6)
+    /// UDP (17).
     public static let udp = IPProtocol(number: 17)
+    /// DCCP (33).
     public static let dccp = IPProtocol(number: 33)
+    /// IPsec ESP (50).
     public static let esp = IPProtocol(number: 50)
+    /// IPsec AH (51).
     public static let ah = IPProtocol(number: 51)
+    /// ICMPv6 (58), printed `ipv6-icmp`.
     public static let icmpv6 = IPProtocol(number: 58)
+    /// SCTP (132).
     public static let sctp = IPProtocol(number: 132)
+    /// Mobility Header (135).
     public static let mh = IPProtocol(number: 135)
+    /// UDP-Lite (136).
     public static let udplite = IPProtocol(number: 136)
 
     /// The names libxtables knows without /etc/protocols (`xtables_chain_protos`), in its spelling.
@@ -112,9 +125,13 @@ public struct IPProtocol: Hashable, Sendable, Comparable, Codable, CustomStringC
 
 /// The standard verdicts a rule can jump to.
 public enum Verdict: String, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// Let the packet through (`ACCEPT`).
     case accept = "ACCEPT"
+    /// Discard the packet (`DROP`).
     case drop = "DROP"
+    /// Go back to the calling chain, or to the policy of a built-in one (`RETURN`).
     case `return` = "RETURN"
+    /// Hand the packet to user space (`QUEUE`).
     case queue = "QUEUE"
 
     public var description: String { rawValue }
@@ -131,8 +148,11 @@ public enum RuleTarget: Hashable, Sendable, CustomStringConvertible {
     /// `-j NAME [options]`: a target extension.
     case `extension`(Target)
 
+    /// `-j ACCEPT`.
     public static let accept = RuleTarget.verdict(.accept)
+    /// `-j DROP`.
     public static let drop = RuleTarget.verdict(.drop)
+    /// `-j RETURN`.
     public static let `return` = RuleTarget.verdict(.return)
 
     /// The user chain this target continues in, for jumps and gotos.
@@ -155,7 +175,9 @@ public enum RuleTarget: Hashable, Sendable, CustomStringConvertible {
 
 /// Whether a rule matches only second and later fragments (`-f`) or only the rest (`! -f`). IPv4 only.
 public enum FragmentMatch: Hashable, Sendable {
+    /// `-f`: second and later fragments only.
     case fragmentsOnly
+    /// `! -f`: unfragmented packets and first fragments only.
     case nonFragmentsOnly
 }
 
@@ -164,17 +186,26 @@ public enum FragmentMatch: Hashable, Sendable {
 /// The header fields are the ones `-p`, `-s`, `-d`, `-i`, `-o` and `-f` set; each is nil when the
 /// rule does not test it.
 public struct Rule: Hashable, Sendable, CustomStringConvertible {
+    /// `-p`: the IP protocol.
     public var ipProtocol: Negatable<IPProtocol>?
+    /// `-s`: the source network.
     public var source: Negatable<IPNetwork>?
+    /// `-d`: the destination network.
     public var destination: Negatable<IPNetwork>?
+    /// `-i`: the interface the packet came in by.
     public var inInterface: Negatable<InterfaceName>?
+    /// `-o`: the interface the packet leaves by.
     public var outInterface: Negatable<InterfaceName>?
+    /// `-f`: fragments only, or none (IPv4).
     public var fragment: FragmentMatch?
+    /// The `-m` matches, in order; all must match.
     public var matches: [Match]
+    /// What a matching packet gets; nil counts it and goes on.
     public var target: RuleTarget?
     /// The rule's counters, when the text gave them (`[pkts:bytes] -A …`) or the kernel was read.
     public var counters: Counters?
 
+    /// A rule testing the header fields given (nil: not tested), then `matches`, then `target`.
     public init(
         ipProtocol: Negatable<IPProtocol>? = nil,
         source: Negatable<IPNetwork>? = nil,

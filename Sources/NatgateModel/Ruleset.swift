@@ -1,12 +1,15 @@
 /// A chain of a table: built-in with a policy, or user-defined without one.
 public struct Chain: Hashable, Sendable {
+    /// The chain's name.
     public var name: ChainName
     /// The policy of a built-in chain; nil for a user-defined chain (printed as `-`).
     public var policy: Policy?
     /// The chain's counters as printed on its declaration line.
     public var counters: Counters
+    /// The chain's rules, in order.
     public var rules: [Rule]
 
+    /// A chain; give a `policy` for a built-in chain, none for a user chain.
     public init(name: ChainName, policy: Policy? = nil, counters: Counters = .zero, rules: [Rule] = []) {
         self.name = name
         self.policy = policy
@@ -14,16 +17,21 @@ public struct Chain: Hashable, Sendable {
         self.rules = rules
     }
 
+    /// Whether the chain is built in (it has a policy).
     public var isBuiltin: Bool { policy != nil }
 }
 
 /// One table of one family: its chains in the order iptables-save prints them (built-in chains in
 /// hook order, then user chains by name).
 public struct Table: Hashable, Sendable {
+    /// The table's name.
     public var name: TableName
+    /// The table's family.
     public var family: Family
+    /// The chains, built-in ones first in hook order.
     public var chains: [Chain]
 
+    /// A table of `chains`.
     public init(name: TableName, family: Family, chains: [Chain] = []) {
         self.name = name
         self.family = family
@@ -35,8 +43,11 @@ public struct Table: Hashable, Sendable {
         Table(name: name, family: family, chains: name.builtinChains.map { Chain(name: $0, policy: .accept) })
     }
 
+    /// The chain named `name`, nil when the table has none.
     public func chain(named name: ChainName) -> Chain? { chains.first { $0.name == name } }
 
+    /// The chain named `name`, nil when the table has none. Setting a chain replaces it, or
+    /// appends it when the table has none of that name; setting nil removes it.
     public subscript(chain name: ChainName) -> Chain? {
         get { chain(named: name) }
         set {
@@ -76,15 +87,19 @@ public struct Table: Hashable, Sendable {
 
 /// Several tables of one family, as one iptables-save file holds them.
 public struct Ruleset: Hashable, Sendable {
+    /// The family of every table.
     public var family: Family
     /// The tables in the order the text gave them.
     public var tables: [Table]
 
+    /// A ruleset of `tables`.
     public init(family: Family, tables: [Table] = []) {
         self.family = family
         self.tables = tables
     }
 
+    /// The table named `name`, nil when the ruleset has none. Setting a table replaces it, or
+    /// appends it when the ruleset has none of that name; setting nil removes it.
     public subscript(table name: TableName) -> Table? {
         get { tables.first { $0.name == name } }
         set {

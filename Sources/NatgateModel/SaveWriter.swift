@@ -1,8 +1,10 @@
 /// Builds one line of iptables-save text, word by word, each preceded by a space as iptables
 /// prints them.
 public struct SaveWriter: Sendable {
+    /// The line so far.
     public private(set) var text: String = ""
 
+    /// An empty line.
     public init() {}
 
     /// Appends ` word` as it is.

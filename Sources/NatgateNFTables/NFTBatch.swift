@@ -25,12 +25,17 @@ public struct NFTBatch: Sendable {
 
     /// One buffered change, in the order it is sent.
     public enum Operation: Hashable, Sendable, CustomStringConvertible {
+        /// Create the table of this family and name, unless it exists.
         case addTable(NFTFamily, String)
+        /// Create the chain.
         case addChain(NFTChain)
+        /// Add the rule at the position.
         case addRule(NFTRule, Position)
+        /// Delete the rule with this handle.
         case deleteRule(family: NFTFamily, table: String, chain: String, handle: UInt64)
         /// Deletes every rule of the chain (`iptables -F CHAIN`).
         case flushChain(family: NFTFamily, table: String, chain: String)
+        /// Delete the chain, which must be empty and unreferenced.
         case deleteChain(family: NFTFamily, table: String, chain: String)
 
         public var description: String {
@@ -45,12 +50,15 @@ public struct NFTBatch: Sendable {
         }
     }
 
+    /// The buffered changes, in the order they are sent.
     public private(set) var operations: [Operation] = []
     /// The generation id the change was derived from (`NFTRuleset.generation`); nil sends none.
     public var expectedGeneration: UInt32?
 
+    /// An empty batch, checked against `expectedGeneration` when given.
     public init(expectedGeneration: UInt32? = nil) { self.expectedGeneration = expectedGeneration }
 
+    /// Whether the batch holds no change.
     public var isEmpty: Bool { operations.isEmpty }
 
     /// Creates the table, or leaves it as it is when it exists. Equivalent to `nft add table`.
@@ -79,6 +87,7 @@ public struct NFTBatch: Sendable {
         operations.append(.deleteRule(family: family, table: table, chain: chain, handle: handle))
     }
 
+    /// Deletes every rule of the chain. Equivalent to `nft flush chain`.
     public mutating func flushChain(_ family: NFTFamily, table: String, chain: String) {
         operations.append(.flushChain(family: family, table: table, chain: chain))
     }

@@ -34,6 +34,7 @@ public struct NFTError: Error, Sendable, CustomStringConvertible {
         /// The netlink request, such as `NFT_MSG_GETCHAIN dump`; empty when none.
         public var request: String
 
+        /// The operation of `call` sending `request`.
         public init(call: String = "", request: String = "") {
             self.call = call
             self.request = request
@@ -49,13 +50,16 @@ public struct NFTError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What kind of error this is.
     public var kind: Kind
+    /// What natgate was doing.
     public var operation: Operation
     /// The errno the failing call left, when a call failed.
     public var errno: Int32?
     /// What went wrong and what to do, in a sentence or two.
     public var message: String
 
+    /// An error of `kind` saying `message`, with what natgate was doing and the errno.
     public init(_ kind: Kind, _ message: String, operation: Operation = Operation(), errno: Int32? = nil) {
         self.kind = kind
         self.message = message
@@ -81,7 +85,7 @@ public struct NFTError: Error, Sendable, CustomStringConvertible {
                 operation: operation, errno: code)
         // No netfilter netlink: the socket cannot be opened. No nf_tables behind it: nfnetlink
         // answers the first request (the generation id) with EINVAL.
-        case EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP, EINVAL where operation.request == "NFT_MSG_GETGEN":
+        case _ where [EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP].contains(code) || (code == EINVAL && operation.request == "NFT_MSG_GETGEN"):
             NFTError(.noNFTables,
                 "This kernel has no nf_tables (netfilter netlink or the nf_tables subsystem is missing), so there is no nftables ruleset to read. Load the module (modprobe nf_tables) or use a kernel built with CONFIG_NF_TABLES.",
                 operation: operation, errno: code)

@@ -47,7 +47,9 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
 
     /// What an `immediate` expression puts into its register.
     public enum Immediate: Hashable, Sendable, CustomStringConvertible {
+        /// A verdict for the verdict register.
         case verdict(NFTVerdict)
+        /// Bytes for a data register.
         case data([UInt8])
 
         public var description: String {
@@ -63,14 +65,23 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
         public var rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+        /// `meta length`: the packet's length.
         public static let length = MetaKey(rawValue: 0)
+        /// `meta protocol`: the EtherType.
         public static let `protocol` = MetaKey(rawValue: 1)
+        /// `meta mark`: the packet mark.
         public static let mark = MetaKey(rawValue: 3)
+        /// `meta iif`: the input interface's index.
         public static let iif = MetaKey(rawValue: 4)
+        /// `meta oif`: the output interface's index.
         public static let oif = MetaKey(rawValue: 5)
+        /// `meta iifname`: the input interface's name.
         public static let iifname = MetaKey(rawValue: 6)
+        /// `meta oifname`: the output interface's name.
         public static let oifname = MetaKey(rawValue: 7)
+        /// `meta nfproto`: the netfilter family.
         public static let nfproto = MetaKey(rawValue: 15)
+        /// `meta l4proto`: the layer-4 protocol.
         public static let l4proto = MetaKey(rawValue: 16)
 
         public var description: String {
@@ -92,6 +103,7 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
 
     /// A `cmp` operator (`NFT_CMP_*`).
     public enum CmpOperator: UInt32, Hashable, Sendable, CustomStringConvertible {
+        /// Equal, not equal, less, less or equal, greater, greater or equal (`NFT_CMP_*`).
         case eq = 0, neq, lt, lte, gt, gte
 
         public var description: String { ["eq", "neq", "lt", "lte", "gt", "gte"][Int(rawValue)] }
@@ -99,6 +111,8 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
 
     /// The header a `payload` expression reads (`NFT_PAYLOAD_*_HEADER`).
     public enum PayloadBase: UInt32, Hashable, Sendable, CustomStringConvertible {
+        /// Where a payload offset counts from: the link-layer, network, transport or inner header
+        /// (`NFT_PAYLOAD_*_HEADER`).
         case link = 0, network, transport, inner
 
         public var description: String { ["link layer", "network", "transport", "inner"][Int(rawValue)] }
@@ -106,6 +120,7 @@ public enum NFTExpression: Hashable, Sendable, CustomStringConvertible {
 
     /// The kind of a `nat` expression (`NFT_NAT_*`).
     public enum NATType: UInt32, Hashable, Sendable, CustomStringConvertible {
+        /// Source or destination NAT (`NFT_NAT_SNAT`, `NFT_NAT_DNAT`).
         case snat = 0, dnat
 
         public var description: String { self == .snat ? "snat" : "dnat" }

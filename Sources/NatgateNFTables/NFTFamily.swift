@@ -5,11 +5,17 @@ import NatgateModel
 ///
 /// The raw value is the kernel's `NFPROTO_*` number.
 public enum NFTFamily: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// `inet`: IPv4 and IPv6.
     case inet = 1
+    /// `ip`: IPv4.
     case ip = 2
+    /// `arp`.
     case arp = 3
+    /// `netdev`: ingress and egress of a device.
     case netdev = 5
+    /// `bridge`.
     case bridge = 7
+    /// `ip6`: IPv6.
     case ip6 = 10
 
     /// The name `nft list ruleset` prints, such as `ip6`.
@@ -37,6 +43,7 @@ public enum NFTFamily: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomS
 
 /// The netfilter hook a base chain is registered at.
 public enum NFTHook: Hashable, Sendable, CustomStringConvertible {
+    /// The hooks of the IP families, and netdev's ingress and egress.
     case prerouting, input, forward, output, postrouting, ingress, egress
     /// A hook number this code has no name for (in that family).
     case other(UInt32)
@@ -92,9 +99,12 @@ public enum NFTHook: Hashable, Sendable, CustomStringConvertible {
 
 /// What a base chain does: `filter`, `nat` or `route`.
 public enum NFTChainType: Hashable, Sendable, CustomStringConvertible {
+    /// The chain types nft knows.
     case filter, nat, route
+    /// A type of another name.
     case other(String)
 
+    /// The type named `name`; `other` for a name nft does not know.
     public init(_ name: String) {
         switch name {
         case "filter": self = .filter
@@ -116,6 +126,7 @@ public enum NFTChainType: Hashable, Sendable, CustomStringConvertible {
 
 /// A verdict: what happens to a packet when a rule (or a chain's policy) decides.
 public enum NFTVerdict: Hashable, Sendable, CustomStringConvertible {
+    /// The verdicts that end the packet's walk (`NF_ACCEPT` … `NF_REPEAT`).
     case accept, drop, queue, stolen, repeat_
     /// Go on with the next rule (`NFT_CONTINUE`).
     case `continue`
@@ -123,7 +134,9 @@ public enum NFTVerdict: Hashable, Sendable, CustomStringConvertible {
     case `break`
     /// Back to the chain that jumped here; in a base chain, the policy applies.
     case `return`
+    /// Continue in the named chain and come back.
     case jump(String)
+    /// Continue in the named chain and do not come back.
     case goto(String)
     /// A verdict code this code has no name for.
     case other(Int32)

@@ -2,10 +2,15 @@
 ///
 /// Equivalent to one rule of `nft -a list chain` (`handle` is what `-a` prints).
 public struct NFTRule: Hashable, Sendable, CustomStringConvertible {
+    /// The family of the rule's table.
     public var family: NFTFamily
+    /// The rule's table.
     public var table: String
+    /// The rule's chain.
     public var chain: String
+    /// The handle the kernel gave the rule; 0 for one not yet added.
     public var handle: UInt64
+    /// The rule's expressions, in order.
     public var expressions: [NFTExpression]
     /// `NFTA_RULE_COMPAT`: the layer 4 protocol and flags of an xt compat rule (iptables-nft sets
     /// them when a rule with `-p` carries `match`/`target` expressions); nil when absent.
@@ -15,16 +20,19 @@ public struct NFTRule: Hashable, Sendable, CustomStringConvertible {
 
     /// The rule's `NFTA_RULE_COMPAT` attribute.
     public struct Compat: Hashable, Sendable {
+        /// The IP protocol the rule's xt match needs (`-p`), as a number.
         public var ipProtocol: UInt32
         /// `NFT_RULE_COMPAT_F_INV` (2) when the protocol is negated.
         public var flags: UInt32
 
+        /// The attribute with `ipProtocol` and `flags`.
         public init(ipProtocol: UInt32, flags: UInt32) {
             self.ipProtocol = ipProtocol
             self.flags = flags
         }
     }
 
+    /// A rule of `expressions` in `chain`, with its compat attribute and user data when given.
     public init(
         family: NFTFamily, table: String, chain: String, handle: UInt64, expressions: [NFTExpression],
         compat: Compat? = nil, userData: [UInt8]? = nil

@@ -5,6 +5,7 @@
 public struct NFTRuleset: Hashable, Sendable {
     /// The ruleset's generation id (`NFT_MSG_GETGEN`): it changes with every committed change.
     public var generation: UInt32
+    /// The tables, in the kernel's order.
     public var tables: [NFTTable]
     /// All chains, in the order the kernel dumps them (table by table).
     public var chains: [NFTChain]
@@ -13,6 +14,7 @@ public struct NFTRuleset: Hashable, Sendable {
     /// All sets and maps, anonymous ones included, with their elements.
     public var sets: [NFTSet]
 
+    /// A ruleset of these parts, read at `generation`.
     public init(generation: UInt32 = 0, tables: [NFTTable] = [], chains: [NFTChain] = [], rules: [NFTRule] = [], sets: [NFTSet] = []) {
         self.generation = generation
         self.tables = tables

@@ -126,9 +126,12 @@ public struct Gateway: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// What identifies a gateway: its subnet and its uplink.
     public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
+        /// The gateway's subnet.
         public var subnet: IPNetwork
+        /// The gateway's uplink.
         public var uplink: InterfaceName
 
+        /// The key of the gateway of `subnet` through `uplink`.
         public init(subnet: IPNetwork, uplink: InterfaceName) {
             self.subnet = subnet
             self.uplink = uplink

@@ -11,6 +11,8 @@ extension GatewayCompiler {
     /// are. Calling it again with the same set changes nothing.
     ///
     /// - Parameters:
+    ///   - set: the gateways the table's owned chain should hold.
+    ///   - table: the table to change: filter or nat of the set's family.
     ///   - keepingCounters: false leaves counters off the new rules, for a kernel backend that
     ///     keeps the counters of rules that did not change by itself.
     ///   - kept: rules that determine no gateway (`GatewayReadback.kept`) and stay as they are,

@@ -36,6 +36,7 @@ public struct GatewayCompiler: Sendable {
     /// and option words.
     public var registry: ExtensionRegistry
 
+    /// A compiler whose rules use the extensions of `registry`.
     public init(registry: ExtensionRegistry = .standard) {
         self.registry = registry
     }

@@ -66,6 +66,7 @@ public struct KeptRule: Hashable, Sendable {
 
 /// What natgate finds in one family's tables: its gateways, their rules, and any drift.
 public struct GatewayReadback: Hashable, Sendable {
+    /// The family of the tables read.
     public var family: Family
     /// The gateways the owned chains describe, sorted.
     public var gateways: [Gateway]
@@ -97,6 +98,7 @@ extension GatewayCompiler {
     /// `Drift.chainDiffers`.
     ///
     /// - Parameters:
+    ///   - family: the family of the tables.
     ///   - filter: the family's filter table, or nil when it could not be read or does not exist.
     ///   - nat: the family's nat table, likewise.
     ///   - comparingChains: false skips the rule-by-rule comparison behind `Drift.chainDiffers`,

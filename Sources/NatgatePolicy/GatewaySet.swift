@@ -41,7 +41,9 @@ public struct GatewaySet: Hashable, Sendable, Sequence {
 
     public func makeIterator() -> IndexingIterator<[Gateway]> { gateways.makeIterator() }
 
+    /// Whether the set has no gateway.
     public var isEmpty: Bool { gateways.isEmpty }
+    /// How many gateways the set has.
     public var count: Int { gateways.count }
 
     /// The gateways of one family, in order.

@@ -31,12 +31,14 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let noGateways = Kind(rawValue: "noGateways")
     }
 
+    /// What kind of error this is.
     public var kind: Kind
     /// The input that was refused, as given (a subnet, a key path, a chain name).
     public var input: String
     /// What is wrong and what to do, in one or two sentences.
     public var message: String
 
+    /// An error of `kind` about `input`, saying `message`.
     public init(_ kind: Kind, input: String, _ message: String) {
         self.kind = kind
         self.input = input

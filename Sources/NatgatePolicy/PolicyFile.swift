@@ -31,9 +31,12 @@ public struct PolicyFile: Hashable, Sendable, Encodable {
     /// The schema version this natgate reads and writes.
     public static let currentVersion = 1
 
+    /// The schema version the file was written for; `currentVersion`.
     public var version: Int
+    /// The gateways, as the file lists them.
     public var gateways: [Gateway]
 
+    /// A policy of `gateways`, at the current schema version.
     public init(gateways: [Gateway]) {
         self.version = PolicyFile.currentVersion
         self.gateways = gateways
@@ -51,7 +54,9 @@ public struct PolicyFile: Hashable, Sendable, Encodable {
     /// `1e0`), a fraction or another number is refused. A key whose value is `null` counts as
     /// absent, except `"version"`. Unknown keys are refused by name.
     ///
-    /// - Parameter name: the file's name, used in error messages.
+    /// - Parameters:
+    ///   - data: the file's bytes.
+    ///   - name: the file's name, used in error messages.
     /// - Throws: `PolicyError` (`.invalidPolicyFile`) naming the file, the key path and what to fix;
     ///   for text that is not JSON, also the line and column (`p.json:3:17: not valid JSON …`).
     public static func decode(_ data: Data, name: String = "policy") throws -> PolicyFile {

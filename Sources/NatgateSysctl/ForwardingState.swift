@@ -72,6 +72,7 @@ public enum ForwardingOutcome: Hashable, Sendable, CustomStringConvertible {
 /// another one. The state file is written atomically (a temporary file renamed over it) under an
 /// exclusive `flock`, so concurrent natgate processes do not lose each other's records.
 public struct Forwarding: Sendable {
+    /// Reads and writes the sysctls.
     public var sysctl: Sysctl
     /// The directory of state files: `$NATGATE_STATE_DIRECTORY` when set, else `/run/natgate`.
     public var directory: String
@@ -86,6 +87,7 @@ public struct Forwarding: Sendable {
         return "/run/natgate"
     }
 
+    /// Forwarding through `sysctl`, recording in `directory`.
     public init(sysctl: Sysctl = Sysctl(), directory: String = Forwarding.defaultDirectory) {
         self.sysctl = sysctl
         self.directory = directory

@@ -12,6 +12,7 @@ public struct Sysctl: Sendable {
     /// Where sysctls are mounted: `/proc/sys`.
     public var root: String
 
+    /// Sysctls under `root`: `/proc/sys`, or a directory of files for tests.
     public init(root: String = "/proc/sys") {
         self.root = root
     }

@@ -29,13 +29,16 @@ public struct SysctlError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let stateFile = Kind(rawValue: "stateFile")
     }
 
+    /// What kind of error this is.
     public var kind: Kind
     /// The key or path concerned.
     public var input: String
     /// The errno of the failing call, when there was one.
     public var errno: Int32?
+    /// What failed and what to do, for a person.
     public var message: String
 
+    /// An error of `kind` about `input` (a key or path), with the failing call's `errno`.
     public init(_ kind: Kind, input: String, errno: Int32? = nil, _ message: String) {
         self.kind = kind
         self.input = input

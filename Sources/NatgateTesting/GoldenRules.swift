@@ -5,13 +5,18 @@ import NatgatePolicy
 /// natgate commits, and compare rule texts the way a reviewer would.
 ///
 /// ```swift
+/// import Foundation
 /// import NatgateTesting
+/// import Testing
 ///
+/// /// The policy in this test's folder compiles to the rules a reviewer approved.
 /// @Test func ourGatewaysCompileToTheReviewedRules() throws {
-///     let policy = try PolicyFile.decode(Data(contentsOf: policyURL))
+///     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+///     let policy = try PolicyFile.decode(Data(contentsOf: folder.appendingPathComponent("gateways.json")))
 ///     let rendered = try GoldenRules.render(policy.gateways, family: .ipv4)
-///     let comparison = try GoldenRules.compare(expected: String(contentsOf: goldenURL), actual: rendered, family: .ipv4)
-///     #expect(comparison.isMatch, "\(comparison)")
+///     let expected = try String(contentsOf: folder.appendingPathComponent("gateways.rules"), encoding: .utf8)
+///     let comparison = try GoldenRules.compare(expected: expected, actual: rendered, family: .ipv4)
+///     #expect(comparison.isMatch, "\(comparison)")   // prints a -/+ diff when not
 /// }
 /// ```
 public enum GoldenRules {

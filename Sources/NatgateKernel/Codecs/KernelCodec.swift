@@ -26,32 +26,48 @@ public protocol KernelMatchCodec: MatchExtension {
 
 /// How a typed target travels to and from the kernel's entry bytes; see `KernelMatchCodec`.
 public protocol KernelTargetCodec: TargetExtension {
+    /// The name in the kernel entry (`xt_entry_target.u.user.name`); usually `Self.name`.
     static var kernelName: String { get }
+    /// The revision iptables-legacy 1.8.9 writes for this family.
     static func revision(for family: Family) -> UInt8
+    /// The size of the payload struct before padding (`sizeof(struct xt_…_info)`).
     static func payloadSize(for family: Family) -> Int
+    /// The leading bytes userspace sets (`userspacesize`); the rest is the kernel's own state and is
+    /// not compared. Defaults to the whole payload.
     static func userspaceSize(for family: Family) -> Int
+    /// The payload bytes, exactly `payloadSize(for:)` long.
     func encodePayload(context: ExtensionContext) throws -> [UInt8]
+    /// Rebuilds the target from a payload the kernel returned (at least `payloadSize` bytes).
     static func decode(payload: ByteReader, revision: UInt8, context: ExtensionContext) throws -> Target
 }
 
 extension KernelMatchCodec {
+    /// The model's name (`Self.name`).
     public static var kernelName: String { name }
+    /// Revision 0.
     public static func revision(for family: Family) -> UInt8 { 0 }
+    /// The whole payload.
     public static func userspaceSize(for family: Family) -> Int { payloadSize(for: family) }
 }
 
 extension KernelTargetCodec {
+    /// The model's name (`Self.name`).
     public static var kernelName: String { name }
+    /// Revision 0.
     public static func revision(for family: Family) -> UInt8 { 0 }
+    /// The whole payload.
     public static func userspaceSize(for family: Family) -> Int { payloadSize(for: family) }
 }
 
 /// The codecs the backend knows, looked up by model type for encoding and by kernel name and
 /// revision for decoding.
 public struct KernelCodecRegistry: Sendable {
+    /// The match codecs, in lookup order.
     public private(set) var matches: [any KernelMatchCodec.Type]
+    /// The target codecs, in lookup order.
     public private(set) var targets: [any KernelTargetCodec.Type]
 
+    /// A registry of these codecs; for a kernel name and revision, the first that fits decodes.
     public init(matches: [any KernelMatchCodec.Type] = [], targets: [any KernelTargetCodec.Type] = []) {
         self.matches = matches
         self.targets = targets
@@ -62,6 +78,7 @@ public struct KernelCodecRegistry: Sendable {
         matches.first { $0.kernelName == name && $0.revision(for: family) == revision && $0.families.contains(family) }
     }
 
+    /// The codec that decodes kernel target `name` at `revision` for `family`.
     public func targetCodec(kernelName name: String, revision: UInt8, family: Family) -> (any KernelTargetCodec.Type)? {
         targets.first { $0.kernelName == name && $0.revision(for: family) == revision && $0.families.contains(family) }
     }

@@ -118,7 +118,9 @@ struct EntryLayout: Sendable {
 
 /// One match or target inside an entry, as found in its bytes.
 public struct EntryExtension: Sendable, Hashable {
+    /// The extension's name (`comment`, `MASQUERADE`); `""` for a standard target.
     public var name: String
+    /// The extension's revision.
     public var revision: UInt8
     /// Where the header and payload lie in the entry's bytes.
     public var range: Range<Int>

@@ -9,6 +9,7 @@ import NatgateModel
 /// entry lists, and compares old and new entries byte for byte. One buffer and one offset per
 /// entry keep it to two allocations however long the chain.
 public struct EntryList: Sendable, Hashable {
+    /// The family of every entry (their layout differs between IPv4 and IPv6).
     public let family: Family
     /// The entries, each `next_offset` bytes long, one after the other.
     public internal(set) var bytes: [UInt8]
@@ -22,7 +23,9 @@ public struct EntryList: Sendable, Hashable {
         self.starts = []
     }
 
+    /// How many entries the list holds.
     public var count: Int { starts.count }
+    /// Whether the list holds no entry.
     public var isEmpty: Bool { starts.isEmpty }
 
     /// Where entry `index` lies in `bytes`.

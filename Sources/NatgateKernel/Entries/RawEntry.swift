@@ -4,8 +4,11 @@ import NatgateModel
 /// and byte-for-byte comparisons: `natgate debug-entries`, and the tests that check natgate's
 /// encoder against what `iptables-legacy` writes.
 public struct RawEntry: Sendable, Hashable {
+    /// The family of the table.
     public var family: Family
+    /// The table the entry is in.
     public var table: TableName
+    /// The chain the entry is in.
     public var chain: String
     /// 1-based, as `iptables -L --line-numbers` counts.
     public var position: Int
@@ -13,7 +16,9 @@ public struct RawEntry: Sendable, Hashable {
     public var bytes: [UInt8]
     /// What libiptc names the target: a verdict, a chain, an extension, or "" for none.
     public var targetLabel: String
+    /// The entry's matches, in order.
     public var matches: [EntryExtension]
+    /// The entry's target.
     public var target: EntryExtension
 
     init(family: Family, table: TableName, chain: String, position: Int, bytes: [UInt8], targetLabel: String) throws(KernelError) {

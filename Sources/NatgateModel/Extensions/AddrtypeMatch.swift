@@ -4,18 +4,29 @@ public struct AddressTypes: OptionSet, Hashable, Sendable, CustomStringConvertib
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
+    /// `UNSPEC`: an address of no type.
     public static let unspec = AddressTypes(rawValue: 1 << 0)
+    /// `UNICAST`: an ordinary unicast address.
     public static let unicast = AddressTypes(rawValue: 1 << 1)
     /// An address of this host.
     public static let local = AddressTypes(rawValue: 1 << 2)
+    /// `BROADCAST`: a broadcast address.
     public static let broadcast = AddressTypes(rawValue: 1 << 3)
+    /// `ANYCAST`: an anycast address.
     public static let anycast = AddressTypes(rawValue: 1 << 4)
+    /// `MULTICAST`: a multicast address.
     public static let multicast = AddressTypes(rawValue: 1 << 5)
+    /// `BLACKHOLE`: an address routed to a blackhole.
     public static let blackhole = AddressTypes(rawValue: 1 << 6)
+    /// `UNREACHABLE`: an address routed as unreachable.
     public static let unreachable = AddressTypes(rawValue: 1 << 7)
+    /// `PROHIBIT`: an address routed as prohibited.
     public static let prohibit = AddressTypes(rawValue: 1 << 8)
+    /// `THROW`: an address whose route throws to the next table.
     public static let `throw` = AddressTypes(rawValue: 1 << 9)
+    /// `NAT`: an address of a NAT route (obsolete kernels).
     public static let nat = AddressTypes(rawValue: 1 << 10)
+    /// `XRESOLVE`: an address resolved externally.
     public static let xresolve = AddressTypes(rawValue: 1 << 11)
 
     /// The types the kernel refuses in IPv6 rules.
@@ -57,6 +68,7 @@ public struct AddrtypeMatch: MatchExtension {
 
     public init() { self.init(sourceTypes: nil) }
 
+    /// A match of the source and destination address types given (nil: not tested).
     public init(sourceTypes: Negatable<AddressTypes>? = nil, destinationTypes: Negatable<AddressTypes>? = nil,
                 limitToInInterface: Bool = false, limitToOutInterface: Bool = false) {
         self.sourceTypes = sourceTypes

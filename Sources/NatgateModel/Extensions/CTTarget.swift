@@ -33,15 +33,25 @@ public struct CTTarget: TargetExtension {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+        /// Deliver `new`: a connection was created.
         public static let new = Events(rawValue: 1 << 0)
+        /// Deliver `related`: a related connection was created.
         public static let related = Events(rawValue: 1 << 1)
+        /// Deliver `destroy`: a connection was destroyed.
         public static let destroy = Events(rawValue: 1 << 2)
+        /// Deliver `reply`: the connection saw a reply.
         public static let reply = Events(rawValue: 1 << 3)
+        /// Deliver `assured`: the connection was assured.
         public static let assured = Events(rawValue: 1 << 4)
+        /// Deliver `protoinfo`: the protocol state changed.
         public static let protoinfo = Events(rawValue: 1 << 5)
+        /// Deliver `helper`: a helper was assigned.
         public static let helper = Events(rawValue: 1 << 6)
+        /// Deliver `mark`: the connection mark changed.
         public static let mark = Events(rawValue: 1 << 7)
+        /// Deliver `natseqinfo`: nAT sequence adjustment changed.
         public static let natseqinfo = Events(rawValue: 1 << 8)
+        /// Deliver `secmark`: the security mark changed.
         public static let secmark = Events(rawValue: 1 << 9)
 
         /// Names in the order iptables prints them.
@@ -55,7 +65,9 @@ public struct CTTarget: TargetExtension {
     public struct ExpectationEvents: OptionSet, Hashable, Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// Deliver `new` expectation events.
         public static let new = ExpectationEvents(rawValue: 1 << 0)
+        /// Names in the order iptables prints them.
         public static let names: [(ExpectationEvents, String)] = [(.new, "new")]
     }
 
@@ -75,7 +87,9 @@ public struct CTTarget: TargetExtension {
     public var helper: String
     /// A timeout policy made with nfct; empty for none.
     public var timeout: String
+    /// `--ctevents`: the connection events to deliver; empty for the default.
     public var events: Events
+    /// `--expevents`: the expectation events to deliver; empty for the default.
     public var expectationEvents: ExpectationEvents
     /// The conntrack zone, 0 to 65535.
     public var zone: UInt16
@@ -86,6 +100,7 @@ public struct CTTarget: TargetExtension {
 
     public init() { self.init(notrack: false) }
 
+    /// A CT target with the settings given.
     public init(
         notrack: Bool = false, helper: String = "", timeout: String = "", events: Events = [],
         expectationEvents: ExpectationEvents = [], zone: UInt16 = 0, zoneFromMark: Bool = false, zoneDirections: ZoneDirections = []

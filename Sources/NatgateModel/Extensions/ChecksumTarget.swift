@@ -12,6 +12,7 @@ public struct ChecksumTarget: TargetExtension {
 
     public init() { fill = false }
 
+    /// `--checksum-fill` when `fill`.
     public init(fill: Bool) { self.fill = fill }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {

@@ -4,6 +4,7 @@
 public struct CommentMatch: MatchExtension {
     public static let name = "comment"
     public static let options = [ExtensionOption("--comment")]
+    /// The longest comment the kernel stores, in bytes.
     public static let maximumLength = 255
 
     /// The text, at most 255 UTF-8 bytes, no NUL.
@@ -17,6 +18,9 @@ public struct CommentMatch: MatchExtension {
     public static func == (lhs: CommentMatch, rhs: CommentMatch) -> Bool { lhs.comment == rhs.comment }
     public func hash(into hasher: inout Hasher) { hasher.combine(comment) }
 
+    /// A comment match of `comment`.
+    ///
+    /// - Throws: `ModelError` (`.invalidValue`) when it is longer than `maximumLength` bytes.
     public init(_ comment: String) throws {
         self.init()
         try parse(ParsedOption(name: "--comment", arguments: [comment]), context: ExtensionContext(family: .ipv4))

@@ -31,15 +31,21 @@ public struct ConnmarkTarget: TargetExtension {
 
     /// Which way `shiftBits` shifts the copied mark; raw values are the kernel's.
     public enum ShiftDirection: UInt8, Hashable, Sendable {
+        /// Shift to the left.
         case left = 0
+        /// Shift to the right.
         case right = 1
     }
 
     /// The operation; required.
     public var mode: Mode?
+    /// The connection-mark value (`set`).
     public var ctmark: UInt32
+    /// The mask of connection-mark bits the operation changes or copies (`--ctmask`).
     public var ctmask: UInt32
+    /// The mask of packet-mark bits copied (`--nfmask`).
     public var nfmask: UInt32
+    /// Which way `shiftBits` shifts.
     public var shiftDirection: ShiftDirection
     /// 0 to 32.
     public var shiftBits: UInt8

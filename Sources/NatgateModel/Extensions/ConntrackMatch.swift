@@ -38,9 +38,13 @@ public struct ConntrackStatus: OptionSet, Hashable, Sendable, CustomStringConver
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
+    /// `EXPECTED`: the connection was expected by a helper.
     public static let expected = ConntrackStatus(rawValue: 1 << 0)
+    /// `SEEN_REPLY`: packets were seen both ways.
     public static let seenReply = ConntrackStatus(rawValue: 1 << 1)
+    /// `ASSURED`: the connection will not be dropped early.
     public static let assured = ConntrackStatus(rawValue: 1 << 2)
+    /// `CONFIRMED`: the connection left the box.
     public static let confirmed = ConntrackStatus(rawValue: 1 << 3)
 
     static let names: [(String, ConntrackStatus)] = [
@@ -78,6 +82,7 @@ public struct ConntrackMatch: MatchExtension {
     /// An address and prefix length, as the conntrack tuple tests take them. Unlike `-s`, iptables
     /// keeps host bits here (`10.0.0.1/8` stays as written), so this is not an `IPNetwork`.
     public struct Address: Hashable, Sendable, CustomStringConvertible {
+        /// The address, host bits kept.
         public private(set) var address: IPAddress
         /// 0 to 32 for IPv4, 0 to 128 for IPv6.
         public private(set) var prefixLength: Int
@@ -133,6 +138,7 @@ public struct ConntrackMatch: MatchExtension {
             try self.init(address, prefixLength: length)
         }
 
+        /// The address's family.
         public var family: Family { address.family }
 
         /// `10.0.0.1/8`, or the bare address for a whole-address prefix, as iptables-save prints it.
@@ -143,7 +149,9 @@ public struct ConntrackMatch: MatchExtension {
 
     /// The flow direction `--ctdir` tests.
     public enum Direction: String, Hashable, Sendable, CaseIterable {
+        /// The packet goes the way the connection's first packet went.
         case original = "ORIGINAL"
+        /// The packet goes the other way.
         case reply = "REPLY"
     }
 
@@ -153,13 +161,19 @@ public struct ConntrackMatch: MatchExtension {
     public var l4Protocol: Negatable<IPProtocol>?
     /// `--ctorigsrc`, `--ctorigdst`, `--ctreplsrc`, `--ctrepldst`.
     public var originalSource: Negatable<Address>?
+    /// `--ctorigdst`: the original destination.
     public var originalDestination: Negatable<Address>?
+    /// `--ctreplsrc`: the reply's source.
     public var replySource: Negatable<Address>?
+    /// `--ctrepldst`: the reply's destination.
     public var replyDestination: Negatable<Address>?
     /// `--ctorigsrcport`, `--ctorigdstport`, `--ctreplsrcport`, `--ctrepldstport`.
     public var originalSourcePort: Negatable<PortRange>?
+    /// `--ctorigdstport`.
     public var originalDestinationPort: Negatable<PortRange>?
+    /// `--ctreplsrcport`.
     public var replySourcePort: Negatable<PortRange>?
+    /// `--ctrepldstport`.
     public var replyDestinationPort: Negatable<PortRange>?
     /// `--ctstatus`: status bits; the empty set is `NONE`.
     public var status: Negatable<ConntrackStatus>?
@@ -309,6 +323,7 @@ public struct StateMatch: MatchExtension {
 
     public init() {}
 
+    /// `--state` of `states`, negated or not.
     public init(states: ConntrackStates, negated: Bool = false) {
         self.states = Negatable(states, negated: negated)
     }

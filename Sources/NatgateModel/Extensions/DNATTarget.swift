@@ -23,6 +23,7 @@ public struct DNATTarget: TargetExtension {
 
     public init() { self.init(destination: nil) }
 
+    /// `-j DNAT --to-destination destination`, with `--random` and `--persistent` when given.
     public init(destination: NATRange?, random: Bool = false, persistent: Bool = false) {
         self.destination = destination
         self.random = random

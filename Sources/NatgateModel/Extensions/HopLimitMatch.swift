@@ -84,9 +84,11 @@ public struct HopLimitMatch: MatchExtension {
         ExtensionOption("--hl-gt"),
     ]
 
+    /// The test of the hop limit.
     public var condition: HopCountCondition
 
     public init() { condition = .equal(0) }
+    /// A match testing `condition`.
     public init(_ condition: HopCountCondition) {
         self.condition = condition
         hasCondition = true
@@ -124,9 +126,11 @@ public struct TTLMatch: MatchExtension {
         ExtensionOption("--ttl-gt"),
     ]
 
+    /// The test of the TTL.
     public var condition: HopCountCondition
 
     public init() { condition = .equal(0) }
+    /// A match testing `condition`.
     public init(_ condition: HopCountCondition) {
         self.condition = condition
         hasCondition = true

@@ -76,6 +76,7 @@ public struct HLTarget: TargetExtension {
     public var change: HopCountChange?
 
     public init() { change = nil }
+    /// A target making `change`.
     public init(_ change: HopCountChange) { self.change = change }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {
@@ -105,6 +106,7 @@ public struct TTLTarget: TargetExtension {
     public var change: HopCountChange?
 
     public init() { change = nil }
+    /// A target making `change`.
     public init(_ change: HopCountChange) { self.change = change }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {

@@ -1,10 +1,12 @@
 /// An ICMP or ICMPv6 type and the range of codes it matches, as `--icmp-type` and `--icmpv6-type`
 /// take them: a name (`echo-request`, `port-unreachable`) or `TYPE[/CODE[:CODE]]`.
 public struct ICMPType: Hashable, Sendable, CustomStringConvertible {
+    /// The ICMP or ICMPv6 type.
     public var type: UInt8
     /// The codes matched; `0...255` for every code of the type.
     public var codes: ClosedRange<UInt8>
 
+    /// The type with the codes given; all by default.
     public init(type: UInt8, codes: ClosedRange<UInt8> = 0...255) {
         self.type = type
         self.codes = codes
@@ -15,7 +17,9 @@ public struct ICMPType: Hashable, Sendable, CustomStringConvertible {
 
     /// IPv4's `any`: every ICMP packet (type 255, which iptables reserves for it).
     public static let any = ICMPType(type: 255)
+    /// `echo-request` (ping), type 8.
     public static let echoRequest = ICMPType(type: 8)
+    /// `echo-reply`, type 0.
     public static let echoReply = ICMPType(type: 0)
 
     /// `TYPE` or `TYPE/CODE`, the numeric form iptables-save prints (it drops the upper end of a
@@ -104,6 +108,7 @@ public struct ICMPMatch: MatchExtension {
 
     public init() {}
 
+    /// `--icmp-type icmpType`, negated or not.
     public init(_ icmpType: ICMPType, negated: Bool = false) {
         self.icmpType = Negatable(icmpType, negated: negated)
     }

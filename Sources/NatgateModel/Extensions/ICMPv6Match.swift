@@ -12,6 +12,7 @@ public struct ICMPv6Match: MatchExtension {
 
     public init() {}
 
+    /// `--icmpv6-type icmpType`, negated or not.
     public init(_ icmpType: ICMPType, negated: Bool = false) {
         self.icmpType = Negatable(icmpType, negated: negated)
     }

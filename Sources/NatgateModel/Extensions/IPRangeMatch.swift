@@ -15,7 +15,9 @@ public struct IPRangeMatch: MatchExtension {
 
     /// An inclusive range of addresses of one family.
     public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
+        /// The first address.
         public var lower: IPAddress
+        /// The last address, included.
         public var upper: IPAddress
 
         /// A range from `lower` to `upper`; both must be of one family.
@@ -68,6 +70,7 @@ public struct IPRangeMatch: MatchExtension {
 
     public init() { self.init(source: nil) }
 
+    /// `--src-range` and `--dst-range` as given (nil: not tested).
     public init(source: Negatable<AddressRange>? = nil, destination: Negatable<AddressRange>? = nil) {
         self.source = source
         self.destination = destination

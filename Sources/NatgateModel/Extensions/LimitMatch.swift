@@ -22,9 +22,13 @@ public struct LimitMatch: MatchExtension {
     public struct Rate: Hashable, Sendable, CustomStringConvertible {
         /// The units iptables accepts after `/`, any non-empty prefix of the name, in any case.
         public enum Unit: UInt32, Hashable, Sendable, CaseIterable {
+            /// Per second.
             case second = 1
+            /// Per minute.
             case minute = 60
+            /// Per hour.
             case hour = 3600
+            /// Per day.
             case day = 86400
 
             /// The word `parse_rate` compares prefixes against.
@@ -118,6 +122,7 @@ public struct LimitMatch: MatchExtension {
         burst = LimitMatch.defaultBurst
     }
 
+    /// `--limit rate --limit-burst burst`.
     public init(rate: Rate, burst: UInt32 = LimitMatch.defaultBurst) {
         self.rate = rate
         self.burst = burst

@@ -27,10 +27,15 @@ public struct LogTarget: TargetExtension {
         public let rawValue: UInt8
         public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+        /// `--log-tcp-sequence`: TCP sequence numbers.
         public static let tcpSequence = Flags(rawValue: 0x01)
+        /// `--log-tcp-options`: TCP header options.
         public static let tcpOptions = Flags(rawValue: 0x02)
+        /// `--log-ip-options`: IP header options.
         public static let ipOptions = Flags(rawValue: 0x04)
+        /// `--log-uid`: the user id of the sending process.
         public static let uid = Flags(rawValue: 0x08)
+        /// `--log-macdecode`: the MAC header, decoded.
         public static let macDecode = Flags(rawValue: 0x20)
 
         /// Each flag with its option, in the order iptables-save prints them.
@@ -49,10 +54,12 @@ public struct LogTarget: TargetExtension {
     public var level: UInt8
     /// Text at the start of each log line, at most 29 bytes; empty for none.
     public var prefix: String
+    /// What to log besides the headers.
     public var flags: Flags
 
     public init() { self.init(level: LogTarget.defaultLevel) }
 
+    /// `-j LOG` at `level`, with `prefix` and `flags`.
     public init(level: UInt8 = LogTarget.defaultLevel, prefix: String = "", flags: Flags = []) {
         self.level = level
         self.prefix = prefix

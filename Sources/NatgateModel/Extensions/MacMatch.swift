@@ -38,10 +38,12 @@ public struct MacMatch: MatchExtension {
     public static let name = "mac"
     public static let options = [ExtensionOption("--mac-source", negatable: true)]
 
+    /// `--mac-source`: the source MAC address.
     public var source: Negatable<MACAddress>
 
     public init() { source = Negatable(MACAddress(bytes: [0, 0, 0, 0, 0, 0])) }
 
+    /// `--mac-source source`, negated or not.
     public init(source: MACAddress, negated: Bool = false) {
         self.source = Negatable(source, negated: negated)
         hasSource = true

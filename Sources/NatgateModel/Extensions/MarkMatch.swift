@@ -1,10 +1,12 @@
 /// A mark value and the mask it is compared under, as `--mark VALUE[/MASK]` takes it: the packet
 /// matches when `mark & mask == value`. Numbers are read as C reads them (`0x10`, `16`, `020`).
 public struct MarkPattern: Hashable, Sendable, CustomStringConvertible {
+    /// The value the masked mark must equal.
     public var value: UInt32
     /// All ones when no mask was given.
     public var mask: UInt32
 
+    /// `value/mask`; the whole mark by default.
     public init(_ value: UInt32, mask: UInt32 = .max) {
         self.value = value
         self.mask = mask
@@ -43,6 +45,7 @@ public protocol MarkPatternMatch: MatchExtension {
 extension MarkPatternMatch {
     public static var options: [ExtensionOption] { [ExtensionOption("--mark", negatable: true)] }
 
+    /// `--mark mark`, negated or not.
     public init(_ mark: MarkPattern, negated: Bool = false) {
         self.init()
         self.mark = Negatable(mark, negated: negated)

@@ -22,9 +22,12 @@ public struct MarkTarget: TargetExtension {
 
     /// The operation as the kernel applies it: `mark = (mark & ~mask) ^ value`.
     public struct XMark: Hashable, Sendable, CustomStringConvertible {
+        /// The bits XORed in after masking.
         public var value: UInt32
+        /// The bits cleared first.
         public var mask: UInt32
 
+        /// The operation `mark = (mark & ~mask) ^ value`.
         public init(value: UInt32, mask: UInt32 = .max) {
             self.value = value
             self.mask = mask
@@ -48,6 +51,7 @@ public struct MarkTarget: TargetExtension {
 
     public init() { xmark = nil }
 
+    /// A MARK target applying `xmark`.
     public init(_ xmark: XMark) { self.xmark = xmark }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {

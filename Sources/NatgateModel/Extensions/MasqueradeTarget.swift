@@ -22,6 +22,7 @@ public struct MasqueradeTarget: TargetExtension {
 
     public init() { self.init(ports: nil) }
 
+    /// `-j MASQUERADE` with `--to-ports`, `--random` and `--random-fully` as given.
     public init(ports: PortRange? = nil, random: Bool = false, randomFully: Bool = false) {
         self.ports = ports
         self.random = random

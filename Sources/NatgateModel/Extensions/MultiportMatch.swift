@@ -23,6 +23,7 @@ public struct MultiportMatch: MatchExtension {
         case either = "--ports"
     }
 
+    /// Which port of the packet is tested.
     public var direction: Direction
     /// The ports and ranges, in the order given; a range's lower port must be below its upper one.
     public var ports: [PortRange]
@@ -31,6 +32,7 @@ public struct MultiportMatch: MatchExtension {
 
     public init() { self.init(.destination, ports: []) }
 
+    /// A multiport match of `ports` in `direction`, negated or not.
     public init(_ direction: Direction, ports: [PortRange], negated: Bool = false) {
         self.direction = direction
         self.ports = ports

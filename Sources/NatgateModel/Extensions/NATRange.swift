@@ -14,19 +14,24 @@ public struct NATRange: Hashable, Sendable, CustomStringConvertible {
     /// The kernel does not require `first <= last`, and neither does natgate, so that every range
     /// iptables accepts can be read back.
     public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
+        /// The first address.
         public var first: IPAddress
+        /// The last address, included.
         public var last: IPAddress
 
+        /// The single address `address`.
         public init(_ address: IPAddress) {
             first = address
             last = address
         }
 
+        /// The addresses from `first` to `last`.
         public init(first: IPAddress, last: IPAddress) {
             self.first = first
             self.last = last
         }
 
+        /// Whether the range is one address.
         public var isSingleAddress: Bool { first == last }
 
         /// `192.0.2.1`, or `192.0.2.1-192.0.2.9`.
@@ -40,6 +45,7 @@ public struct NATRange: Hashable, Sendable, CustomStringConvertible {
     /// The first port of a shifted port map (`:1000-2000/1500`), DNAT only.
     public var portBase: UInt16?
 
+    /// A mapping to `addresses` and `ports`; nil keeps the packet's own.
     public init(addresses: AddressRange? = nil, ports: PortRange? = nil, portBase: UInt16? = nil) {
         self.addresses = addresses
         self.ports = ports
@@ -61,7 +67,10 @@ public struct NATRange: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `--to-source` / `--to-destination` text for `family`.
     ///
-    /// - Parameter allowingPortBase: whether `/BASE` after a port range is accepted (DNAT).
+    /// - Parameters:
+    ///   - text: the option's argument, such as `203.0.113.7:1024-65535`.
+    ///   - family: the family of the addresses.
+    ///   - allowingPortBase: whether `/BASE` after a port range is accepted (DNAT).
     /// - Throws: `ModelError` naming the text and saying which part is wrong.
     public init(parsing text: String, family: Family, allowingPortBase: Bool = false) throws {
         self.init()

@@ -22,14 +22,18 @@ public struct OwnerMatch: MatchExtension {
 
     /// An inclusive range of user or group ids; one id is a range of one.
     public struct IDRange: Hashable, Sendable, CustomStringConvertible {
+        /// The first id.
         public var lower: UInt32
+        /// The last id, included.
         public var upper: UInt32
 
+        /// The single id `id`.
         public init(_ id: UInt32) {
             lower = id
             upper = id
         }
 
+        /// The ids from `lower` to `upper`.
         public init(lower: UInt32, upper: UInt32) {
             self.lower = lower
             self.upper = upper
@@ -50,6 +54,7 @@ public struct OwnerMatch: MatchExtension {
 
     public init() { self.init(uid: nil) }
 
+    /// An owner match of what is given (nil: not tested).
     public init(socketExists: Bool? = nil, uid: Negatable<IDRange>? = nil, gid: Negatable<IDRange>? = nil, supplementaryGroups: Bool = false) {
         self.socketExists = socketExists
         self.uid = uid

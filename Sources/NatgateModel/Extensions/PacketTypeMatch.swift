@@ -41,10 +41,12 @@ public struct PacketTypeMatch: MatchExtension {
         public var description: String { PacketType.names.first { $0.1 == self }?.0 ?? String(rawValue) }
     }
 
+    /// `--pkt-type`: the link-layer packet type.
     public var packetType: Negatable<PacketType>
 
     public init() { packetType = Negatable(.unicast) }
 
+    /// `--pkt-type packetType`, negated or not.
     public init(_ packetType: PacketType, negated: Bool = false) {
         self.packetType = Negatable(packetType, negated: negated)
         hasType = true

@@ -28,6 +28,7 @@ public struct PhysdevMatch: MatchExtension {
 
     public init() { self.init(inInterface: nil) }
 
+    /// A physdev match of what is given (nil: not tested).
     public init(
         inInterface: Negatable<InterfaceName>? = nil, outInterface: Negatable<InterfaceName>? = nil,
         isIn: Bool? = nil, isOut: Bool? = nil, isBridged: Bool? = nil

@@ -51,6 +51,7 @@ public struct RecentMatch: MatchExtension {
         case destination
     }
 
+    /// What the match does with the list.
     public var command: Command
     /// `!` before the command.
     public var inverted: Bool
@@ -66,6 +67,7 @@ public struct RecentMatch: MatchExtension {
     public var listName: String
     /// `--mask`: applied to addresses before they are listed; nil for all ones, the default.
     public var mask: IPAddress?
+    /// Which address of the packet is listed and looked up.
     public var side: Side
     /// Whether the rule text wrote `--mask` (iptables-save always does). It changes only bytes the
     /// kernel ignores: for IPv4 iptables fills the unused 12 bytes of the mask field with 0xFF when
@@ -78,6 +80,7 @@ public struct RecentMatch: MatchExtension {
         hasCommand = false
     }
 
+    /// A recent match of the settings given.
     public init(
         command: Command, inverted: Bool = false, seconds: UInt32? = nil, reap: Bool = false, hitCount: UInt32? = nil,
         matchTTL: Bool = false, listName: String = RecentMatch.defaultListName, mask: IPAddress? = nil, side: Side = .source,

@@ -20,6 +20,7 @@ public struct RedirectTarget: TargetExtension {
 
     public init() { self.init(ports: nil) }
 
+    /// `-j REDIRECT` with `--to-ports` and `--random` as given.
     public init(ports: PortRange?, random: Bool = false) {
         self.ports = ports
         self.random = random

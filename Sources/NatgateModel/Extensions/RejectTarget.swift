@@ -12,13 +12,21 @@ public struct RejectTarget: TargetExtension {
 
     /// What REJECT answers with. The raw values are the kernel's numbers, which differ per family.
     public enum IPv4Type: UInt32, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+        /// `icmp-net-unreachable`.
         case netUnreachable = 0
+        /// `icmp-host-unreachable`.
         case hostUnreachable = 1
+        /// `icmp-proto-unreachable`.
         case protocolUnreachable = 2
+        /// `icmp-port-unreachable`, the default.
         case portUnreachable = 3
+        /// `icmp-net-prohibited`.
         case netProhibited = 5
+        /// `icmp-host-prohibited`.
         case hostProhibited = 6
+        /// `tcp-reset`: a TCP RST.
         case tcpReset = 7
+        /// `icmp-admin-prohibited`.
         case adminProhibited = 8
 
         /// The name iptables-save prints, and the alias iptables also accepts.
@@ -40,14 +48,22 @@ public struct RejectTarget: TargetExtension {
 
     /// What REJECT answers with in an IPv6 rule; raw values are the kernel's numbers.
     public enum IPv6Type: UInt32, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+        /// `icmp6-no-route`.
         case noRoute = 0
+        /// `icmp6-adm-prohibited`.
         case adminProhibited = 1
+        /// `icmp6-addr-unreachable`.
         case addressUnreachable = 3
+        /// `icmp6-port-unreachable`, the default.
         case portUnreachable = 4
+        /// `tcp-reset`: a TCP RST.
         case tcpReset = 6
+        /// `icmp6-policy-fail`.
         case policyFail = 7
+        /// `icmp6-reject-route`.
         case rejectRoute = 8
 
+        /// The name ip6tables-save prints, and the short alias ip6tables also accepts.
         public var names: (canonical: String, alias: String) {
             switch self {
             case .noRoute: ("icmp6-no-route", "no-route")
@@ -65,9 +81,12 @@ public struct RejectTarget: TargetExtension {
 
     /// The answer, of one family or the other.
     public enum RejectType: Hashable, Sendable, CustomStringConvertible {
+        /// An IPv4 answer.
         case ipv4(IPv4Type)
+        /// An IPv6 answer.
         case ipv6(IPv6Type)
 
+        /// The family of the answer.
         public var family: Family {
             switch self {
             case .ipv4: .ipv4
@@ -122,6 +141,7 @@ public struct RejectTarget: TargetExtension {
 
     public init() { rejectWith = nil }
 
+    /// `-j REJECT --reject-with type`.
     public init(with type: RejectType) { rejectWith = type }
 
     /// The answer the kernel sends for a rule of `family`.

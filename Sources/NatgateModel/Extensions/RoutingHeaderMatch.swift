@@ -26,14 +26,18 @@ public struct RoutingHeaderMatch: MatchExtension {
     /// An inclusive range of the Segments Left field; iptables allows `lower` > `upper`, which
     /// matches nothing.
     public struct SegmentsRange: Hashable, Sendable, CustomStringConvertible {
+        /// The smallest value.
         public var lower: UInt32
+        /// The largest value, included.
         public var upper: UInt32
 
+        /// The values from `lower` to `upper`.
         public init(lower: UInt32, upper: UInt32) {
             self.lower = lower
             self.upper = upper
         }
 
+        /// The single value `value`.
         public init(_ value: UInt32) { self.init(lower: value, upper: value) }
 
         /// Every value: what the kernel tests when the rule gives no range.
@@ -58,6 +62,7 @@ public struct RoutingHeaderMatch: MatchExtension {
 
     public init() { self.init(type: nil) }
 
+    /// A routing-header match of what is given (nil: not tested).
     public init(
         type: Negatable<UInt32>? = nil, segmentsLeft: Negatable<SegmentsRange>? = nil, length: Negatable<UInt32>? = nil,
         reservedZero: Bool = false, addresses: [IPv6Address]? = nil, notStrict: Bool = false

@@ -25,6 +25,7 @@ public struct SNATTarget: TargetExtension {
 
     public init() { self.init(source: nil) }
 
+    /// `-j SNAT --to-source source`, with `--random`, `--random-fully` and `--persistent` as given.
     public init(source: NATRange?, random: Bool = false, randomFully: Bool = false, persistent: Bool = false) {
         self.source = source
         self.random = random

@@ -1,15 +1,21 @@
 /// Which address (or port, or interface) of a packet a set's dimension looks at: `src` or `dst`.
 public enum SetDirection: String, Hashable, Sendable {
+    /// The packet's source.
     case source = "src"
+    /// The packet's destination.
     case destination = "dst"
 }
 
 /// A condition on a set element's packet or byte counter (`--packets-eq 5`, `! --bytes-eq 7`,
 /// `--packets-lt 5`, `--bytes-gt 9`). Only equality can be negated, as in libxt_set.
 public enum SetCounterCondition: Hashable, Sendable {
+    /// `--packets-eq N` / `--bytes-eq N`.
     case equal(UInt64)
+    /// `! --packets-eq N` / `! --bytes-eq N`.
     case notEqual(UInt64)
+    /// `--packets-lt N` / `--bytes-lt N`.
     case less(UInt64)
+    /// `--packets-gt N` / `--bytes-gt N`.
     case greater(UInt64)
 
     /// `IPSET_COUNTER_EQ` … `IPSET_COUNTER_GT`, the operator the kernel stores.
@@ -22,6 +28,7 @@ public enum SetCounterCondition: Hashable, Sendable {
         }
     }
 
+    /// The number compared with.
     public var value: UInt64 {
         switch self {
         case .equal(let value), .notEqual(let value), .less(let value), .greater(let value): value
@@ -82,13 +89,16 @@ public struct SetMatch: MatchExtension {
     public var updateCounters: Bool
     /// False for `! --update-subcounters`: matching leaves a list:set member's counters alone.
     public var updateSubcounters: Bool
+    /// A condition on the element's packet counter; nil for none.
     public var packets: SetCounterCondition?
+    /// A condition on the element's byte counter; nil for none.
     public var bytes: SetCounterCondition?
 
     public init() {
         self.init(setName: "", directions: [])
     }
 
+    /// A set match of `setName` looked up by `directions`, with the options given.
     public init(
         setName: String, directions: [SetDirection], negated: Bool = false, returnNomatch: Bool = false,
         updateCounters: Bool = true, updateSubcounters: Bool = true,

@@ -29,12 +29,14 @@ public struct StatisticMatch: MatchExtension {
     /// 2³¹: the probability 1.
     public static let probabilityScale: Double = 2_147_483_648
 
+    /// Which packets match: at random, or every nth.
     public var mode: Mode
     /// `!` before `--probability` or `--every`: match the other packets.
     public var inverted: Bool
 
     public init() { self.init(mode: .random(probability: 0)) }
 
+    /// A statistic match in `mode`, inverted or not.
     public init(mode: Mode, inverted: Bool = false) {
         self.mode = mode
         self.inverted = inverted

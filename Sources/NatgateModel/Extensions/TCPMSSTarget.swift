@@ -30,6 +30,7 @@ public struct TCPMSSTarget: TargetExtension {
 
     public init() { setting = nil }
 
+    /// A TCPMSS target with `setting`.
     public init(_ setting: Setting) { self.setting = setting }
 
     public mutating func parse(_ option: ParsedOption, context: ExtensionContext) throws {

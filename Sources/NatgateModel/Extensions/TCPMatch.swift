@@ -3,11 +3,17 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// The FIN flag.
     public static let fin = TCPFlags(rawValue: 0x01)
+    /// The SYN flag.
     public static let syn = TCPFlags(rawValue: 0x02)
+    /// The RST flag.
     public static let rst = TCPFlags(rawValue: 0x04)
+    /// The PSH flag.
     public static let psh = TCPFlags(rawValue: 0x08)
+    /// The ACK flag.
     public static let ack = TCPFlags(rawValue: 0x10)
+    /// The URG flag.
     public static let urg = TCPFlags(rawValue: 0x20)
     /// The six flags iptables knows (`ALL`).
     public static let all: TCPFlags = [.fin, .syn, .rst, .psh, .ack, .urg]
@@ -46,9 +52,12 @@ extension String {
 
 /// A TCP flags test: the packet's flags under `mask` must equal `comparison`.
 public struct TCPFlagTest: Hashable, Sendable, CustomStringConvertible {
+    /// The flags examined.
     public var mask: TCPFlags
+    /// Of those, the flags that must be set; the others must be clear.
     public var comparison: TCPFlags
 
+    /// `--tcp-flags mask comparison`.
     public init(mask: TCPFlags, comparison: TCPFlags) {
         self.mask = mask
         self.comparison = comparison
@@ -98,6 +107,7 @@ public struct TCPMatch: MatchExtension {
         hasher.combine(option)
     }
 
+    /// A tcp match of what is given (nil: not tested).
     public init(sourcePort: Negatable<PortRange>? = nil, destinationPort: Negatable<PortRange>? = nil,
                 flags: Negatable<TCPFlagTest>? = nil, option: Negatable<UInt8>? = nil) {
         self.sourcePort = sourcePort

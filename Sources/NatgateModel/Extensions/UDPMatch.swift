@@ -26,6 +26,7 @@ public struct UDPMatch: MatchExtension {
         hasher.combine(destinationPort)
     }
 
+    /// A udp match of the ports given (nil: not tested).
     public init(sourcePort: Negatable<PortRange>? = nil, destinationPort: Negatable<PortRange>? = nil) {
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort

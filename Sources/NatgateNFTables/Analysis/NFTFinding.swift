@@ -27,7 +27,9 @@ public struct NFTFinding: Hashable, Sendable, CustomStringConvertible {
 
     /// What decides: the chain's policy, or a rule (in the base chain or a chain it jumps to).
     public enum Decider: Hashable, Sendable, CustomStringConvertible {
+        /// The chain's policy, reached by the packets no rule decided.
         case policy
+        /// The rule with `handle` in `chain`.
         case rule(chain: String, handle: UInt64)
 
         public var description: String {
@@ -38,16 +40,25 @@ public struct NFTFinding: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The gateway whose traffic the chain affects.
     public var gateway: NFTGatewayTraffic
+    /// The nft table's family.
     public var family: NFTFamily
+    /// The nft table's name.
     public var table: String
     /// The base chain.
     public var chain: String
+    /// The base chain's hook.
     public var hook: NFTHook
+    /// The base chain's priority at its hook; lower runs first.
     public var priority: Int32
+    /// The base chain's policy.
     public var policy: NFTVerdict
+    /// What the chain does to the traffic.
     public var effect: Effect
+    /// How sure the finding is.
     public var certainty: Certainty
+    /// What in the chain decides: its policy, or rules.
     public var deciders: [Decider]
     /// The kinds of the gateway's packets it applies to.
     public var directions: [NFTGatewayTraffic.Direction]

@@ -4,19 +4,23 @@ import NatgateModel
 /// from `subnet` forwarded out of `uplink` (and masqueraded there), and their replies forwarded
 /// back in.
 public struct NFTGatewayTraffic: Hashable, Sendable, CustomStringConvertible {
+    /// The gateway's subnet.
     public var subnet: IPNetwork
+    /// The gateway's uplink.
     public var uplink: InterfaceName
     /// The interface the subnet is behind, when the caller knows it. When nil, the analysis knows
     /// only that it is not the uplink, and a rule that matches on another interface's name
     /// (`iifname "docker0"`) may or may not match: findings that depend on it are `possible`.
     public var downstream: InterfaceName?
 
+    /// The traffic of the gateway of `subnet` through `uplink`, the subnet behind `downstream` when known.
     public init(subnet: IPNetwork, uplink: InterfaceName, downstream: InterfaceName? = nil) {
         self.subnet = subnet
         self.uplink = uplink
         self.downstream = downstream
     }
 
+    /// The subnet's family.
     public var family: Family { subnet.family }
 
     /// `10.200.1.0/24 via eth0`.

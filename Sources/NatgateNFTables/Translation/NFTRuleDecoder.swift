@@ -10,8 +10,10 @@ import NatgateModel
 /// An xt `match`/`target` natgate has no codec for is kept verbatim, as an `UnknownMatch` /
 /// `UnknownTarget` carrying its bytes, as the libiptc side keeps unknown extensions.
 public struct NFTRuleDecoder: Sendable {
+    /// The codecs that decode xt match and target payloads.
     public var codecs: KernelCodecRegistry
 
+    /// A decoder with `codecs`.
     public init(codecs: KernelCodecRegistry = .standard) { self.codecs = codecs }
 
     /// The model rule of `rule`, which is in `table` of an `ip` or `ip6` table.

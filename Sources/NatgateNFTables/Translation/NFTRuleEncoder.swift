@@ -31,8 +31,10 @@ import NatgateModel
 /// Matches iptables-nft turns into native expressions natgate does not write (`among`) are
 /// refused with an error that says so, rather than written differently from iptables-nft.
 public struct NFTRuleEncoder: Sendable {
+    /// The codecs that encode xt match and target payloads.
     public var codecs: KernelCodecRegistry
 
+    /// An encoder with `codecs`.
     public init(codecs: KernelCodecRegistry = .standard) { self.codecs = codecs }
 
     /// The nf_tables rule for `rule` in `chain` of `table` (family `ip` for IPv4, `ip6` for IPv6).
