@@ -10,6 +10,14 @@ struct OwnedTablesState: Sendable {
     /// Set when the owned chains are entries: their model chains are empty and these gateways'
     /// rules are what the kernel holds in them.
     var gateways: GatewaySet?
+    /// The family's `natgate-*` ip sets, when the store has sets (`RuleStore.ipSets`).
+    var sets: [String: IPSetContents]? = nil
+
+    /// The `ipset` lines from `self`'s sets to `later`'s, in the order a change makes them.
+    func setLines(to later: OwnedTablesState) -> [String] {
+        guard sets != nil || later.sets != nil else { return [] }
+        return SetChanges(family: family, before: sets ?? [:], after: later.sets ?? [:]).lines
+    }
 
     /// The lines from `self` to `later`, table by table in `order`: the model's differences, then
     /// the owned chains' rules of the gateways that differ. Rendering is the expensive part of a
@@ -27,12 +35,13 @@ struct OwnedTablesState: Sendable {
 
     /// The drift of these tables, as `status` words it (owned chains held as entries are exact).
     func drift(compiler: GatewayCompiler) -> [Drift] {
-        compiler.read(family: family, filter: tables[.filter], nat: tables[.nat]).drift
+        compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:]).drift
             .filter { gateways == nil || !$0.isAboutNativeChains }
     }
 
     /// Whether anything differs from `self` to `later`, without rendering the owned chains' rules.
     func differs(from later: OwnedTablesState, compiler: GatewayCompiler) -> Bool {
+        if sets != later.sets { return true }
         if let old = gateways, let new = later.gateways {
             if old != new { return true }
             return OwnedChains.tables.contains { name in
@@ -93,12 +102,17 @@ struct ModelChainsEditor: OwnedChainsEditor {
     let keepingCounters: Bool
     private(set) var current: GatewaySet
 
-    init(tables: [TableName: Table], family: Family, compiler: GatewayCompiler, keepingCounters: Bool) {
+    /// The family's `natgate-*` sets, for a store with sets: read from, and made to hold what
+    /// `install` installs.
+    private(set) var sets: [String: IPSetContents]?
+
+    init(tables: [TableName: Table], family: Family, compiler: GatewayCompiler, keepingCounters: Bool, sets: [String: IPSetContents]? = nil) {
         self.tables = tables
         self.family = family
         self.compiler = compiler
         self.keepingCounters = keepingCounters
-        let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
+        self.sets = sets
+        let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:], comparingChains: false)
         current = GatewaySet(lenient: readback.gateways)
         kept = readback.kept
     }
@@ -111,6 +125,9 @@ struct ModelChainsEditor: OwnedChainsEditor {
             let keeping = settled.map { settled in (kept[name] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
             try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters, keeping: keeping)
             kept[name] = keeping
+        }
+        if let before = sets {
+            sets = SetChanges.target(before: before, current: current, wanted: set, settled: settled != nil, compiler: compiler, family: family)
         }
         current = set
     }
@@ -137,7 +154,7 @@ struct ModelChainsEditor: OwnedChainsEditor {
         tables[table] = earlier.tables[table]
     }
 
-    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil) }
+    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil, sets: sets) }
 }
 
 /// The owned chains in a store's own form (`RuleStore.NativeChains`; the kernel's entries):

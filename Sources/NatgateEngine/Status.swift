@@ -191,7 +191,11 @@ extension GatewayController {
                 families.append(status)
                 continue
             }
-            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
+            var sets: [String: IPSetContents] = [:]
+            if let ipSets = store.ipSets {
+                do { sets = try GatewayController.familySets(ipSets, family) } catch { throw NatgateError(wrapping: error) }
+            }
+            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets)
             status.drift = readback.drift.map(\.description)
             for gateway in readback.gateways {
                 var ruleTables: [Status.TableRules] = []

@@ -19,11 +19,7 @@ extension GatewayCompiler {
     ///   does not own still jumps to it.
     public func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool = true, keeping kept: [KeptRule] = []) throws {
         guard let owned = OwnedChains.owned(in: table.name) else { return }
-        let expected = kept.isEmpty
-            ? rules(for: set, family: table.family, table: table.name)
-            : GatewayCompiler.merging(
-                set.gateways(of: table.family).map { rules(for: $0, table: table.name) },
-                keys: set.gateways(of: table.family).map(\.key), kept: kept)
+        let expected = chainRules(for: set, family: table.family, table: table.name, kept: kept)
         try installChain(present: !expected.isEmpty, into: &table)
         guard !expected.isEmpty, var chain = table.chain(named: owned) else { return }
         chain.rules = keepingCounters ? GatewayCompiler.keepingCounters(of: chain.rules, in: expected) : expected

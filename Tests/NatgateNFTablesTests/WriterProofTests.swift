@@ -19,7 +19,7 @@ struct WriterProofTests {
         var description: String { path }
     }
 
-    static let policyFixtures: [Fixture] = fixtures(in: "policies") { $0.hasPrefix("ipv6") ? .ipv6 : .ipv4 }
+    static let policyFixtures: [Fixture] = fixtures(in: "policies/per-rule") { $0.hasPrefix("ipv6") ? .ipv6 : .ipv4 }
     static let hostFixtures: [Fixture] = fixtures(in: "hosts") { $0.contains("-v6") ? .ipv6 : .ipv4 }
 
     static func fixtures(in folder: String, family: (String) -> Family) -> [Fixture] {
@@ -94,7 +94,7 @@ struct WriterProofTests {
         }
     }
 
-    @Test("every rule kind natgate writes (Fixtures/policies) is written exactly as iptables-nft-restore writes it",
+    @Test("every rule kind natgate writes (Fixtures/policies/per-rule) is written exactly as iptables-nft-restore writes it",
           nftablesTests, arguments: policyFixtures)
     func policies(_ fixture: Fixture) throws {
         try WriterProofTests.prove(fixture)

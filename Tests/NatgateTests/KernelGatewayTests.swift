@@ -54,6 +54,26 @@ struct Scratch {
         return result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.joined(separator: "\n")
     }
 
+    /// `ipset save` without what the kernel picks at random or by size: `create NAME TYPE family
+    /// F`, then the `add` lines sorted, as `GoldenRules` and `natgate render` print sets.
+    func saveSets() throws -> String {
+        let result = try namespace.run(["ipset", "save"])
+        var creates: [String] = []
+        var adds: [String: [String]] = [:]
+        for line in result.standardOutput.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.first == "create", words.count >= 5 { creates.append(words[0..<5].joined(separator: " ")) }
+            if words.first == "add", words.count >= 3 { adds[String(words[1]), default: []].append(String(line)) }
+        }
+        return creates.sorted().flatMap { create -> [String] in
+            let name = String(create.split(separator: " ")[1])
+            return [create] + (adds[name] ?? []).sorted()
+        }.map { $0 + "\n" }.joined()
+    }
+
+    /// `saveSets()` then `save()`: the whole text natgate's golden files hold.
+    func saveAll() throws -> String { try saveSets() + save() }
+
     func forwarding() throws -> String { try namespace.shell("cat \(forwardingPath)").trimmingCharacters(in: .whitespacesAndNewlines) }
 
     var controller: GatewayController {
@@ -66,6 +86,14 @@ struct Scratch {
     /// Runs the built `natgate` binary inside the namespace.
     func natgate(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> ThrowawayNamespace.CommandResult {
         try namespace.run(prefix + [Paths.binary] + arguments, environment: environment)
+    }
+
+    /// A controller with a rule set per gateway (no ip sets): the datapath of stores without sets.
+    var perRuleController: GatewayController {
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        return GatewayController(
+            store: KernelRuleStore(namespace: namespace.namespace, logger: logger, usesIPSets: false),
+            forwarding: Forwarding(directory: state), logger: logger)
     }
 
     static func with<T>(_ family: Family = .ipv4, _ body: (Scratch) throws -> T) throws -> T {
@@ -141,25 +169,43 @@ struct KernelGatewayTests {
         try Scratch.with(family) { scratch in
             let natgate = scratch.controller
             try natgate.apply(policy.gatewaySet())
-            let committed = try scratch.save()
+            let committed = try scratch.saveAll()
             let comparison = try GoldenRules.compare(expected: expected, actual: committed, family: family)
             #expect(comparison.isMatch, "\(comparison)")
             #expect(try natgate.apply(policy.gatewaySet()).outcome == .unchanged)
-            #expect(try scratch.save() == committed)
+            #expect(try scratch.saveAll() == committed)
             #expect(try natgate.status().families.first { $0.family == family }?.gateways.map(\.gateway) == policy.gatewaySet().gateways)
             try natgate.flush()
             #expect(try GoldenRules.check(try scratch.save(), family: family).unreachableChains.isEmpty)
+            #expect(!(try scratch.save()).contains("NATGATE"))
+            #expect(try scratch.saveSets() == "", "flush leaves no natgate set")
+        }
+    }
+
+    /// The same policies with a rule set per gateway (a store without ip sets).
+    @Test(arguments: Paths.policyNames)
+    func eachPolicyCommitsItsPerRuleGoldenRules(_ name: String) throws {
+        let policy = try PolicyFile.decode(Data(contentsOf: Paths.policies.appendingPathComponent("\(name).json")))
+        let family = policy.gateways[0].family
+        let expected = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/\(name).rules"), encoding: .utf8)
+        try Scratch.with(family) { scratch in
+            let natgate = scratch.perRuleController
+            try natgate.apply(policy.gatewaySet())
+            let comparison = try GoldenRules.compare(expected: expected, actual: try scratch.save(), family: family)
+            #expect(comparison.isMatch, "\(comparison)")
+            #expect(try scratch.saveSets() == "")
+            try natgate.flush()
             #expect(!(try scratch.save()).contains("NATGATE"))
         }
     }
 
     @Test func countersOfRulesThatStaySurviveAnotherEnable() throws {
-        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/default.rules"), encoding: .utf8)
         let withCounters = golden.replacingOccurrences(of: "-A NATGATE-POSTROUTING -s", with: "[5:300] -A NATGATE-POSTROUTING -s")
         try Scratch.with { scratch in
             let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: withCounters)
             try #require(result.status == 0, "\(result.standardError)")
-            let natgate = scratch.controller
+            let natgate = scratch.perRuleController
             #expect(try natgate.status().families[0].gateways.first?.natPackets == 5)
             try natgate.enable(Gateway(subnet: IPNetwork("10.250.9.0/24"), uplink: InterfaceName("eth0")))
             let status = try natgate.status()
@@ -172,7 +218,7 @@ struct KernelGatewayTests {
     /// A default gateway an earlier natgate enabled has no DROP: `status` reports it as drift,
     /// and the next `enable` adds only the DROP, keeping the other rules and their counters.
     @Test func aGatewayFromBeforeTheDropGainsItOnTheNextEnable() throws {
-        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/default.rules"), encoding: .utf8)
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
         // What natgate wrote before the DROP came: no DROP, and the short tag of subnet and uplink.
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
@@ -181,7 +227,7 @@ struct KernelGatewayTests {
         try Scratch.with { scratch in
             let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: old)
             try #require(result.status == 0, "\(result.standardError)")
-            let natgate = scratch.controller
+            let natgate = scratch.perRuleController
             let status = try natgate.status()
             #expect(status.families[0].gateways.map(\.gateway) == [try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))])
             #expect(status.hasDrift)
@@ -242,6 +288,7 @@ struct CLIGatewayTests {
             let result = try ThrowawayNamespace.execute([Paths.binary, "render", path] + (v6 ? ["-6"] : []))
             #expect(result.status == 0)
             #expect(result.standardOutput == expected, "natgate render \(name).json")
+            #expect(result.standardOutput.contains("create natgate-"))
         }
         let bad = try ThrowawayNamespace.execute([Paths.binary, "render", "/nonexistent.json"])
         #expect(bad.status == 2)
