@@ -479,7 +479,8 @@ public struct GatewayController: Sendable {
     ) throws -> FamilyChange {
         let before = try Self.familySets(ipSets, family)
         let read = ModelChainsEditor(
-            tables: try store.read(family, tables: OwnedChains.tables), family: family, compiler: compiler, keepingCounters: true, sets: before)
+            tables: try store.read(family, tables: OwnedChains.tables), family: family, compiler: compiler,
+            keepingCounters: !store.keepsCountersOfUnchangedRules, sets: before)
         let base = try target(of: pending, family: family, current: read.current)
         let wanted = try target(of: operation, family: family, current: base)
         let after = SetChanges.target(
@@ -492,7 +493,9 @@ public struct GatewayController: Sendable {
         do {
             result = try change(family, operation, after: pending, intent: intent, reorders: false) { (tables, _, _, _, body: (inout ModelChainsEditor) throws -> Void) in
                 try store.update(family, tables: tables) { tables in
-                    var editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters, sets: before)
+                    // Read once: the tables read before, when the session found them unchanged.
+                    var editor = tables == read.tables && keepingCounters == read.keepingCounters
+                        ? read : ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters, sets: before)
                     try body(&editor)
                     tables = editor.tables
                 }

@@ -97,10 +97,11 @@ struct SetChanges: Sendable {
     /// the sets natgate cannot attribute to a gateway it read (their shape's rules are gone or
     /// edited), left as they are for `apply` or `flush`, which state every gateway.
     static func target(
-        before: [String: IPSetContents], current: GatewaySet, wanted: GatewaySet, settled: Bool, compiler: GatewayCompiler, family: Family
+        before: [String: IPSetContents], current: GatewaySet, wanted: GatewaySet, settled: Bool, compiler: GatewayCompiler, family: Family,
+        wantedSets: [String: IPSetContents]? = nil
     ) -> [String: IPSetContents] {
-        var after = compiler.sets(for: wanted, family: family)
-        guard settled else { return after }
+        var after = wantedSets ?? compiler.sets(for: wanted, family: family)
+        guard settled, before.keys.contains(where: { after[$0] == nil }) else { return after }
         let known = compiler.sets(for: current, family: family)
         for (name, set) in before where after[name] == nil && known[name] == nil { after[name] = set }
         return after

@@ -121,13 +121,16 @@ struct ModelChainsEditor: OwnedChainsEditor {
     private(set) var kept: [TableName: [KeptRule]]
 
     mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws {
+        let layout = compiler.datapath == .ipSets ? compiler.layout(set.gateways(of: family)) : nil
         for name in OwnedChains.tables {
             let keeping = settled.map { settled in (kept[name] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
-            try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters, keeping: keeping)
+            try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters, keeping: keeping, layout: layout)
             kept[name] = keeping
         }
         if let before = sets {
-            sets = SetChanges.target(before: before, current: current, wanted: set, settled: settled != nil, compiler: compiler, family: family)
+            sets = SetChanges.target(
+                before: before, current: current, wanted: set, settled: settled != nil, compiler: compiler, family: family,
+                wantedSets: layout.map { compiler.sets(for: $0, family: family) })
         }
         current = set
     }

@@ -44,40 +44,57 @@ extension GatewayCompiler {
     /// (a digest collision) keeps rules per gateway; of colliding shapes, the first in canonical
     /// order gets the sets.
     public func layout(_ gateways: [Gateway]) -> SetLayout {
-        var fitting: [Gateway] = []
+        // Gateways are grouped by the fields of their shapes first: a shape's text is built once
+        // per group, not once per gateway (10,000 gateways are usually a handful of shapes).
+        struct FilterKey: Hashable { var hasVia: Bool; var inbound: Gateway.Inbound }
+        struct NATKey: Hashable { var exclude: [IPNetwork]; var snatTo: IPAddress?; var ports: PortRange?; var randomFully: Bool }
         var perRule: [Gateway] = []
+        var natGroups: [NATKey: [Gateway]] = [:]
         for gateway in gateways {
-            if gateway.fitsIPSets { fitting.append(gateway) } else { perRule.append(gateway) }
-        }
-        var filterShapes: [GatewayShape: [Gateway]] = [:]
-        var natShapes: [GatewayShape: [Gateway]] = [:]
-        for gateway in fitting {
-            filterShapes[GatewayShape(filterOf: gateway), default: []].append(gateway)
-            natShapes[GatewayShape(natOf: gateway), default: []].append(gateway)
-        }
-        var collided: Set<GatewayShape> = []
-        for shapes in [filterShapes.keys, natShapes.keys] {
-            var byName: [String: GatewayShape] = [:]
-            for shape in shapes.sorted() {
-                if byName[shape.setName] != nil { collided.insert(shape) } else { byName[shape.setName] = shape }
+            let prefix: Int? = switch gateway.subnet {
+            case .v4(let network): network.prefixLength
+            case .v6(let network): network.prefixLength
             }
+            guard prefix != nil, !gateway.uplink.isWildcard, !(gateway.via?.isWildcard ?? false) else {
+                perRule.append(gateway)
+                continue
+            }
+            natGroups[NATKey(exclude: gateway.exclude, snatTo: gateway.snatTo, ports: gateway.ports, randomFully: gateway.randomFully), default: []].append(gateway)
+        }
+        var nat: [GatewayShape: [Gateway]] = [:]
+        var fitting: [Gateway] = []
+        for group in natGroups.values {
+            let shape = GatewayShape(natOf: group[0])
+            if shape.description.utf8.count > OwnedChains.tagLimit {
+                perRule += group
+            } else {
+                nat[shape] = group
+                fitting += group
+            }
+        }
+        var filterGroups: [FilterKey: [Gateway]] = [:]
+        for gateway in fitting { filterGroups[FilterKey(hasVia: gateway.via != nil, inbound: gateway.inbound), default: []].append(gateway) }
+        var filter: [GatewayShape: [Gateway]] = [:]
+        for group in filterGroups.values { filter[GatewayShape(filterOf: group[0])] = group }
+        // Shapes whose set names collide: the first in canonical order keeps the sets.
+        var collided: Set<GatewayShape> = []
+        for shapes in [filter.keys, nat.keys] {
+            var byName: Set<String> = []
+            for shape in shapes.sorted() where !byName.insert(shape.setName).inserted { collided.insert(shape) }
         }
         if !collided.isEmpty {
-            let moved = fitting.filter { collided.contains(GatewayShape(filterOf: $0)) || collided.contains(GatewayShape(natOf: $0)) }
-            perRule = (perRule + moved).sorted()
-            let movedKeys = Set(moved.map(\.key))
-            fitting.removeAll { movedKeys.contains($0.key) }
-            filterShapes = [:]
-            natShapes = [:]
-            for gateway in fitting {
-                filterShapes[GatewayShape(filterOf: gateway), default: []].append(gateway)
-                natShapes[GatewayShape(natOf: gateway), default: []].append(gateway)
-            }
+            var moved: Set<Gateway.Key> = []
+            for shape in collided { for gateway in filter[shape] ?? nat[shape] ?? [] { moved.insert(gateway.key) } }
+            perRule += fitting.filter { moved.contains($0.key) }
+            for (shape, group) in filter { filter[shape] = group.filter { !moved.contains($0.key) } }
+            for (shape, group) in nat { nat[shape] = group.filter { !moved.contains($0.key) } }
+            filter = filter.filter { !$0.value.isEmpty }
+            nat = nat.filter { !$0.value.isEmpty }
         }
         return SetLayout(
-            filter: filterShapes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-            nat: natShapes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-            perRule: perRule)
+            filter: filter.map { ($0.key, $0.value.sorted()) }.sorted { $0.0 < $1.0 },
+            nat: nat.map { ($0.key, $0.value.sorted()) }.sorted { $0.0 < $1.0 },
+            perRule: perRule.sorted())
     }
 
     /// The ip sets `set`'s gateways of `family` need, by name: empty with `datapath` `.rules`.
@@ -116,7 +133,12 @@ extension GatewayCompiler {
                 ? perGatewayRules(for: gateways, table: table)
                 : GatewayCompiler.merging(gateways.map { rules(for: $0, table: table) }, keys: gateways.map(\.key), kept: kept)
         }
-        let layout = self.layout(gateways)
+        return chainRules(for: layout(gateways), family: family, table: table, kept: kept)
+    }
+
+    /// The rules of the owned chain of `table` for the gateways of `layout`: the shapes' rules in
+    /// canonical order, then the rules of the gateways that keep their own, with `kept`.
+    package func chainRules(for layout: SetLayout, family: Family, table: TableName, kept: [KeptRule]) -> [Rule] {
         let parts = Parts(compiler: self, family: family)
         var result = layout.shapes(table).flatMap { parts.shapeRules($0.shape) }
         result += GatewayCompiler.merging(layout.perRule.map { rules(for: $0, table: table) }, keys: layout.perRule.map(\.key), kept: kept)

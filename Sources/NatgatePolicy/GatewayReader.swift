@@ -266,13 +266,15 @@ extension GatewayCompiler {
                 drift.append(.missingChain(family, name, OwnedChains.owned(in: name)!))
             }
         }
+        // One layout serves the set comparison and the chains' expected rules.
+        let layout = comparingChains && datapath == .ipSets ? self.layout(set.gateways(of: family)) : nil
         if comparingChains {
-            drift += GatewayCompiler.setDrift(family: family, expected: self.sets(for: set, family: family), actual: sets, shapes: shapes)
+            drift += GatewayCompiler.setDrift(family: family, expected: layout.map { self.sets(for: $0, family: family) } ?? [:], actual: sets, shapes: shapes)
         }
         for case let (name, table?) in tables where comparingChains {
             let owned = OwnedChains.owned(in: name)!
             guard let chain = table.chain(named: owned) else { continue }
-            let expected = datapath == .ipSets ? chainRules(for: set, family: family, table: name, kept: kept[name] ?? []) : GatewayCompiler.merging(
+            let expected = layout.map { chainRules(for: $0, family: family, table: name, kept: kept[name] ?? []) } ?? GatewayCompiler.merging(
                 set.gateways(of: family).map { legacy.contains($0.key) ? legacyRules(for: $0, table: name) : rules(for: $0, table: name) },
                 keys: set.gateways(of: family).map(\.key), kept: kept[name] ?? [])
             let actual = chain.rules.map(\.withoutCounters)
