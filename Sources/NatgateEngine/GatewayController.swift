@@ -480,7 +480,7 @@ public struct GatewayController: Sendable {
         let before = try Self.familySets(ipSets, family)
         let read = ModelChainsEditor(
             tables: try store.read(family, tables: OwnedChains.tables), family: family, compiler: compiler,
-            keepingCounters: !store.keepsCountersOfUnchangedRules, sets: before)
+            keepingCounters: !store.keepsCountersOfUnchangedRules, sets: before, comparingChains: true)
         let base = try target(of: pending, family: family, current: read.current)
         let wanted = try target(of: operation, family: family, current: base)
         let after = SetChanges.target(
@@ -493,9 +493,15 @@ public struct GatewayController: Sendable {
         do {
             result = try change(family, operation, after: pending, intent: intent, reorders: false) { (tables, _, _, _, body: (inout ModelChainsEditor) throws -> Void) in
                 try store.update(family, tables: tables) { tables in
-                    // Read once: the tables read before, when the session found them unchanged.
-                    var editor = tables == read.tables && keepingCounters == read.keepingCounters
-                        ? read : ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters, sets: before)
+                    // Read once: what was read before, when natgate's chains and jumps are as it was
+                    // (counters and other tools' chains may have moved on; they are taken as given).
+                    var editor: ModelChainsEditor
+                    if Self.sameOwnedChains(tables, read.tables) {
+                        editor = read
+                        editor.tables = tables
+                    } else {
+                        editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters, sets: before)
+                    }
                     try body(&editor)
                     tables = editor.tables
                 }
@@ -519,6 +525,17 @@ public struct GatewayController: Sendable {
         result.changed = result.changed || !setChanges.isEmpty
         result.setLines = setChanges.lines
         return result
+    }
+
+    /// Whether natgate's owned chains and the built-in chains that jump to them hold the same
+    /// rules (counters aside) in `a` and `b`.
+    static func sameOwnedChains(_ a: [TableName: Table], _ b: [TableName: Table]) -> Bool {
+        OwnedChains.tables.allSatisfy { name in
+            [OwnedChains.owned(in: name), OwnedChains.hook(in: name)].allSatisfy { chain in
+                guard let chain else { return true }
+                return a[name]?.chain(named: chain)?.rules.map(\.withoutCounters) == b[name]?.chain(named: chain)?.rules.map(\.withoutCounters)
+            }
+        }
     }
 
     /// `change` over one way of editing: `transaction(tables, adding, known, commitOrder, body)`

@@ -88,9 +88,32 @@ public final class MemoryIPSetStore: IPSetStore, @unchecked Sendable {
 /// destroys the sets no shape needs any more (their rules are gone by then: the kernel refuses
 /// to destroy a set a rule uses).
 struct SetChanges: Sendable {
-    var family: Family
-    var before: [String: IPSetContents]
-    var after: [String: IPSetContents]
+    let family: Family
+    let before: [String: IPSetContents]
+    let after: [String: IPSetContents]
+    /// Per set in both, the members `after` adds and those it drops, computed once.
+    private let added: [String: [NetIfaceMember]]
+    private let dropped: [String: [NetIfaceMember]]
+
+    init(family: Family, before: [String: IPSetContents], after: [String: IPSetContents]) {
+        self.family = family
+        self.before = before
+        self.after = after
+        var added: [String: [NetIfaceMember]] = [:]
+        var dropped: [String: [NetIfaceMember]] = [:]
+        for (name, set) in after {
+            let old: Set<NetIfaceMember> = before[name].map { $0.hasNatgateType && $0.family == family ? $0.members : [] } ?? []
+            if old == set.members { continue }
+            let new = set.members.subtracting(old)
+            if !new.isEmpty { added[name] = new.sorted() }
+            if before[name] != nil {
+                let gone = old.subtracting(set.members)
+                if !gone.isEmpty { dropped[name] = gone.sorted() }
+            }
+        }
+        self.added = added
+        self.dropped = dropped
+    }
 
     /// The sets after a change from `current` gateways (read from `before`) to `wanted`: what
     /// `wanted` needs; with `settled` (enable, disable: some gateways are stated, not all), also
@@ -108,7 +131,7 @@ struct SetChanges: Sendable {
     }
 
     /// Whether the sets stay as they are.
-    var isEmpty: Bool { before == after }
+    var isEmpty: Bool { added.isEmpty && dropped.isEmpty && toCreate.isEmpty && !before.keys.contains { after[$0] == nil } }
 
     private static func isNAT(_ name: String) -> Bool { name.hasPrefix(GatewayShape.setPrefix + "n") }
     private static func isVia(_ name: String) -> Bool { name.contains("-via-") }
@@ -118,25 +141,14 @@ struct SetChanges: Sendable {
         after.keys.filter { name in before[name].map { !$0.hasNatgateType || $0.family != family } ?? true }.sorted()
     }
 
-    private func members(_ name: String, in sets: [String: IPSetContents]) -> Set<NetIfaceMember> {
-        guard let set = sets[name], set.hasNatgateType, set.family == family else { return [] }
-        return set.members
-    }
-
-    /// Members `after` has and `before` lacks, for the sets `filter` takes, in `order`.
+    /// Members `after` has and `before` lacks, for the sets `filter` takes, by name.
     private func additions(_ filter: (String) -> Bool) -> [(String, [NetIfaceMember])] {
-        after.keys.filter(filter).sorted().compactMap { name in
-            let new = after[name]!.members.subtracting(members(name, in: before)).sorted()
-            return new.isEmpty ? nil : (name, new)
-        }
+        added.keys.filter(filter).sorted().map { ($0, added[$0]!) }
     }
 
-    /// Members `before` has and `after` lacks, in sets that stay.
+    /// Members `before` has and `after` lacks, in sets that stay, by name.
     private func deletions(_ filter: (String) -> Bool) -> [(String, [NetIfaceMember])] {
-        before.keys.filter { filter($0) && after[$0] != nil && before[$0]!.hasNatgateType && before[$0]!.family == family }.sorted().compactMap { name in
-            let old = before[name]!.members.subtracting(after[name]!.members).sorted()
-            return old.isEmpty ? nil : (name, old)
-        }
+        dropped.keys.filter(filter).sorted().map { ($0, dropped[$0]!) }
     }
 
     /// Deletions of filter members of sets that go: the gateways stop forwarding before their

@@ -12,6 +12,9 @@ struct OwnedTablesState: Sendable {
     var gateways: GatewaySet?
     /// The family's `natgate-*` ip sets, when the store has sets (`RuleStore.ipSets`).
     var sets: [String: IPSetContents]? = nil
+    /// The drift, when the editor that made this state already knows it (read with the chains
+    /// compared, or installed from a state without drift, which natgate's own install keeps so).
+    var knownDrift: [Drift]? = nil
 
     /// The `ipset` lines from `self`'s sets to `later`'s, in the order a change makes them.
     func setLines(to later: OwnedTablesState) -> [String] {
@@ -35,7 +38,8 @@ struct OwnedTablesState: Sendable {
 
     /// The drift of these tables, as `status` words it (owned chains held as entries are exact).
     func drift(compiler: GatewayCompiler) -> [Drift] {
-        compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:]).drift
+        if let knownDrift { return knownDrift }
+        return compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:]).drift
             .filter { gateways == nil || !$0.isAboutNativeChains }
     }
 
@@ -106,13 +110,19 @@ struct ModelChainsEditor: OwnedChainsEditor {
     /// `install` installs.
     private(set) var sets: [String: IPSetContents]?
 
-    init(tables: [TableName: Table], family: Family, compiler: GatewayCompiler, keepingCounters: Bool, sets: [String: IPSetContents]? = nil) {
+    /// The drift of the tables as `state` holds them, when known (see `OwnedTablesState.knownDrift`).
+    private var knownDrift: [Drift]?
+
+    /// - Parameter comparingChains: true reads the drift too (one read instead of two, for a
+    ///   change that reports what it repaired).
+    init(tables: [TableName: Table], family: Family, compiler: GatewayCompiler, keepingCounters: Bool, sets: [String: IPSetContents]? = nil, comparingChains: Bool = false) {
         self.tables = tables
         self.family = family
         self.compiler = compiler
         self.keepingCounters = keepingCounters
         self.sets = sets
-        let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:], comparingChains: false)
+        let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:], comparingChains: comparingChains)
+        knownDrift = comparingChains ? readback.drift : nil
         current = GatewaySet(lenient: readback.gateways)
         kept = readback.kept
     }
@@ -121,6 +131,9 @@ struct ModelChainsEditor: OwnedChainsEditor {
     private(set) var kept: [TableName: [KeptRule]]
 
     mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws {
+        // From tables without drift, natgate's own install leaves none (with sets: only the sets
+        // drift can keep, unattributed ones, are then absent).
+        knownDrift = knownDrift == [] && sets != nil ? [] : nil
         let layout = compiler.datapath == .ipSets ? compiler.layout(set.gateways(of: family)) : nil
         for name in OwnedChains.tables {
             let keeping = settled.map { settled in (kept[name] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
@@ -136,6 +149,7 @@ struct ModelChainsEditor: OwnedChainsEditor {
     }
 
     mutating func installNAT(_ gateways: [Gateway], settled: Set<Gateway.Key>?) throws {
+        knownDrift = nil
         guard let owned = OwnedChains.owned(in: .nat) else { return }
         let ofFamily = gateways.filter { $0.family == family }
         let keeping = settled.map { settled in (kept[.nat] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
@@ -154,10 +168,11 @@ struct ModelChainsEditor: OwnedChainsEditor {
     }
 
     mutating func restore(_ table: TableName, from earlier: ModelChainsEditor) {
+        knownDrift = nil
         tables[table] = earlier.tables[table]
     }
 
-    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil, sets: sets) }
+    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil, sets: sets, knownDrift: knownDrift) }
 }
 
 /// The owned chains in a store's own form (`RuleStore.NativeChains`; the kernel's entries):

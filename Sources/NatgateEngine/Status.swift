@@ -202,7 +202,7 @@ extension GatewayController {
                 var packets: UInt64 = 0
                 var bytes: UInt64 = 0
                 for name in OwnedChains.tables.reversed() {
-                    let rules = readback.rules[gateway.key]?[name] ?? []
+                    let rules = readback.rules(of: gateway)[name] ?? []
                     guard !rules.isEmpty else { continue }
                     ruleTables.append(Status.TableRules(table: name, rules: rules.map { rule in
                         Status.RuleStatus(

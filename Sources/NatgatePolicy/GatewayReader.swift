@@ -82,8 +82,18 @@ public struct GatewayReadback: Hashable, Sendable {
     /// gateway (`Drift.undetermined`), by table, in chain order.
     public var kept: [TableName: [KeptRule]] = [:]
 
+    /// The rules of each shape (`GatewayShape`) the chains hold, with counters.
+    public var shapeRules: [GatewayShape: [Rule]] = [:]
+
     /// Whether natgate owns anything in these tables.
     public var isEmpty: Bool { gateways.isEmpty && drift.isEmpty }
+
+    /// The rules that serve `gateway`, by table: its own, or those of its two shapes (shared with
+    /// every gateway of the shape, counters included) when it is a set member.
+    public func rules(of gateway: Gateway) -> [TableName: [Rule]] {
+        if let own = rules[gateway.key] { return own }
+        return [.filter: shapeRules[GatewayShape(filterOf: gateway)] ?? [], .nat: shapeRules[GatewayShape(natOf: gateway)] ?? []]
+    }
 }
 
 extension GatewayCompiler {
@@ -228,12 +238,6 @@ extension GatewayCompiler {
         let fromSets = GatewayCompiler.gateways(family: family, shapes: shapes, sets: sets)
         gateways += fromSets.gateways
         drift += fromSets.drift
-        for gateway in fromSets.gateways {
-            grouped[gateway.key] = [
-                .filter: shapeRules[GatewayShape(filterOf: gateway)] ?? [],
-                .nat: shapeRules[GatewayShape(natOf: gateway)] ?? [],
-            ]
-        }
         let unkeyed = owners.values.joined().filter { $0.natgate && $0.key == nil && !$0.shape }
         for tag in Set(unkeyed.compactMap { GatewayCompiler.comment($0.rule) }).sorted() {
             drift.append(.undetermined(family, gateway: "`\(tag)`", reason: "its tag names no subnet and uplink natgate can read"))
@@ -282,7 +286,7 @@ extension GatewayCompiler {
                 drift.append(.chainDiffers(family, name, owned, expected: expected, actual: actual))
             }
         }
-        return GatewayReadback(family: family, gateways: set.gateways, rules: grouped, drift: drift, kept: kept)
+        return GatewayReadback(family: family, gateways: set.gateways, rules: grouped, drift: drift, kept: kept, shapeRules: shapeRules)
     }
 
     /// The rules an earlier natgate wrote for `gateway`: today's with the short tag, and without
