@@ -107,6 +107,21 @@ struct KernelSetDatapathTests {
         }
     }
 
+    @Test func aSetOfAnotherTypeUnderNatgatesNameIsMadeAgain() throws {
+        try Scratch.with { scratch in
+            let natgate = scratch.controller
+            let a = try gateway("10.250.1.0/24", "eth0")
+            let name = GatewayShape(filterOf: a).setName
+            try scratch.namespace.shell("ipset create \(name) hash:net family inet && ipset add \(name) 10.9.0.0/16")
+            #expect(try natgate.status().families[0].drift.contains { $0.contains("is hash:net family inet") })
+            try natgate.enable(a)
+            #expect(try scratch.saveSets() == (try Self.sets([a])))
+            #expect(!(try natgate.status().hasDrift))
+            try natgate.flush()
+            #expect(try scratch.saveSets() == "")
+        }
+    }
+
     @Test func aSetDestroyedAfterItsRulesIsMadeAgainByTheNextChange() throws {
         try Scratch.with { scratch in
             let natgate = scratch.controller
