@@ -8,7 +8,7 @@ extension GatewayCompiler {
     /// nat shape's set (the same uplink), and for a `--via` filter shape a `SUBNET,VIA` member of
     /// its via set; its options are the two shapes'. Nothing is guessed: a member that makes no
     /// whole gateway is reported, and the next change removes it.
-    static func gateways(family: Family, shapes: [TableName: [GatewayShape]], sets: [String: IPSetContents]) -> (gateways: [Gateway], drift: [Drift]) {
+    static func gateways(family: Family, shapes: [TableName: [GatewayShape]], sets: [String: IPSetContents]) -> (gateways: [Gateway], drift: [Drift], incomplete: Set<IPNetwork>) {
         func members(_ name: String) -> Set<NetIfaceMember>? {
             guard let set = sets[name], set.hasNatgateType, set.family == family else { return nil }
             return set.members
@@ -27,6 +27,7 @@ extension GatewayCompiler {
         }
         var gateways: [Gateway] = []
         var drift: [Drift] = []
+        var incomplete: Set<IPNetwork> = []
         for subnet in Set(filterBySubnet.keys).union(natBySubnet.keys).sorted() {
             let filter = filterBySubnet[subnet] ?? []
             let nat = natBySubnet[subnet] ?? []
@@ -55,16 +56,22 @@ extension GatewayCompiler {
             if let gateway {
                 gateways.append(gateway)
             } else if let reason {
+                incomplete.insert(subnet)
                 drift.append(.setDiffers(family, set: (filter + nat).map(\.shape.setName).joined(separator: ", "),
                     reason: "holds subnet \(subnet), which makes no whole gateway: \(reason). natgate does not guess the rest; the next change removes these members (run `natgate enable` with the gateway's options to keep it)."))
             }
         }
-        return (gateways, drift)
+        return (gateways, drift, incomplete)
     }
 
     /// How the `natgate-*` sets of `family` in `actual` differ from `expected` (what the gateways
     /// read back need): missing, of another type or family, other members, or not needed.
-    static func setDrift(family: Family, expected: [String: IPSetContents], actual: [String: IPSetContents], shapes: [TableName: [GatewayShape]]) -> [Drift] {
+    ///
+    /// Members of `reported` subnets (already named as making no whole gateway) are left out.
+    static func setDrift(
+        family: Family, expected: [String: IPSetContents], actual: [String: IPSetContents], shapes: [TableName: [GatewayShape]],
+        reported: Set<IPNetwork> = []
+    ) -> [Drift] {
         var drift: [Drift] = []
         let ofFamily = actual.filter { name, _ in
             name.hasPrefix(GatewayShape.setPrefix) && (GatewayShape.family(ofSet: name) ?? .ipv4) == family
@@ -82,7 +89,7 @@ extension GatewayCompiler {
                 if shapeSets.contains(name) { continue }
                 drift.append(.setDiffers(family, set: name, reason: "(\(set.members.count) members) is a natgate set that no gateway natgate can read needs: `natgate apply` or `flush` destroys it (enable and disable leave it)."))
             case (let want?, let set?):
-                let extra = set.members.subtracting(want.members).sorted()
+                let extra = set.members.subtracting(want.members).filter { !reported.contains($0.network) }.sorted()
                 let missing = want.members.subtracting(set.members).sorted()
                 guard !extra.isEmpty || !missing.isEmpty else { continue }
                 var parts: [String] = []
