@@ -63,7 +63,7 @@ let package = Package(
             name: "Natgate",
             dependencies: [
                 "NatgateEngine", "NatgateModel", "NatgatePolicy", "NatgateKernel", "NatgateSysctl", "NatgateNFTables",
-                .product(name: "Logging", package: "swift-log"),
+                "NatgateIPSet", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .systemLibrary(name: "CNatgateLab", path: "Sources/CNatgateLab"),

@@ -19,15 +19,27 @@ public struct KernelRuleStore: RuleStore {
     public var intentLog: ChangeIntentLog?
     /// Test hooks handed to every backend; see `KernelBackend.TestHooks`.
     @_spi(Testing) public var testHooks = KernelBackend.TestHooks()
+    /// Whether gateways are members of the namespace's ip sets (`KernelIPSetStore`), sharing
+    /// rules by shape; false gives each gateway rules of its own, handed over as kernel entries.
+    public var usesIPSets: Bool
 
     /// A store for the tables of `namespace`, taking `lock` for every update and recording
     /// changes in progress in `intentLog` (nil: no record).
-    public init(namespace: NetworkNamespace = .current, logger: Logger, lock: XtablesLock = XtablesLock(), intentLog: ChangeIntentLog? = ChangeIntentLog()) {
+    /// - Parameter usesIPSets: false keeps the datapath of rules per gateway (for kernels without
+    ///   ip sets, or to compare).
+    public init(
+        namespace: NetworkNamespace = .current, logger: Logger, lock: XtablesLock = XtablesLock(), intentLog: ChangeIntentLog? = ChangeIntentLog(),
+        usesIPSets: Bool = true
+    ) {
         self.namespace = namespace
         self.logger = logger
         self.lock = lock
         self.intentLog = intentLog
+        self.usesIPSets = usesIPSets
     }
+
+    /// The namespace's ip sets, unless `usesIPSets` is false.
+    public var ipSets: (any IPSetStore)? { usesIPSets ? KernelIPSetStore(namespace: namespace) : nil }
 
     func backend(_ family: Family) -> KernelBackend {
         var backend = KernelBackend(family: family, namespace: namespace, lock: lock, logger: logger)

@@ -221,11 +221,15 @@ public struct GatewayController: Sendable {
     }
 
     /// A controller over any store that manages `forwarding` (nil leaves forwarding alone).
+    ///
+    /// A store with ip sets (`RuleStore.ipSets`) makes the compiler's datapath `.ipSets`:
+    /// gateways share rules by shape and are set members.
     public init(store: any RuleStore, forwarding: Forwarding?, logger: Logger, compiler: GatewayCompiler = GatewayCompiler()) {
         self.store = store
         self.forwarding = forwarding
         self.logger = logger
         self.compiler = compiler
+        if store.ipSets != nil { self.compiler.datapath = .ipSets }
     }
 
     // MARK: Verbs
@@ -256,7 +260,9 @@ public struct GatewayController: Sendable {
             var plan = Plan()
             let pending = try store.intentLog.map { log in try store.inNamespace { try log.interrupted() }?.operations ?? [] } ?? []
             for family in try families(for: pending + [operation]) {
-                plan.tables += try planChanges(family, pending + [operation])
+                let (tables, sets) = try planChanges(family, pending + [operation])
+                plan.tables += tables
+                if !sets.isEmpty { plan.sets.append(Plan.SetChange(family: family, lines: sets)) }
             }
             plan.tables.removeAll { $0.lines.isEmpty }
             return plan
@@ -267,11 +273,16 @@ public struct GatewayController: Sendable {
 
     /// One family's lines of `plan`: read as a change reads (natgate's chains as entries from the
     /// kernel when they hold just gateways' rules, else the model), nothing committed.
-    private func planChanges(_ family: Family, _ operations: [Operation]) throws -> [Plan.TableChange] {
+    private func planChanges(_ family: Family, _ operations: [Operation]) throws -> ([Plan.TableChange], [String]) {
         try planChanges(in: store, family, operations)
     }
 
-    private func planChanges<Store: RuleStore>(in store: Store, _ family: Family, _ operations: [Operation]) throws -> [Plan.TableChange] {
+    private func planChanges<Store: RuleStore>(in store: Store, _ family: Family, _ operations: [Operation]) throws -> ([Plan.TableChange], [String]) {
+        if let ipSets = store.ipSets {
+            let tables = try store.read(family, tables: OwnedChains.tables)
+            let sets = try Self.familySets(ipSets, family)
+            return try planChanges(family, operations, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true, sets: sets))
+        }
         if let (tables, chains) = try store.readNative(family, tables: OwnedChains.tables),
            let editor = NativeChainsEditor(tables: tables, chains: chains, family: family, compiler: compiler, codec: Store.NativeChains.codec(family)) {
             return try planChanges(family, operations, editor)
@@ -280,7 +291,7 @@ public struct GatewayController: Sendable {
         return try planChanges(family, operations, ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: true))
     }
 
-    private func planChanges<Editor: OwnedChainsEditor>(_ family: Family, _ operations: [Operation], _ editor: Editor) throws -> [Plan.TableChange] {
+    private func planChanges<Editor: OwnedChainsEditor>(_ family: Family, _ operations: [Operation], _ editor: Editor) throws -> ([Plan.TableChange], [String]) {
         let before = editor.state
         let current = editor.current
         let target = try self.target(of: operations, family: family, current: current)
@@ -290,7 +301,12 @@ public struct GatewayController: Sendable {
         // subnet and uplink comes).
         let keys = GatewayChanges(from: current, to: target)
         let onlyRemoved = keys.added == 0 && keys.removed > 0
-        return before.changes(to: after.state, order: order(adding: !onlyRemoved), compiler: compiler)
+        return (before.changes(to: after.state, order: order(adding: !onlyRemoved), compiler: compiler), before.setLines(to: after.state))
+    }
+
+    /// The `natgate-*` sets of `family` in `store` (names without a family suffix count as IPv4).
+    static func familySets(_ store: any IPSetStore, _ family: Family) throws -> [String: IPSetContents] {
+        try store.natgateSets().filter { (GatewayShape.family(ofSet: $0.key) ?? .ipv4) == family }
     }
 
     // MARK: The change itself
@@ -316,6 +332,7 @@ public struct GatewayController: Sendable {
     private func performInSession(_ operation: Operation) throws(NatgateError) -> Report {
         logger.debug("natgate \(operation)")
         var planParts: [@Sendable () -> [Plan.TableChange]] = []
+        var setParts: [Plan.SetChange] = []
         var changedTables = false
         var gatewayChanges = GatewayChanges()
         var forwardingChanges: [ForwardingChange] = []
@@ -336,6 +353,7 @@ public struct GatewayController: Sendable {
                 done.append((family, result.previous))
                 changedTables = changedTables || result.changed
                 planParts.append(result.lines)
+                if !result.setLines.isEmpty { setParts.append(Plan.SetChange(family: family, lines: result.setLines)) }
                 finalGateways += result.after.gateways
                 gatewayChanges = gatewayChanges + GatewayChanges(from: result.previous, to: result.after)
                 do {
@@ -363,8 +381,9 @@ public struct GatewayController: Sendable {
             throw NatgateError(wrapping: error)
         }
         let parts = planParts
+        let setChanges = setParts
         let plan = LazyPlan {
-            var plan = Plan(tables: parts.flatMap { $0() })
+            var plan = Plan(tables: parts.flatMap { $0() }, sets: setChanges)
             plan.tables.removeAll { $0.lines.isEmpty }
             return plan
         }
@@ -409,6 +428,8 @@ public struct GatewayController: Sendable {
         /// The drift found before that the change repaired, and the drift it left.
         var repaired: [String] = []
         var unrepaired: [String] = []
+        /// The `ipset` lines of the change, in the order it made them.
+        var setLines: [String] = []
     }
 
     /// Commits one family's change, after the operations `pending` (an interrupted change it
@@ -426,6 +447,9 @@ public struct GatewayController: Sendable {
     private func change<Store: RuleStore>(
         in store: Store, _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?
     ) throws -> FamilyChange {
+        if let ipSets = store.ipSets {
+            return try change(in: store, sets: ipSets, family, operation, after: pending, intent: intent)
+        }
         var codec = Store.NativeChains.codec(family)
         let native = try change(family, operation, after: pending, intent: intent, reorders: true) {
             (tables, adding, known, commitOrder, body: (inout NativeChainsEditor<Store.NativeChains>) throws -> Void) in
@@ -459,6 +483,76 @@ public struct GatewayController: Sendable {
         }
         // The model way always runs its transactions.
         return model!
+    }
+
+    /// `change` for a store with ip sets: the owned chains hold the rules of the gateways'
+    /// shapes (few, whatever the number of gateways), changed over the model; the gateways are
+    /// set members. Set changes go around the table commits (`SetChanges`): sets created, nat
+    /// members added and filter members deleted before; filter members added, nat members deleted
+    /// and sets no shape needs destroyed after. A gateway of a shape that is already there is
+    /// enabled or disabled by members alone: no table is committed.
+    private func change<Store: RuleStore>(
+        in store: Store, sets ipSets: any IPSetStore, _ family: Family, _ operation: Operation, after pending: [Operation], intent: ChangeIntentWriter?
+    ) throws -> FamilyChange {
+        let before = try Self.familySets(ipSets, family)
+        let read = ModelChainsEditor(
+            tables: try store.read(family, tables: OwnedChains.tables), family: family, compiler: compiler,
+            keepingCounters: !store.keepsCountersOfUnchangedRules, sets: before, comparingChains: true)
+        let base = try target(of: pending, family: family, current: read.current)
+        let wanted = try target(of: operation, family: family, current: base)
+        let after = SetChanges.target(
+            before: before, current: read.current, wanted: wanted, settled: Operation.settled(pending + [operation]) != nil, compiler: compiler, family: family)
+        let setChanges = SetChanges(family: family, before: before, after: after)
+        if !setChanges.isEmpty { try intent?.begin() }
+        try setChanges.prepare(ipSets)
+        let keepingCounters = !store.keepsCountersOfUnchangedRules
+        var result: FamilyChange
+        do {
+            result = try change(family, operation, after: pending, intent: intent, reorders: false) { (tables, _, _, _, body: (inout ModelChainsEditor) throws -> Void) in
+                try store.update(family, tables: tables) { tables in
+                    // Read once: what was read before, when natgate's chains and jumps are as it was
+                    // (counters and other tools' chains may have moved on; they are taken as given).
+                    var editor: ModelChainsEditor
+                    if Self.sameOwnedChains(tables, read.tables) {
+                        editor = read
+                        editor.tables = tables
+                    } else {
+                        editor = ModelChainsEditor(tables: tables, family: family, compiler: compiler, keepingCounters: keepingCounters, sets: before)
+                    }
+                    try body(&editor)
+                    tables = editor.tables
+                }
+                return true
+            }!
+        } catch {
+            // The tables are as they were: so go the sets, as far as they can.
+            do {
+                let now = try Self.familySets(ipSets, family)
+                let back = SetChanges(family: family, before: now, after: before)
+                try back.prepare(ipSets)
+                _ = try back.complete(ipSets)
+            } catch let undo {
+                logger.critical("could not put the \(family) ip sets back after a failure: \(undo)")
+                throw UnfinishedChange(family: family, failure: error, undo: undo)
+            }
+            throw error
+        }
+        let left = try setChanges.complete(ipSets)
+        result.unrepaired += left
+        result.changed = result.changed || !setChanges.isEmpty
+        result.setLines = setChanges.lines
+        return result
+    }
+
+    /// Whether natgate's owned chains and the built-in chains that jump to them hold the same
+    /// rules (counters aside) in `a` and `b`.
+    static func sameOwnedChains(_ a: [TableName: Table], _ b: [TableName: Table]) -> Bool {
+        OwnedChains.tables.allSatisfy { name in
+            [OwnedChains.owned(in: name), OwnedChains.hook(in: name)].allSatisfy { chain in
+                guard let chain else { return true }
+                return a[name]?.chain(named: chain)?.rules.map(\.withoutCounters) == b[name]?.chain(named: chain)?.rules.map(\.withoutCounters)
+            }
+        }
     }
 
     /// `change` over one way of editing: `transaction(tables, adding, known, commitOrder, body)`

@@ -10,6 +10,17 @@ struct OwnedTablesState: Sendable {
     /// Set when the owned chains are entries: their model chains are empty and these gateways'
     /// rules are what the kernel holds in them.
     var gateways: GatewaySet?
+    /// The family's `natgate-*` ip sets, when the store has sets (`RuleStore.ipSets`).
+    var sets: [String: IPSetContents]? = nil
+    /// The drift, when the editor that made this state already knows it (read with the chains
+    /// compared, or installed from a state without drift, which natgate's own install keeps so).
+    var knownDrift: [Drift]? = nil
+
+    /// The `ipset` lines from `self`'s sets to `later`'s, in the order a change makes them.
+    func setLines(to later: OwnedTablesState) -> [String] {
+        guard sets != nil || later.sets != nil else { return [] }
+        return SetChanges(family: family, before: sets ?? [:], after: later.sets ?? [:]).lines
+    }
 
     /// The lines from `self` to `later`, table by table in `order`: the model's differences, then
     /// the owned chains' rules of the gateways that differ. Rendering is the expensive part of a
@@ -27,12 +38,14 @@ struct OwnedTablesState: Sendable {
 
     /// The drift of these tables, as `status` words it (owned chains held as entries are exact).
     func drift(compiler: GatewayCompiler) -> [Drift] {
-        compiler.read(family: family, filter: tables[.filter], nat: tables[.nat]).drift
+        if let knownDrift { return knownDrift }
+        return compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:]).drift
             .filter { gateways == nil || !$0.isAboutNativeChains }
     }
 
     /// Whether anything differs from `self` to `later`, without rendering the owned chains' rules.
     func differs(from later: OwnedTablesState, compiler: GatewayCompiler) -> Bool {
+        if sets != later.sets { return true }
         if let old = gateways, let new = later.gateways {
             if old != new { return true }
             return OwnedChains.tables.contains { name in
@@ -93,12 +106,23 @@ struct ModelChainsEditor: OwnedChainsEditor {
     let keepingCounters: Bool
     private(set) var current: GatewaySet
 
-    init(tables: [TableName: Table], family: Family, compiler: GatewayCompiler, keepingCounters: Bool) {
+    /// The family's `natgate-*` sets, for a store with sets: read from, and made to hold what
+    /// `install` installs.
+    private(set) var sets: [String: IPSetContents]?
+
+    /// The drift of the tables as `state` holds them, when known (see `OwnedTablesState.knownDrift`).
+    private var knownDrift: [Drift]?
+
+    /// - Parameter comparingChains: true reads the drift too (one read instead of two, for a
+    ///   change that reports what it repaired).
+    init(tables: [TableName: Table], family: Family, compiler: GatewayCompiler, keepingCounters: Bool, sets: [String: IPSetContents]? = nil, comparingChains: Bool = false) {
         self.tables = tables
         self.family = family
         self.compiler = compiler
         self.keepingCounters = keepingCounters
-        let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], comparingChains: false)
+        self.sets = sets
+        let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets ?? [:], comparingChains: comparingChains)
+        knownDrift = comparingChains ? readback.drift : nil
         current = GatewaySet(lenient: readback.gateways)
         kept = readback.kept
     }
@@ -107,15 +131,25 @@ struct ModelChainsEditor: OwnedChainsEditor {
     private(set) var kept: [TableName: [KeptRule]]
 
     mutating func install(_ set: GatewaySet, settled: Set<Gateway.Key>?) throws {
+        // From tables without drift, natgate's own install leaves none (with sets: only the sets
+        // drift can keep, unattributed ones, are then absent).
+        knownDrift = knownDrift == [] && sets != nil ? [] : nil
+        let layout = compiler.datapath == .ipSets ? compiler.layout(set.gateways(of: family)) : nil
         for name in OwnedChains.tables {
             let keeping = settled.map { settled in (kept[name] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
-            try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters, keeping: keeping)
+            try compiler.install(set, into: &tables[name]!, keepingCounters: keepingCounters, keeping: keeping, layout: layout)
             kept[name] = keeping
+        }
+        if let before = sets {
+            sets = SetChanges.target(
+                before: before, current: current, wanted: set, settled: settled != nil, compiler: compiler, family: family,
+                wantedSets: layout.map { compiler.sets(for: $0, family: family) })
         }
         current = set
     }
 
     mutating func installNAT(_ gateways: [Gateway], settled: Set<Gateway.Key>?) throws {
+        knownDrift = nil
         guard let owned = OwnedChains.owned(in: .nat) else { return }
         let ofFamily = gateways.filter { $0.family == family }
         let keeping = settled.map { settled in (kept[.nat] ?? []).filter { $0.key.map { !settled.contains($0) } ?? true } } ?? []
@@ -134,10 +168,11 @@ struct ModelChainsEditor: OwnedChainsEditor {
     }
 
     mutating func restore(_ table: TableName, from earlier: ModelChainsEditor) {
+        knownDrift = nil
         tables[table] = earlier.tables[table]
     }
 
-    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil) }
+    var state: OwnedTablesState { OwnedTablesState(family: family, tables: tables, gateways: nil, sets: sets, knownDrift: knownDrift) }
 }
 
 /// The owned chains in a store's own form (`RuleStore.NativeChains`; the kernel's entries):

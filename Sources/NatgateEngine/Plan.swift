@@ -23,13 +23,36 @@ public struct Plan: Hashable, Sendable, Codable, CustomStringConvertible {
         public var added: [String] { lines.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) } }
     }
 
+    /// One family's ip set lines: `+create NAME hash:net,iface family inet`, `+add NAME MEMBER`,
+    /// `-add NAME MEMBER`, `-create NAME TYPE` (destroyed), in the order the change makes them.
+    public struct SetChange: Hashable, Sendable, Codable {
+        public var family: Family
+        public var lines: [String]
+
+        public init(family: Family, lines: [String]) {
+            self.family = family
+            self.lines = lines
+        }
+    }
+
     /// The changed tables, in the order the change commits them.
     public var tables: [TableChange]
+    /// The changed ip sets (a store with sets: `RuleStore.ipSets`), by family.
+    public var sets: [SetChange]
 
     /// A plan of these table changes.
-    public init(tables: [TableChange] = []) { self.tables = tables }
+    public init(tables: [TableChange] = [], sets: [SetChange] = []) {
+        self.tables = tables
+        self.sets = sets
+    }
 
-    enum CodingKeys: String, CodingKey { case tables }
+    enum CodingKeys: String, CodingKey { case tables, sets }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        tables = try container.decode([TableChange].self, forKey: .tables)
+        sets = try container.decodeIfPresent([SetChange].self, forKey: .sets) ?? []
+    }
 
     /// The plan as `natgate plan … --json` prints it, `schemaVersion` and `version` first when it is
     /// the whole document (see `OutputEnvelope`); inside a report, only `tables`.
@@ -37,14 +60,20 @@ public struct Plan: Hashable, Sendable, Codable, CustomStringConvertible {
         try OutputEnvelope.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(tables, forKey: .tables)
+        if !sets.isEmpty { try container.encode(sets, forKey: .sets) }
     }
 
-    /// Whether the change would leave every table as it is.
-    public var isEmpty: Bool { tables.allSatisfy { $0.lines.isEmpty } }
+    /// Whether the change would leave every table and set as it is.
+    public var isEmpty: Bool { tables.allSatisfy { $0.lines.isEmpty } && sets.allSatisfy { $0.lines.isEmpty } }
 
-    /// The plan as text: a `# ipv4 nat` heading per changed table, then its lines.
+    /// The plan as text: a `# ipv4 ipset` heading per family whose sets change, then a
+    /// `# ipv4 nat` heading per changed table, each with its lines.
     public var description: String {
         var text = ""
+        for change in sets where !change.lines.isEmpty {
+            text += "# \(change.family) ipset\n"
+            for line in change.lines { text += line + "\n" }
+        }
         for change in tables where !change.lines.isEmpty {
             text += "# \(change.family) \(change.table)\n"
             for line in change.lines { text += line + "\n" }

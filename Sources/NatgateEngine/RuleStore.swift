@@ -99,6 +99,10 @@ public protocol RuleStore: Sendable {
     /// default `Forwarding()`, the sysctls of the store's namespace and state files under
     /// /run/natgate; nil for a store that must not touch the host (`MemoryRuleStore`).
     var defaultForwarding: Forwarding? { get }
+    /// The ip sets of the store's namespace. With them, gateways share rules by shape and are set
+    /// members (`GatewayCompiler.Datapath.ipSets`); nil, the default, gives every gateway rules
+    /// of its own.
+    var ipSets: (any IPSetStore)? { get }
 }
 
 /// natgate's owned chains (`OwnedChains.byTable`) of one family in a store's own form, which
@@ -155,6 +159,7 @@ extension RuleStore {
     public var intentLog: ChangeIntentLog? { nil }
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? { nil }
     public var defaultForwarding: Forwarding? { Forwarding() }
+    public var ipSets: (any IPSetStore)? { nil }
 }
 
 /// Tables held in memory, for tests and for embedding tools that want to see what natgate would
@@ -169,8 +174,14 @@ public final class MemoryRuleStore: RuleStore, @unchecked Sendable {
     /// files alone unless it is given a `Forwarding` explicitly.
     public var defaultForwarding: Forwarding? { nil }
 
-    /// A store holding `rulesets` (each family's tables); tables not given exist empty.
-    public init(_ rulesets: [Ruleset] = []) {
+    /// The sets gateways are members of, when the store was given some.
+    public let ipSets: (any IPSetStore)?
+
+    /// A store holding `rulesets` (each family's tables); tables not given exist empty. With
+    /// `ipSets`, gateways go in sets by shape (`GatewayCompiler.Datapath.ipSets`); without,
+    /// each has rules of its own.
+    public init(_ rulesets: [Ruleset] = [], ipSets: MemoryIPSetStore? = nil) {
+        self.ipSets = ipSets
         var tables: [Family: [TableName: Table]] = [:]
         for ruleset in rulesets {
             for table in ruleset.tables { tables[ruleset.family, default: [:]][table.name] = table }

@@ -203,14 +203,18 @@ extension GatewayController {
                 families.append(status)
                 continue
             }
-            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat])
+            var sets: [String: IPSetContents] = [:]
+            if let ipSets = store.ipSets {
+                do { sets = try GatewayController.familySets(ipSets, family) } catch { throw NatgateError(wrapping: error) }
+            }
+            let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets)
             status.drift = readback.drift.map(\.description)
             for gateway in readback.gateways {
                 var ruleTables: [Status.TableRules] = []
                 var packets: UInt64 = 0
                 var bytes: UInt64 = 0
                 for name in OwnedChains.tables.reversed() {
-                    let rules = readback.rules[gateway.key]?[name] ?? []
+                    let rules = readback.rules(of: gateway)[name] ?? []
                     guard !rules.isEmpty else { continue }
                     ruleTables.append(Status.TableRules(table: name, rules: rules.map { rule in
                         Status.RuleStatus(

@@ -18,8 +18,11 @@ public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStri
         guard bytes > 0 else {
             throw ModelError(.invalidInterface, input: text, "The interface name is empty: write a name such as eth0, or veth+ for all names starting with veth.")
         }
-        let quoted = ModelError.quote(text)
-        if let bad = text.unicodeScalars.first(where: \.isInvisible) {
+        // Built only for a message: set members and rules read back make thousands of names.
+        var quoted: String { ModelError.quote(text) }
+        // Printable ASCII has no invisible character: skip the Unicode lookups for it.
+        let plainASCII = !text.utf8.contains { $0 < 0x21 || $0 > 0x7E }
+        if !plainASCII, let bad = text.unicodeScalars.first(where: \.isInvisible) {
             throw ModelError(
                 .invalidInterface, input: text,
                 "Interface name \(quoted) contains the invisible character \(bad.escaped(asASCII: true)), which no interface name may hold. Use the name 'ip link' shows.")
@@ -29,7 +32,9 @@ public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStri
                 .invalidInterface, input: text,
                 "Interface name \(quoted) is \(bytes) bytes long; Linux allows at most 15. Use the name 'ip link' shows.")
         }
-        if let bad = text.first(where: { $0.isWhitespace || $0 == "/" || $0 == ":" || $0 == "\"" || $0 == "'" }) {
+        if !plainASCII || text.utf8.contains(where: { $0 == 0x2F || $0 == 0x3A || $0 == 0x22 || $0 == 0x27 }),
+            let bad = text.first(where: { $0.isWhitespace || $0 == "/" || $0 == ":" || $0 == "\"" || $0 == "'" })
+        {
             throw ModelError(.invalidInterface, input: text, "Interface name \(quoted) contains \(ModelError.quote(String(bad))), which Linux does not allow in interface names.")
         }
         if text == "." || text == ".." {

@@ -5,6 +5,9 @@ extension GatewayCompiler {
     /// rules: the nat and filter tables as `iptables-legacy-save` (or `ip6tables-legacy-save`)
     /// prints them after natgate committed them to empty tables, without its `#` comment lines.
     ///
+    /// With `datapath` `.ipSets`, the sets come first (`IPSetContents.saveText`: `create NAME
+    /// hash:net,iface family inet`, then the sorted `add NAME MEMBER` lines), then the tables.
+    ///
     /// This is the form of the golden files under `Fixtures/policies/`.
     ///
     /// - Throws: `PolicyError` (`.noGateways`) when the set has no gateway of `family`: natgate
@@ -23,6 +26,8 @@ extension GatewayCompiler {
             try install(set, into: &table)
             tables.append(table)
         }
-        return Ruleset(family: family, tables: tables).saveText()
+        // The sets first, as `ipset save` prints them without the kernel's random parts: rules
+        // name them, so they exist before the tables that use them.
+        return IPSetContents.saveText(sets(for: set, family: family).values) + Ruleset(family: family, tables: tables).saveText()
     }
 }

@@ -20,12 +20,14 @@ extension GatewayCompiler {
     /// - Throws: `PolicyError` (`.foreignReference`) when the owned chain must go but a rule natgate
     ///   does not own still jumps to it.
     public func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool = true, keeping kept: [KeptRule] = []) throws {
+        try install(set, into: &table, keepingCounters: keepingCounters, keeping: kept, layout: nil)
+    }
+
+    /// `install` with the set's layout already made (`layout(_:)`, for the `.ipSets` datapath).
+    package func install(_ set: GatewaySet, into table: inout Table, keepingCounters: Bool, keeping kept: [KeptRule], layout: SetLayout?) throws {
         guard let owned = OwnedChains.owned(in: table.name) else { return }
-        let expected = kept.isEmpty
-            ? rules(for: set, family: table.family, table: table.name)
-            : GatewayCompiler.merging(
-                set.gateways(of: table.family).map { rules(for: $0, table: table.name) },
-                keys: set.gateways(of: table.family).map(\.key), kept: kept)
+        let expected = layout.map { chainRules(for: $0, family: table.family, table: table.name, kept: kept) }
+            ?? chainRules(for: set, family: table.family, table: table.name, kept: kept)
         try installChain(present: !expected.isEmpty, into: &table)
         guard !expected.isEmpty, var chain = table.chain(named: owned) else { return }
         chain.rules = keepingCounters ? GatewayCompiler.keepingCounters(of: chain.rules, in: expected) : expected

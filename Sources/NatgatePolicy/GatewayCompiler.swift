@@ -35,19 +35,31 @@ public struct GatewayCompiler: Sendable {
     /// The extensions rules are built with: typed where the registry has a type, else kept by name
     /// and option words.
     public var registry: ExtensionRegistry
+    /// Whether gateways get rules of their own or share rules by shape, as members of ip sets.
+    public var datapath: Datapath
 
     /// A compiler whose rules use the extensions of `registry`.
-    public init(registry: ExtensionRegistry = .standard) {
+    public init(registry: ExtensionRegistry = .standard, datapath: Datapath = .rules) {
         self.registry = registry
+        self.datapath = datapath
     }
 
     /// The rules of the owned chain of `table` for the gateways of `family` in `set`, in order.
     ///
-    /// Empty for a table natgate does not write.
+    /// Empty for a table natgate does not write. With `datapath` `.ipSets`, the rules of the
+    /// gateways' shapes, then those of the gateways that keep rules of their own (see
+    /// `layout(_:)`); the sets are `sets(for:family:)`.
     public func rules(for set: GatewaySet, family: Family, table: TableName) -> [Rule] {
+        if datapath == .ipSets { return chainRules(for: set, family: family, table: table, kept: []) }
+        return perGatewayRules(for: set.gateways(of: family), table: table)
+    }
+
+    /// Each of `gateways`' own rules in `table`, one gateway after the other.
+    func perGatewayRules(for gateways: [Gateway], table: TableName) -> [Rule] {
+        guard let family = gateways.first?.family else { return [] }
         let parts = Parts(compiler: self, family: family)
         var rules: [Rule] = []
-        for gateway in set.gateways where gateway.family == family {
+        for gateway in gateways {
             rules += parts.rules(for: gateway, table: table)
         }
         return rules
@@ -97,7 +109,7 @@ public struct GatewayCompiler: Sendable {
 }
 
 /// The pieces shared by every gateway of one family, built once per compile.
-private struct Parts {
+struct Parts {
     let compiler: GatewayCompiler
     let family: Family
     let established: Match
@@ -169,16 +181,16 @@ private struct Parts {
                     source: Negatable(gateway.subnet),
                     outInterface: Negatable(gateway.uplink),
                     matches: [tag],
-                    target: .extension(natTarget(gateway, ports: ipProtocol == nil ? nil : gateway.ports, ipProtocol: ipProtocol))))
+                    target: .extension(natTarget(snatTo: gateway.snatTo, randomFully: gateway.randomFully, ports: ipProtocol == nil ? nil : gateway.ports, ipProtocol: ipProtocol))))
         }
         return rules
     }
 
-    func natTarget(_ gateway: Gateway, ports: PortRange?, ipProtocol: IPProtocol?) -> Target {
+    func natTarget(snatTo: IPAddress?, randomFully: Bool, ports: PortRange?, ipProtocol: IPProtocol?) -> Target {
         let context = ExtensionContext(family: family, ipProtocol: ipProtocol, table: .nat, chain: OwnedChains.postrouting)
         var options: [(String, [String])] = []
         let name: String
-        if let address = gateway.snatTo {
+        if let address = snatTo {
             name = "SNAT"
             var text = address.description
             if let ports {
@@ -189,7 +201,7 @@ private struct Parts {
             name = "MASQUERADE"
             if let ports { options.append(("--to-ports", [ports.text(separator: "-")])) }
         }
-        if gateway.randomFully { options.append(("--random-fully", [])) }
+        if randomFully { options.append(("--random-fully", [])) }
         return compiler.target(name, options, context: context)
     }
 }

@@ -26,6 +26,9 @@ public enum Drift: Hashable, Sendable, CustomStringConvertible {
     case chainDiffers(Family, TableName, ChainName, expected: [Rule], actual: [Rule])
     /// The rules read back describe gateways that could not be enabled together (overlapping subnets…).
     case conflict(Family, String)
+    /// A `natgate-*` ip set differs from what the gateways need: missing, of another type or
+    /// family, members added or removed by hand, or a set no gateway's shape needs.
+    case setDiffers(Family, set: String, reason: String)
 
     public var description: String {
         switch self {
@@ -49,6 +52,8 @@ public enum Drift: Hashable, Sendable, CustomStringConvertible {
             "\(family) \(table): \(chain) holds \(actual.count) rules where its gateways compile to \(expected.count) that differ."
         case .conflict(let family, let message):
             "\(family): \(message)"
+        case .setDiffers(let family, let set, let reason):
+            "\(family): ip set \(set) \(reason)"
         }
     }
 }
@@ -78,8 +83,18 @@ public struct GatewayReadback: Hashable, Sendable {
     /// gateway (`Drift.undetermined`), by table, in chain order.
     public var kept: [TableName: [KeptRule]] = [:]
 
+    /// The rules of each shape (`GatewayShape`) the chains hold, with counters.
+    public var shapeRules: [GatewayShape: [Rule]] = [:]
+
     /// Whether natgate owns anything in these tables.
     public var isEmpty: Bool { gateways.isEmpty && drift.isEmpty }
+
+    /// The rules that serve `gateway`, by table: its own, or those of its two shapes (shared with
+    /// every gateway of the shape, counters included) when it is a set member.
+    public func rules(of gateway: Gateway) -> [TableName: [Rule]] {
+        if let own = rules[gateway.key] { return own }
+        return [.filter: shapeRules[GatewayShape(filterOf: gateway)] ?? [], .nat: shapeRules[GatewayShape(natOf: gateway)] ?? []]
+    }
 }
 
 extension GatewayCompiler {
@@ -103,7 +118,13 @@ extension GatewayCompiler {
     ///   - nat: the family's nat table, likewise.
     ///   - comparingChains: false skips the rule-by-rule comparison behind `Drift.chainDiffers`,
     ///     for callers that rewrite the chains anyway and need only the gateways.
-    public func read(family: Family, filter: Table?, nat: Table?, comparingChains: Bool = true) -> GatewayReadback {
+    ///   - sets: the namespace's `natgate-*` ip sets, by name (sets of the other family are
+    ///     ignored): gateways of the shape rules (`GatewayShape`) are their members. A gateway is
+    ///     known when its subnet and uplink are in exactly one filter set and one nat set of shapes
+    ///     whose rules are there (and its subnet in the via set of a `--via` shape); any other
+    ///     member, and any set that differs from what the known gateways need, is drift
+    ///     (`Drift.setDiffers`), which the next change repairs.
+    public func read(family: Family, filter: Table?, nat: Table?, sets: [String: IPSetContents] = [:], comparingChains: Bool = true) -> GatewayReadback {
         var drift: [Drift] = []
         var grouped: [Gateway.Key: [TableName: [Rule]]] = [:]
         var tagsByKey: [Gateway.Key: [String]] = [:]
@@ -112,7 +133,10 @@ extension GatewayCompiler {
         var present: [TableName: Bool] = [:]
         /// Each owned chain's rules with what their comments say: a key, or nil (natgate-tagged but
         /// naming no gateway), or not natgate's at all.
-        var owners: [TableName: [(rule: Rule, natgate: Bool, key: Gateway.Key?)]] = [:]
+        var owners: [TableName: [(rule: Rule, natgate: Bool, key: Gateway.Key?, shape: Bool)]] = [:]
+        // The shapes whose rules are in the chains, and those rules.
+        var shapes: [TableName: [GatewayShape]] = [:]
+        var shapeRules: [GatewayShape: [Rule]] = [:]
         var parsed: [String: OwnedChains.Tag?] = [:]  // a gateway's rules share their comment
 
         for case let (name, table?) in tables {
@@ -125,6 +149,17 @@ extension GatewayCompiler {
             present[name] = true
             for rule in chain.rules {
                 let comment = GatewayCompiler.comment(rule)
+                if let comment, GatewayShape.isShapeComment(comment) {
+                    if let shape = GatewayShape(comment: comment), shape.family == family, shape.table == name {
+                        if shapeRules[shape] == nil { shapes[name, default: []].append(shape) }
+                        shapeRules[shape, default: []].append(rule)
+                        owners[name, default: []].append((rule, true, nil, true))
+                    } else {
+                        drift.append(.foreignRule(family, name, owned, rule: rule.description))
+                        owners[name, default: []].append((rule, false, nil, false))
+                    }
+                    continue
+                }
                 var tag: OwnedChains.Tag?
                 if let comment {
                     if let known = parsed[comment] {
@@ -136,10 +171,10 @@ extension GatewayCompiler {
                 }
                 guard let comment, let tag, tag.key.map({ $0.subnet.family == family }) ?? true else {
                     drift.append(.foreignRule(family, name, owned, rule: rule.description))
-                    owners[name, default: []].append((rule, false, nil))
+                    owners[name, default: []].append((rule, false, nil, false))
                     continue
                 }
-                owners[name, default: []].append((rule, true, tag.key))
+                owners[name, default: []].append((rule, true, tag.key, false))
                 guard let key = tag.key else { continue }
                 if grouped[key] == nil { order.append(key) }
                 grouped[key, default: [:]][name, default: []].append(rule)
@@ -202,7 +237,10 @@ extension GatewayCompiler {
                 drift.append(.undetermined(family, gateway: key.description, reason: reason))
             }
         }
-        let unkeyed = owners.values.joined().filter { $0.natgate && $0.key == nil }
+        let fromSets = GatewayCompiler.gateways(family: family, shapes: shapes, sets: sets)
+        gateways += fromSets.gateways
+        drift += fromSets.drift
+        let unkeyed = owners.values.joined().filter { $0.natgate && $0.key == nil && !$0.shape }
         for tag in Set(unkeyed.compactMap { GatewayCompiler.comment($0.rule) }).sorted() {
             drift.append(.undetermined(family, gateway: "`\(tag)`", reason: "its tag names no subnet and uplink natgate can read"))
         }
@@ -212,7 +250,7 @@ extension GatewayCompiler {
         var kept: [TableName: [KeptRule]] = [:]
         for (name, rules) in owners {
             var anchor: Gateway.Key?
-            for (rule, natgate, key) in rules {
+            for (rule, natgate, key, shape) in rules where !shape {
                 if natgate, let key, !undetermined.contains(key) {
                     anchor = key
                 } else if natgate {
@@ -234,10 +272,15 @@ extension GatewayCompiler {
                 drift.append(.missingChain(family, name, OwnedChains.owned(in: name)!))
             }
         }
+        // One layout serves the set comparison and the chains' expected rules.
+        let layout = comparingChains && datapath == .ipSets ? self.layout(set.gateways(of: family)) : nil
+        if comparingChains {
+            drift += GatewayCompiler.setDrift(family: family, expected: layout.map { self.sets(for: $0, family: family) } ?? [:], actual: sets, shapes: shapes, reported: fromSets.incomplete)
+        }
         for case let (name, table?) in tables where comparingChains {
             let owned = OwnedChains.owned(in: name)!
             guard let chain = table.chain(named: owned) else { continue }
-            let expected = GatewayCompiler.merging(
+            let expected = layout.map { chainRules(for: $0, family: family, table: name, kept: kept[name] ?? []) } ?? GatewayCompiler.merging(
                 set.gateways(of: family).map { legacy.contains($0.key) ? legacyRules(for: $0, table: name) : rules(for: $0, table: name) },
                 keys: set.gateways(of: family).map(\.key), kept: kept[name] ?? [])
             let actual = chain.rules.map(\.withoutCounters)
@@ -245,7 +288,7 @@ extension GatewayCompiler {
                 drift.append(.chainDiffers(family, name, owned, expected: expected, actual: actual))
             }
         }
-        return GatewayReadback(family: family, gateways: set.gateways, rules: grouped, drift: drift, kept: kept)
+        return GatewayReadback(family: family, gateways: set.gateways, rules: grouped, drift: drift, kept: kept, shapeRules: shapeRules)
     }
 
     /// The rules an earlier natgate wrote for `gateway`: today's with the short tag, and without

@@ -1,8 +1,12 @@
 import NatgateModel
 import NatgatePolicy
 
-/// Golden-rule testing for projects that use natgate: render a policy to the iptables-save text
-/// natgate commits, and compare rule texts the way a reviewer would.
+/// Golden-rule testing for projects that use natgate: render a policy to the ip sets and the
+/// iptables-save text natgate commits, and compare them the way a reviewer would.
+///
+/// A text is the sets as `ipset save` prints them without the kernel's random parts (`create NAME
+/// hash:net,iface family inet`, then `add NAME MEMBER` lines), then the tables as iptables-save
+/// prints them; a text without sets is the tables alone.
 ///
 /// ```swift
 /// import Foundation
@@ -20,24 +24,48 @@ import NatgatePolicy
 /// }
 /// ```
 public enum GoldenRules {
-    /// The canonical iptables-save text of `gateways` of `family`, as natgate commits them to a
-    /// host with no other rules; see `GatewayCompiler.render(_:family:)`.
+    /// The canonical text of `gateways` of `family` (their ip sets, then the tables), as natgate
+    /// commits them to a host with no other rules and sets; see `GatewayCompiler.render(_:family:)`.
     ///
     /// - Throws: `PolicyError` when the gateways conflict, or (`.noGateways`) when none is of
     ///   `family`: there is nothing to compare then, and "" would match an empty golden file.
     public static func render(_ gateways: [Gateway], family: Family) throws -> String {
-        try GatewayCompiler().render(GatewaySet(gateways), family: family)
+        try GatewayCompiler(datapath: .ipSets).render(GatewaySet(gateways), family: family)
     }
 
-    /// Compares two iptables-save texts of one family, ignoring counters and the order in which
-    /// user chains are declared, and checks the actual text for jumps to chains that do not exist
-    /// and for user chains nothing jumps to.
+    /// A text split into its ip set lines (`create …`, `add …`) and its iptables-save part.
+    static func split(_ text: String) -> (sets: [String], tables: String) {
+        var sets: [String] = []
+        var tables = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("create ") || line.hasPrefix("add ") {
+                sets.append(String(line))
+            } else {
+                tables += line + "\n"
+            }
+        }
+        return (sets, String(tables.dropLast()))
+    }
+
+    /// Compares two texts of one family, ignoring counters, the order in which user chains are
+    /// declared and the order of set lines, and checks the actual text for jumps to chains that
+    /// do not exist, for sets its rules use that it does not create, and for user chains nothing
+    /// jumps to.
     ///
     /// - Throws: `ModelError` naming the line and column when either text does not parse.
     public static func compare(expected: String, actual: String, family: Family) throws -> RuleComparison {
-        let want = try Ruleset(saveText: expected, family: family)
-        let have = try Ruleset(saveText: actual, family: family)
+        let wantText = split(expected)
+        let haveText = split(actual)
+        let want = try Ruleset(saveText: wantText.tables, family: family)
+        let have = try Ruleset(saveText: haveText.tables, family: family)
         var differences: [String] = []
+        let wantSets = Set(wantText.sets)
+        let haveSets = Set(haveText.sets)
+        if wantSets != haveSets {
+            differences.append("ipset")
+            differences += wantSets.subtracting(haveSets).sorted().map { "-" + $0 }
+            differences += haveSets.subtracting(wantSets).sorted().map { "+" + $0 }
+        }
         var names = want.tables.map(\.name)
         for table in have.tables where !names.contains(table.name) { names.append(table.name) }
         for name in names.sorted() {
@@ -55,13 +83,15 @@ public enum GoldenRules {
                 break
             }
         }
-        let checks = RuleChecks(have)
+        let checks = RuleChecks(have, sets: haveText.sets)
         return RuleComparison(differences: differences, danglingJumps: checks.danglingJumps, unreachableChains: checks.unreachableChains)
     }
 
-    /// Checks one text on its own: jumps to chains that do not exist, and user chains nothing jumps to.
+    /// Checks one text on its own: jumps to chains that do not exist, sets used and not created,
+    /// and user chains nothing jumps to.
     public static func check(_ text: String, family: Family) throws -> RuleComparison {
-        let checks = RuleChecks(try Ruleset(saveText: text, family: family))
+        let parts = split(text)
+        let checks = RuleChecks(try Ruleset(saveText: parts.tables, family: family), sets: parts.sets)
         return RuleComparison(differences: [], danglingJumps: checks.danglingJumps, unreachableChains: checks.unreachableChains)
     }
 }
@@ -70,7 +100,8 @@ public enum GoldenRules {
 public struct RuleComparison: Hashable, Sendable, CustomStringConvertible {
     /// `-`/`+` lines from the expected text to the actual one, under a `*table` line per table.
     public var differences: [String]
-    /// Rules that jump or go to a chain that does not exist: `*nat -A POSTROUTING -j NATGATE-X`.
+    /// Rules that jump or go to a chain that does not exist (`*nat -A POSTROUTING -j NATGATE-X`),
+    /// or match a natgate set the text does not create (`… (no set natgate-n0123456789ab-v4)`).
     public var danglingJumps: [String]
     /// User chains no rule jumps or goes to, as `*table CHAIN`; natgate's own are marked `(natgate)`.
     public var unreachableChains: [String]
@@ -105,7 +136,11 @@ struct RuleChecks {
     var danglingJumps: [String] = []
     var unreachableChains: [String] = []
 
-    init(_ ruleset: Ruleset) {
+    init(_ ruleset: Ruleset, sets: [String] = []) {
+        let created = Set(sets.compactMap { line -> Substring? in
+            let words = line.split(separator: " ")
+            return words.count > 1 && words[0] == "create" ? words[1] : nil
+        })
         let owned = Set(OwnedChains.tables.compactMap(OwnedChains.owned(in:)))
         for table in ruleset.tables.sorted(by: { $0.name < $1.name }) {
             let chains = Set(table.chains.map(\.name.rawValue))
@@ -113,6 +148,10 @@ struct RuleChecks {
             for chain in table.chains {
                 for rule in chain.rules {
                     let line = rule.withoutCounters.saveLine(family: ruleset.family, table: table.name, chain: chain.name)
+                    for match in rule.matches {
+                        guard let set = match.as(SetMatch.self), set.setName.hasPrefix(GatewayShape.setPrefix), !created.contains(Substring(set.setName)) else { continue }
+                        danglingJumps.append("*\(table.name) \(line) (no set \(set.setName))")
+                    }
                     switch rule.target {
                     case .jump(let target), .goto(let target):
                         referenced.insert(target.rawValue)

@@ -319,8 +319,10 @@ struct PlanCommand: ParsableCommand {
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Print the iptables-save text a policy file compiles to on a host with no other rules.",
+        abstract: "Print the ip sets and iptables-save text a policy file compiles to on a host with no other rules.",
         discussion: """
+            The sets come first, as `ipset save` prints them without the kernel's random parts \
+            (`create NAME hash:net,iface family inet`, then sorted `add NAME MEMBER` lines). \
             Reads nothing from the kernel and needs no root: the golden text for a project's CI \
             (compare it with NatgateTesting's GoldenRules, or regenerate a golden file with it). \
             Exit status: 0 done, 2 bad policy file.
@@ -333,7 +335,7 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         do {
-            print(try GatewayCompiler().render(try readPolicy(file), family: family.family), terminator: "")
+            print(try GatewayCompiler(datapath: .ipSets).render(try readPolicy(file), family: family.family), terminator: "")
         } catch {
             let wrapped = NatgateError(wrapping: error)
             FileHandle.standardError.write(Data("natgate: \(wrapped.message)\n".utf8))

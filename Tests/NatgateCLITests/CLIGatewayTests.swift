@@ -36,6 +36,7 @@ struct CLIGatewayTests {
             let result = try ThrowawayNamespace.execute([NatgateBinary.path, "render", path] + (v6 ? ["-6"] : []))
             #expect(result.status == 0)
             #expect(result.standardOutput == expected, "natgate render \(name).json")
+            #expect(result.standardOutput.contains("create natgate-"))
         }
         let bad = try ThrowawayNamespace.execute([NatgateBinary.path, "render", "/nonexistent.json"])
         #expect(bad.status == 2)

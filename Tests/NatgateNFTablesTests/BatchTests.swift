@@ -10,9 +10,9 @@ import NatgateLab
 /// placed and removed by handle, foreign rules untouched, stale generations refused.
 @Suite("nftables batch writer")
 struct BatchTests {
-    /// natgate's default gateway, the rules of Fixtures/policies/default.rules, as model values.
+    /// natgate's default gateway, the rules of Fixtures/policies/per-rule/default.rules (a gateway with rules of its own), as model values.
     static func gatewayTables() throws -> Ruleset {
-        let text = try String(contentsOfFile: fixturePath("policies/default.rules"), encoding: .utf8)
+        let text = try String(contentsOfFile: fixturePath("policies/per-rule/default.rules"), encoding: .utf8)
         return try Ruleset(saveText: text, family: .ipv4)
     }
 

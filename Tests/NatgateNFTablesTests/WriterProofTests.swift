@@ -19,7 +19,7 @@ struct WriterProofTests {
         var description: String { path }
     }
 
-    static let policyFixtures: [Fixture] = fixtures(in: "policies") { $0.hasPrefix("ipv6") ? .ipv6 : .ipv4 }
+    static let policyFixtures: [Fixture] = fixtures(in: "policies/per-rule") { $0.hasPrefix("ipv6") ? .ipv6 : .ipv4 }
     static let hostFixtures: [Fixture] = fixtures(in: "hosts") { $0.contains("-v6") ? .ipv6 : .ipv4 }
 
     static func fixtures(in folder: String, family: (String) -> Family) -> [Fixture] {
@@ -94,10 +94,51 @@ struct WriterProofTests {
         }
     }
 
-    @Test("every rule kind natgate writes (Fixtures/policies) is written exactly as iptables-nft-restore writes it",
+    @Test("every rule kind natgate writes (Fixtures/policies/per-rule) is written exactly as iptables-nft-restore writes it",
           nftablesTests, arguments: policyFixtures)
     func policies(_ fixture: Fixture) throws {
         try WriterProofTests.prove(fixture)
+    }
+
+    static let setPolicyFixtures: [Fixture] = fixtures(in: "policies") { $0.hasPrefix("ipv6") ? .ipv6 : .ipv4 }
+
+    /// The set datapath's rules (`-m set --match-set natgate-… src,dst`): iptables-nft writes the
+    /// xt `set` match, revision 4, through nft_compat, its payload holding the set's index in the
+    /// namespace. Both namespaces get the fixture's sets first (`ipset restore` of its lines, in
+    /// order, so the indexes agree); natgate encodes inside its namespace.
+    @Test("the set datapath's rules (Fixtures/policies) are written exactly as iptables-nft-restore writes them",
+          nftablesTests, arguments: setPolicyFixtures)
+    func setPolicies(_ fixture: Fixture) throws {
+        let text = try String(contentsOfFile: fixturePath(fixture.path), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let sets = lines.filter { $0.hasPrefix("create ") || $0.hasPrefix("add ") }.joined(separator: "\n") + "\n"
+        let tables = lines.filter { !($0.hasPrefix("create ") || $0.hasPrefix("add ")) }.joined(separator: "\n")
+        #expect(tables.contains("-m set --match-set"))
+        let model = try Ruleset(saveText: tables, family: fixture.family)
+        try ThrowawayNamespace.with(prefix: "natgate-nftw") { reference in
+            try ThrowawayNamespace.with(prefix: "natgate-nftw") { natgate in
+                try reference.shell("ipset restore", input: sets)
+                try natgate.shell("ipset restore", input: sets)
+                try reference.shell(fixture.family == .ipv4 ? "iptables-nft-restore" : "ip6tables-nft-restore", input: tables)
+                try natgate.namespace.run {
+                    var batch = NFTBatch()
+                    try batch.addTables(of: model)
+                    try batch.commit()
+                }
+                let expected = try reference.namespace.run { try NFTRuleset.read() }
+                let written = try natgate.namespace.run { try NFTRuleset.read() }
+                let expectedRules = WriterProofTests.comparable(expected), writtenRules = WriterProofTests.comparable(written)
+                #expect(expectedRules.contains { $0.contains("[ match name set rev 4") }, "iptables-nft writes -m set as an xt match")
+                #expect(writtenRules == expectedRules)
+                // natgate's decoder reads iptables-nft's own rules back as the fixture's, set names included.
+                let decoded = try reference.namespace.run { () throws -> [Rule] in
+                    try expected.rules.filter { $0.chain.hasPrefix("NATGATE") }.map { try NFTRuleDecoder().decode($0).withoutCounters }
+                }
+                let want = model.tables.flatMap { $0.chains.filter { $0.name.rawValue.hasPrefix("NATGATE") }.flatMap { $0.rules.map(\.withoutCounters) } }
+                #expect(Set(decoded.map(\.description)) == Set(want.map(\.description)))
+                #expect(try WriterProofTests.save(natgate, fixture.family) == WriterProofTests.save(reference, fixture.family))
+            }
+        }
     }
 
     @Test("every rule of the host fixtures (Docker, kube-proxy, libvirt, ufw, routers) is written exactly as iptables-nft-restore writes it",

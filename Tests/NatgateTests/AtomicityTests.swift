@@ -20,7 +20,7 @@ struct AtomicityTests {
     static func store(_ scratch: Scratch, hooks: FailingCommit? = nil) -> KernelRuleStore {
         var store = KernelRuleStore(
             namespace: scratch.namespace.namespace, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            intentLog: ChangeIntentLog(directory: scratch.state))
+            intentLog: ChangeIntentLog(directory: scratch.state), usesIPSets: false)
         if let hooks { store.testHooks.beforeCommit = { try hooks.beforeCommit($0, $1) } }
         return store
     }

@@ -25,7 +25,7 @@ struct EntryPathTests {
             try scratch.load(canonical)
             let logs = CollectedLogs()
             let logger = Logger(label: "test", factory: { _ in CollectingLogHandler(logs: logs) })
-            let kernel = GatewayController(store: KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet), forwarding: nil, logger: logger)
+            let kernel = GatewayController(store: KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet, usesIPSets: false), forwarding: nil, logger: logger)
             let memoryStore = MemoryRuleStore([try Ruleset(saveText: canonical, family: family)])
             let memory = GatewayController(store: memoryStore, forwarding: nil, logger: Self.quiet)
 
@@ -78,7 +78,7 @@ struct EntryPathTests {
 
     @Test func creatingMissingTablesIsDecidedAsTheCallerSaysOrByADryRun() throws {
         try Scratch.with { scratch in
-            let store = KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet)
+            let store = KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet, usesIPSets: false)
             let chain = OwnedChains.forward
             let names = { () throws -> Set<TableName> in try store.existingTables(.ipv4) }
             #expect(try names().isEmpty, "a new namespace has no legacy tables yet")
@@ -129,7 +129,7 @@ struct EntryPathTests {
         try Scratch.with { scratch in
             let logs = CollectedLogs()
             let logger = Logger(label: "test", factory: { _ in CollectingLogHandler(logs: logs) })
-            let natgate = GatewayController(store: KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet), forwarding: nil, logger: logger)
+            let natgate = GatewayController(store: KernelRuleStore(namespace: scratch.namespace.namespace, logger: Self.quiet, usesIPSets: false), forwarding: nil, logger: logger)
             let a = try Gateway(subnet: IPNetwork("10.250.1.0/24"), uplink: InterfaceName("eth0"))
             let b = try Gateway(subnet: IPNetwork("10.250.2.0/24"), uplink: InterfaceName("eth0"))
             let c = try Gateway(subnet: IPNetwork("10.250.3.0/24"), uplink: InterfaceName("eth0"))

@@ -74,25 +74,43 @@ struct KernelGatewayTests {
         try Scratch.with(family) { scratch in
             let natgate = scratch.controller
             try natgate.apply(policy.gatewaySet())
-            let committed = try scratch.save()
+            let committed = try scratch.saveAll()
             let comparison = try GoldenRules.compare(expected: expected, actual: committed, family: family)
             #expect(comparison.isMatch, "\(comparison)")
             #expect(try natgate.apply(policy.gatewaySet()).outcome == .unchanged)
-            #expect(try scratch.save() == committed)
+            #expect(try scratch.saveAll() == committed)
             #expect(try natgate.status().families.first { $0.family == family }?.gateways.map(\.gateway) == policy.gatewaySet().gateways)
             try natgate.flush()
             #expect(try GoldenRules.check(try scratch.save(), family: family).unreachableChains.isEmpty)
+            #expect(!(try scratch.save()).contains("NATGATE"))
+            #expect(try scratch.saveSets() == "", "flush leaves no natgate set")
+        }
+    }
+
+    /// The same policies with a rule set per gateway (a store without ip sets).
+    @Test(arguments: Paths.policyNames)
+    func eachPolicyCommitsItsPerRuleGoldenRules(_ name: String) throws {
+        let policy = try PolicyFile.decode(Data(contentsOf: Paths.policies.appendingPathComponent("\(name).json")))
+        let family = policy.gateways[0].family
+        let expected = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/\(name).rules"), encoding: .utf8)
+        try Scratch.with(family) { scratch in
+            let natgate = scratch.perRuleController
+            try natgate.apply(policy.gatewaySet())
+            let comparison = try GoldenRules.compare(expected: expected, actual: try scratch.save(), family: family)
+            #expect(comparison.isMatch, "\(comparison)")
+            #expect(try scratch.saveSets() == "")
+            try natgate.flush()
             #expect(!(try scratch.save()).contains("NATGATE"))
         }
     }
 
     @Test func countersOfRulesThatStaySurviveAnotherEnable() throws {
-        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/default.rules"), encoding: .utf8)
         let withCounters = golden.replacingOccurrences(of: "-A NATGATE-POSTROUTING -s", with: "[5:300] -A NATGATE-POSTROUTING -s")
         try Scratch.with { scratch in
             let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: withCounters)
             try #require(result.status == 0, "\(result.standardError)")
-            let natgate = scratch.controller
+            let natgate = scratch.perRuleController
             #expect(try natgate.status().families[0].gateways.first?.natPackets == 5)
             try natgate.enable(Gateway(subnet: IPNetwork("10.250.9.0/24"), uplink: InterfaceName("eth0")))
             let status = try natgate.status()
@@ -105,7 +123,7 @@ struct KernelGatewayTests {
     /// A default gateway an earlier natgate enabled has no DROP: `status` reports it as drift,
     /// and the next `enable` adds only the DROP, keeping the other rules and their counters.
     @Test func aGatewayFromBeforeTheDropGainsItOnTheNextEnable() throws {
-        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/default.rules"), encoding: .utf8)
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
         // What natgate wrote before the DROP came: no DROP, and the short tag of subnet and uplink.
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
@@ -114,7 +132,7 @@ struct KernelGatewayTests {
         try Scratch.with { scratch in
             let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: old)
             try #require(result.status == 0, "\(result.standardError)")
-            let natgate = scratch.controller
+            let natgate = scratch.perRuleController
             let status = try natgate.status()
             #expect(status.families[0].gateways.map(\.gateway) == [try Gateway(subnet: IPNetwork("10.200.1.0/24"), uplink: InterfaceName("eth0"))])
             #expect(status.hasDrift)

@@ -213,8 +213,54 @@ import NatgateLab
 /// The same in throwaway namespaces, through the kernel (the binary's side: NatgateCLITests/NeverGuessCLITests).
 @Suite(.enabled(if: ThrowawayNamespace.isSupported, "needs root, ip and iptables-legacy"), .serialized)
 struct KernelNeverGuessTests {
+    let compiler = GatewayCompiler()
+
+    /// natgate's chain in `table` as the kernel holds it.
+    func owned(_ scratch: Scratch, _ table: TableName) throws -> [Rule] {
+        try tables(try scratch.save(), .ipv4)[table]?.chain(named: OwnedChains.owned(in: table)!)?.rules.map(\.withoutCounters) ?? []
+    }
+
+    /// Per-gateway rules (a store without ip sets): the nat rules' tags say the whole gateway.
+    @Test func aFilterChainFlushedByHandComesBackExactlyAtTheNextEnable() throws {
+        try Scratch.with { scratch in
+            let natgate = scratch.perRuleController
+            let a = try wideGateway()
+            try natgate.enable(a)
+            try scratch.namespace.shell("iptables-legacy -t filter -F NATGATE-FORWARD")
+            let result = try natgate.enable(try gateway("10.200.2.0/24", "eth0"))
+            #expect(result.message.contains("repaired") && result.message.contains("NATGATE-FORWARD"), "\(result.message)")
+            let set = try GatewaySet([a, try gateway("10.200.2.0/24", "eth0")])
+            #expect(try owned(scratch, .filter) == compiler.rules(for: set, family: .ipv4, table: .filter))
+            #expect(try owned(scratch, .nat) == compiler.rules(for: set, family: .ipv4, table: .nat))
+            #expect(!(try natgate.status().hasDrift))
+        }
+    }
+
+    /// Per-gateway rules (a store without ip sets): an edited tag determines no gateway.
+    @Test func anEditedTagIsLeftAsItIsAndEnableSaysToApplyThePolicy() throws {
+        try Scratch.with { scratch in
+            let natgate = scratch.perRuleController
+            let a = try wideGateway()
+            try natgate.enable(a)
+            let comment = try #require(commentOf(try owned(scratch, .filter)[0]))
+            let saved = try scratch.save()
+            let first = try #require(saved.range(of: "\"\(comment)\""))
+            try scratch.load(saved.replacingCharacters(in: first, with: "\"\(comment) --random-fully\""))
+            let edited = try owned(scratch, .filter)
+            #expect(commentOf(edited[0]) == comment + " --random-fully")
+            let natBefore = try owned(scratch, .nat)
+            let status = try natgate.status()
+            #expect(status.hasDrift)
+            #expect(status.families[0].drift.joined().contains("natgate apply"), "\(status.families[0].drift)")
+            let result = try natgate.enable(try gateway("10.200.2.0/24", "eth0"))
+            #expect(result.message.contains("natgate apply"), "\(result.message)")
+            #expect(Array(try owned(scratch, .filter).prefix(2)) == edited)
+            #expect(Array(try owned(scratch, .nat).prefix(1)) == natBefore)
+        }
+    }
+
     @Test func shortTagsOfAnEarlierNatgateAreReadAndRewritten() throws {
-        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("via.rules"), encoding: .utf8)
+        let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/via.rules"), encoding: .utf8)
         // What an earlier natgate wrote: the short tag, and no DROP of new inbound connections.
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
@@ -222,7 +268,7 @@ struct KernelNeverGuessTests {
         try #require(old != golden)
         try Scratch.with { scratch in
             try scratch.load(old)
-            let natgate = scratch.controller
+            let natgate = scratch.perRuleController
             let via = try gateway("10.200.1.0/24", "eth0", via: "v-eth1")
             #expect(try natgate.status().families[0].gateways.map(\.gateway) == [via])
             try natgate.enable(try gateway("10.200.2.0/24", "eth0"))

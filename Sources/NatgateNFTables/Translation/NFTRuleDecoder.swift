@@ -12,9 +12,15 @@ import NatgateModel
 public struct NFTRuleDecoder: Sendable {
     /// The codecs that decode xt match and target payloads.
     public var codecs: KernelCodecRegistry
+    /// Where `-m set` indexes become set names: by default the ip sets of the calling thread's
+    /// network namespace (decode inside the namespace the rules were read from).
+    public var ipSets: IPSetNames
 
     /// A decoder with `codecs`.
-    public init(codecs: KernelCodecRegistry = .standard) { self.codecs = codecs }
+    public init(codecs: KernelCodecRegistry = .standard, ipSets: IPSetNames = IPSetNames(KernelIPSetResolver())) {
+        self.codecs = codecs
+        self.ipSets = ipSets
+    }
 
     /// The model rule of `rule`, which is in `table` of an `ip` or `ip6` table.
     public func decode(_ rule: NFTRule) throws(NFTError) -> Rule {
@@ -118,7 +124,8 @@ public struct NFTRuleDecoder: Sendable {
                 guard rate > 0, unit > 0, let period = UInt32(exactly: unit * UInt64(LimitMatch.Rate.scale) / rate) else { throw refuse("a limit iptables-nft does not write.") }
                 result.matches.append(Match(LimitMatch(rate: LimitMatch.Rate(period: period), burst: burst)))
             case .match(let name, let revision, let info):
-                let context = result.extensionContext(family: family, table: table, chain: chain)
+                var context = result.extensionContext(family: family, table: table, chain: chain)
+                context.ipSets = ipSets
                 result.matches.append(decodeMatch(name: name, revision: revision, info: info, family: family, context: context))
             case .counter(let packets, let bytes):
                 result.counters = Counters(packets: packets, bytes: bytes)
@@ -154,7 +161,7 @@ public struct NFTRuleDecoder: Sendable {
         }
         // Accept the reading only when it writes back the very same expressions.
         let again: NFTRule
-        do { again = try NFTRuleEncoder(codecs: codecs).encode(result, family: family, table: table, chain: chain) } catch {
+        do { again = try NFTRuleEncoder(codecs: codecs, ipSets: ipSets).encode(result, family: family, table: table, chain: chain) } catch {
             throw refuse("it reads as '\(result.saveArguments(family: family))', which natgate cannot write back (\(error.message)).")
         }
         guard again.expressions == expressions else {

@@ -22,6 +22,8 @@ import NatgateModel
 ///     -m tcp/udp   ports natively on the transport header (see `transportPorts`), or `match`
 ///                  when the match tests nothing natively expressible
 ///     -m NAME      [ match name NAME rev R ] with the xt payload NatgateKernel's codec writes
+///     -m set       [ match name set rev 4 ] (`xt_set_info_match_v4`): the set's index in the
+///                  namespace, resolved through `ipSets` as iptables-nft resolves it
 ///     (always)     [ counter pkts P bytes B ]
 ///     (with -p)    NFTA_RULE_COMPAT: the protocol and its negation, which nft_compat checks xt
 ///                  extensions against (write-only: the kernel does not dump it)
@@ -33,9 +35,15 @@ import NatgateModel
 public struct NFTRuleEncoder: Sendable {
     /// The codecs that encode xt match and target payloads.
     public var codecs: KernelCodecRegistry
+    /// Where `-m set` names become set indexes: by default the ip sets of the calling thread's
+    /// network namespace (encode inside the namespace the rules go to).
+    public var ipSets: IPSetNames
 
     /// An encoder with `codecs`.
-    public init(codecs: KernelCodecRegistry = .standard) { self.codecs = codecs }
+    public init(codecs: KernelCodecRegistry = .standard, ipSets: IPSetNames = IPSetNames(KernelIPSetResolver())) {
+        self.codecs = codecs
+        self.ipSets = ipSets
+    }
 
     /// The nf_tables rule for `rule` in `chain` of `table` (family `ip` for IPv4, `ip6` for IPv6).
     /// Its handle is 0: the kernel gives one when the rule is added.
@@ -90,7 +98,8 @@ public struct NFTRuleEncoder: Sendable {
             expressions.append(.cmp(register: 1, op: fragment == .fragmentsOnly ? .neq : .eq, data: [0, 0]))
         }
 
-        let context = rule.extensionContext(family: family, table: table, chain: chain)
+        var context = rule.extensionContext(family: family, table: table, chain: chain)
+        context.ipSets = ipSets
         for match in rule.matches {
             if let native = try nativeMatch(match, refuse: refuse) {
                 expressions += native

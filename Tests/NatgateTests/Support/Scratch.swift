@@ -32,12 +32,40 @@ struct Scratch {
         return result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.joined(separator: "\n")
     }
 
+    /// `ipset save` without what the kernel picks at random or by size: `create NAME TYPE family
+    /// F`, then the `add` lines sorted, as `GoldenRules` and `natgate render` print sets.
+    func saveSets() throws -> String {
+        let result = try namespace.run(["ipset", "save"])
+        var creates: [String] = []
+        var adds: [String: [String]] = [:]
+        for line in result.standardOutput.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.first == "create", words.count >= 5 { creates.append(words[0..<5].joined(separator: " ")) }
+            if words.first == "add", words.count >= 3 { adds[String(words[1]), default: []].append(String(line)) }
+        }
+        return creates.sorted().flatMap { create -> [String] in
+            let name = String(create.split(separator: " ")[1])
+            return [create] + (adds[name] ?? []).sorted()
+        }.map { $0 + "\n" }.joined()
+    }
+
+    /// `saveSets()` then `save()`: the whole text natgate's golden files hold.
+    func saveAll() throws -> String { try saveSets() + save() }
+
     func forwarding() throws -> String { try namespace.shell("cat \(forwardingPath)").trimmingCharacters(in: .whitespacesAndNewlines) }
 
     var controller: GatewayController {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         return GatewayController(
             store: KernelRuleStore(namespace: namespace.namespace, logger: logger),
+            forwarding: Forwarding(directory: state), logger: logger)
+    }
+
+    /// A controller with a rule set per gateway (no ip sets): the datapath of stores without sets.
+    var perRuleController: GatewayController {
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        return GatewayController(
+            store: KernelRuleStore(namespace: namespace.namespace, logger: logger, usesIPSets: false),
             forwarding: Forwarding(directory: state), logger: logger)
     }
 

@@ -1,0 +1,53 @@
+import NatgateIPSet
+@_spi(Testing) import NatgateKernel
+import NatgateModel
+import NatgatePolicy
+
+/// The kernel's ip sets in one network namespace, through NatgateIPSet (nfnetlink): the sets
+/// gateways are members of, for whichever iptables backend writes the rules (the sets are shared
+/// by legacy x_tables and nf_tables).
+public struct KernelIPSetStore: IPSetStore {
+    public var client: IPSetClient
+
+    public init(namespace: NetworkNamespace = .current) {
+        client = IPSetClient(namespace: namespace)
+    }
+
+    /// Equivalent to `ipset list -n`, then `ipset list NAME` of each `natgate-*` set.
+    public func natgateSets() throws -> [String: IPSetContents] {
+        var sets: [String: IPSetContents] = [:]
+        for name in try client.setNames() where name.hasPrefix(GatewayShape.setPrefix) {
+            // nil: destroyed since the names were read.
+            guard let listing = try listing(name) else { continue }
+            sets[name] = IPSetContents(
+                name: name, typeName: listing.typeName, family: listing.family,
+                members: Set(listing.members.map { NetIfaceMember(network: $0.network, interface: $0.interface) }))
+        }
+        return sets
+    }
+
+    private func listing(_ name: String) throws(IPSetError) -> IPSetListing? {
+        let result: Result<IPSetListing, IPSetError> = Result { () throws(IPSetError) in try client.list(name) }
+        switch result {
+        case .success(let listing): return listing
+        case .failure(let error): if error.kind == .noSuchSet { return nil } else { throw error }
+        }
+    }
+
+    public func create(_ name: String, family: Family) throws { try client.create(name, family: family) }
+
+    public func add(_ members: [NetIfaceMember], to name: String) throws {
+        try client.add(members.map { IPSetMember(network: $0.network, interface: $0.interface) }, to: name, ignoringExisting: true)
+    }
+
+    public func delete(_ members: [NetIfaceMember], from name: String) throws {
+        try client.delete(members.map { IPSetMember(network: $0.network, interface: $0.interface) }, from: name, ignoringMissing: true)
+    }
+
+    public func destroy(_ name: String) throws { try client.destroy(name) }
+}
+
+extension IPSetError: BackendError {
+    package var isInvalidInput: Bool { kind == .invalid }
+    package var leftPartOfAChange: Bool { false }
+}

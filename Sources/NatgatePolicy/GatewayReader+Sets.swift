@@ -1,0 +1,103 @@
+import NatgateModel
+
+extension GatewayCompiler {
+    /// The gateways the members of the shapes' sets make whole, and the drift of the members
+    /// that make none.
+    ///
+    /// A gateway is a `SUBNET,UPLINK` member of exactly one filter shape's set and of exactly one
+    /// nat shape's set (the same uplink), and for a `--via` filter shape a `SUBNET,VIA` member of
+    /// its via set; its options are the two shapes'. Nothing is guessed: a member that makes no
+    /// whole gateway is reported, and the next change removes it.
+    static func gateways(family: Family, shapes: [TableName: [GatewayShape]], sets: [String: IPSetContents]) -> (gateways: [Gateway], drift: [Drift], incomplete: Set<IPNetwork>) {
+        func members(_ name: String) -> Set<NetIfaceMember>? {
+            guard let set = sets[name], set.hasNatgateType, set.family == family else { return nil }
+            return set.members
+        }
+        var filterBySubnet: [IPNetwork: [(uplink: InterfaceName, shape: GatewayShape)]] = [:]
+        var natBySubnet: [IPNetwork: [(uplink: InterfaceName, shape: GatewayShape)]] = [:]
+        var viaBySet: [String: [IPNetwork: [InterfaceName]]] = [:]
+        for shape in shapes[.filter] ?? [] {
+            for member in members(shape.setName) ?? [] { filterBySubnet[member.network, default: []].append((member.interface, shape)) }
+            if let via = shape.viaSetName {
+                for member in members(via) ?? [] { viaBySet[via, default: [:]][member.network, default: []].append(member.interface) }
+            }
+        }
+        for shape in shapes[.nat] ?? [] {
+            for member in members(shape.setName) ?? [] { natBySubnet[member.network, default: []].append((member.interface, shape)) }
+        }
+        var gateways: [Gateway] = []
+        var drift: [Drift] = []
+        var incomplete: Set<IPNetwork> = []
+        for subnet in Set(filterBySubnet.keys).union(natBySubnet.keys).sorted() {
+            let filter = filterBySubnet[subnet] ?? []
+            let nat = natBySubnet[subnet] ?? []
+            var reason: String?
+            var gateway: Gateway?
+            if filter.count == 1, nat.count == 1, filter[0].uplink == nat[0].uplink {
+                let (uplink, filterShape) = filter[0]
+                let natShape = nat[0].shape
+                var via: InterfaceName?
+                if let viaSet = filterShape.viaSetName {
+                    let vias = viaBySet[viaSet]?[subnet] ?? []
+                    if vias.count == 1 { via = vias[0] } else { reason = "\(viaSet) holds \(vias.count) members for it, where a --via gateway has one" }
+                }
+                if reason == nil {
+                    gateway = try? Gateway(
+                        subnet: subnet, uplink: uplink, via: via, inbound: filterShape.inbound, exclude: natShape.exclude,
+                        snatTo: natShape.snatTo, ports: natShape.ports, randomFully: natShape.randomFully)
+                    if gateway == nil { reason = "its members and shapes make no valid gateway" }
+                }
+            } else if filter.isEmpty || nat.isEmpty {
+                reason = "it is a member of \((filter.isEmpty ? nat : filter).map(\.shape.setName).joined(separator: ", ")) but of no \(filter.isEmpty ? "filter" : "nat") set of natgate's shapes, so its \(filter.isEmpty ? "forwarding" : "source NAT") is unknown"
+            } else {
+                let names = (filter + nat).map { "\($0.shape.setName) (\(subnet),\($0.uplink))" }
+                reason = "it is in several sets that disagree: " + names.joined(separator: ", ")
+            }
+            if let gateway {
+                gateways.append(gateway)
+            } else if let reason {
+                incomplete.insert(subnet)
+                drift.append(.setDiffers(family, set: (filter + nat).map(\.shape.setName).joined(separator: ", "),
+                    reason: "holds subnet \(subnet), which makes no whole gateway: \(reason). natgate does not guess the rest; the next change removes these members (run `natgate enable` with the gateway's options to keep it)."))
+            }
+        }
+        return (gateways, drift, incomplete)
+    }
+
+    /// How the `natgate-*` sets of `family` in `actual` differ from `expected` (what the gateways
+    /// read back need): missing, of another type or family, other members, or not needed.
+    ///
+    /// Members of `reported` subnets (already named as making no whole gateway) are left out.
+    static func setDrift(
+        family: Family, expected: [String: IPSetContents], actual: [String: IPSetContents], shapes: [TableName: [GatewayShape]],
+        reported: Set<IPNetwork> = []
+    ) -> [Drift] {
+        var drift: [Drift] = []
+        let ofFamily = actual.filter { name, _ in
+            name.hasPrefix(GatewayShape.setPrefix) && (GatewayShape.family(ofSet: name) ?? .ipv4) == family
+        }
+        let shapeSets = Set(Array(shapes.values.joined()).flatMap(\.setNames))
+        for name in Set(expected.keys).union(ofFamily.keys).union(shapeSets).sorted() {
+            if let set = ofFamily[name], !set.hasNatgateType || set.family != family {
+                drift.append(.setDiffers(family, set: name, reason: "is \(set.typeName) family \(set.family == .ipv4 ? "inet" : "inet6"), where natgate needs \(IPSetContents.natgateType) family \(family == .ipv4 ? "inet" : "inet6"): \(expected[name] == nil ? "`natgate apply` or `flush` destroys it" : "the next change makes it again")."))
+                continue
+            }
+            switch (expected[name], ofFamily[name]) {
+            case (_, nil):
+                drift.append(.setDiffers(family, set: name, reason: "is missing, though natgate's rules use it: the next change creates it (gateways of its shape are known again only from `natgate enable` or `apply`)."))
+            case (nil, let set?):
+                if shapeSets.contains(name) { continue }
+                drift.append(.setDiffers(family, set: name, reason: "(\(set.members.count) members) is a natgate set that no gateway natgate can read needs: `natgate apply` or `flush` destroys it (enable and disable leave it)."))
+            case (let want?, let set?):
+                let extra = set.members.subtracting(want.members).filter { !reported.contains($0.network) }.sorted()
+                let missing = want.members.subtracting(set.members).sorted()
+                guard !extra.isEmpty || !missing.isEmpty else { continue }
+                var parts: [String] = []
+                if !extra.isEmpty { parts.append("holds \(extra.count) member\(extra.count == 1 ? "" : "s") no gateway has (\(extra.prefix(3).map(\.description).joined(separator: ", "))\(extra.count > 3 ? ", …" : ""))") }
+                if !missing.isEmpty { parts.append("lacks \(missing.count) (\(missing.prefix(3).map(\.description).joined(separator: ", "))\(missing.count > 3 ? ", …" : ""))") }
+                drift.append(.setDiffers(family, set: name, reason: parts.joined(separator: " and ") + ": the next change sets its members."))
+            }
+        }
+        return drift
+    }
+}
