@@ -13,9 +13,16 @@ import Testing
         "\u{0}", "\u{1}", "\u{1F}", "\u{7F}", "\u{85}", "\u{A0}", "é", "e\u{301}", "\u{200B}", "\u{2028}", "→", "=", ",", "x",
     ]
 
+    /// Characters every check accepts, most of what real names are made of.
+    static let plain: [String] = ["a", "Z", "0", "9", "-", "_", "e", "t", "h", "1"]
+
+    /// Mostly plain characters, one in five from `alphabet`, so that names are accepted and
+    /// refused for every reason.
     static func randomText(_ random: inout SeededRandom, maximum: Int) -> String {
         var text = ""
-        for _ in 0..<Int.random(in: 0...maximum, using: &random) { text += random.pick(alphabet) }
+        for _ in 0..<Int.random(in: 0...maximum, using: &random) {
+            text += Int.random(in: 0..<5, using: &random) == 0 ? random.pick(alphabet) : random.pick(plain)
+        }
         return text
     }
 
@@ -43,7 +50,7 @@ import Testing
     @Test func interfaceAndChainNamesAcceptWhatTheFullChecksAccept() {
         var random = SeededRandom(seed: 10)
         var accepted = (interfaces: 0, chains: 0)
-        for _ in 0..<20_000 {
+        for _ in 0..<5_000 {
             let text = Self.randomText(&random, maximum: 18)
             let interface = (try? InterfaceName(text))?.rawValue
             #expect((interface != nil) == Self.referenceAcceptsInterface(text), "InterfaceName(\(text.debugDescription))")
@@ -54,8 +61,8 @@ import Testing
             if interface != nil { accepted.interfaces += 1 }
         }
         // Both outcomes were exercised.
-        #expect(accepted.interfaces > 1_000 && accepted.interfaces < 19_000)
-        #expect(accepted.chains > 1_000 && accepted.chains < 19_000)
+        #expect(accepted.interfaces > 500 && accepted.interfaces < 4_500)
+        #expect(accepted.chains > 500 && accepted.chains < 4_500)
         for text in [".", "..", "...", "+", "a+", "+a", "eth0", "veth+", String(repeating: "a", count: 15), String(repeating: "a", count: 16)] {
             #expect(((try? InterfaceName(text)) != nil) == Self.referenceAcceptsInterface(text), "InterfaceName(\(text.debugDescription))")
         }
@@ -83,7 +90,7 @@ import Testing
         let pieces = ["0", "1", "10", "255", "256", "010", "0x1f", "0X", "08", ".", ".", ".", "+", " ", "a", "19", "999"]
         var random = SeededRandom(seed: 11)
         var parsed = 0
-        for _ in 0..<20_000 {
+        for _ in 0..<5_000 {
             var text = ""
             for _ in 0..<Int.random(in: 0...9, using: &random) { text += random.pick(pieces) }
             for isMask in [false, true] {
@@ -92,7 +99,7 @@ import Testing
                 if new != nil { parsed += 1 }
             }
         }
-        #expect(parsed > 1_000)
+        #expect(parsed > 300)
     }
 
     // MARK: Words
@@ -153,7 +160,7 @@ import Testing
         let pieces = ["-A", "FORWARD", " ", "  ", "\t", "\"", "\\", "\\\"", "a b", "x", "é", "\"\"", "--comment", "\"quoted words\"", "\r"]
         var random = SeededRandom(seed: 12)
         var lines = 0
-        for _ in 0..<10_000 {
+        for _ in 0..<3_000 {
             var text = ""
             for _ in 0..<Int.random(in: 0...12, using: &random) { text += random.pick(pieces) }
             // A slice that does not start at index 0, as the parser passes after `[p:b]` counters.
@@ -170,7 +177,7 @@ import Testing
                 Issue.record("tokenizing \(text.debugDescription): \(new) but before \(old)")
             }
         }
-        #expect(lines > 1_000)
+        #expect(lines > 300)
     }
 
     /// `SaveWriter.quote` before its ASCII path: character by character.
@@ -191,7 +198,7 @@ import Testing
 
     @Test func stringsQuoteAsBefore() {
         var random = SeededRandom(seed: 13)
-        for _ in 0..<20_000 {
+        for _ in 0..<5_000 {
             let text = Self.randomText(&random, maximum: 12)
             #expect(SaveWriter.quote(text) == Self.referenceQuote(text), "\(text.debugDescription)")
         }
