@@ -88,8 +88,11 @@ public protocol RuleExtension: Hashable, Sendable, CustomStringConvertible {
     func save(to writer: inout SaveWriter, context: ExtensionContext)
 }
 
+/// Both families, built once: `families` is asked for every extension of every rule parsed.
+private let bothFamilies: Set<Family> = [.ipv4, .ipv6]
+
 extension RuleExtension {
-    public static var families: Set<Family> { [.ipv4, .ipv6] }
+    public static var families: Set<Family> { bothFamilies }
     public var extensionName: String { Self.name }
     public func validate(context: ExtensionContext) throws {}
 

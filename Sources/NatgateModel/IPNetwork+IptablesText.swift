@@ -17,7 +17,8 @@ extension IPNetwork {
         if family == .ipv4, text.utf8.contains(UInt8(ascii: ":")) {
             _ = try IPNetwork(text, family: family, strict: false)  // says it is IPv6 where IPv4 is needed
         }
-        let slash = text.lastIndex(of: "/")
+        // In ASCII text every byte is a character: the '/' is found without grapheme breaking.
+        let slash = text.utf8.allSatisfy({ $0 < 0x80 }) ? text.utf8.lastIndex(of: UInt8(ascii: "/")) : text.lastIndex(of: "/")
         let addressText = slash.map { text[..<$0] } ?? Substring(text)
         let maskText = slash.map { text[text.index(after: $0)...] }
         switch family {

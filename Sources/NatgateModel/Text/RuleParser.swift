@@ -335,8 +335,13 @@ struct RuleParser {
         case .source, .destination:
             let value = try argument("an address")
             var networks: [IPNetwork] = []
-            for part in value.text.split(separator: ",", omittingEmptySubsequences: false) {
-                networks.append(try network(String(part), at: value.location))
+            if !value.text.utf8.contains(UInt8(ascii: ",")) {
+                // One address, as almost every rule has: no list to split.
+                networks = [try network(value.text, at: value.location)]
+            } else {
+                for part in value.text.split(separator: ",", omittingEmptySubsequences: false) {
+                    networks.append(try network(String(part), at: value.location))
+                }
             }
             if core == .source {
                 state.sources = networks
