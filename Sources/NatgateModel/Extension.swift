@@ -124,6 +124,14 @@ extension TargetExtension {
     public static var allowedChains: Set<ChainName>? { nil }
 }
 
+/// Whether two extension values are of the same type and equal as that type: what comparing their
+/// `AnyHashable`s says, without boxing both values (rules are compared by the ten thousand when
+/// natgate diffs tables and checks drift).
+func sameExtension<L: RuleExtension>(_ lhs: L, _ rhs: any RuleExtension) -> Bool {
+    guard let rhs = rhs as? L else { return false }
+    return lhs == rhs
+}
+
 /// One match of a rule: a typed extension, or an unknown one kept verbatim.
 public struct Match: Hashable, Sendable, CustomStringConvertible {
     public let base: any MatchExtension
@@ -139,7 +147,7 @@ public struct Match: Hashable, Sendable, CustomStringConvertible {
     /// Whether the match is typed, as opposed to an unknown extension kept verbatim.
     public var isTyped: Bool { !(base is UnknownMatch) }
 
-    public static func == (lhs: Match, rhs: Match) -> Bool { AnyHashable(lhs.base) == AnyHashable(rhs.base) }
+    public static func == (lhs: Match, rhs: Match) -> Bool { sameExtension(lhs.base, rhs.base) }
     public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(base)) }
     public var description: String { base.description }
 }
@@ -162,7 +170,7 @@ public struct Target: Hashable, Sendable, CustomStringConvertible {
     /// The built-in chains the target is allowed from, nil for any.
     public var allowedChains: Set<ChainName>? { type(of: base).allowedChains }
 
-    public static func == (lhs: Target, rhs: Target) -> Bool { AnyHashable(lhs.base) == AnyHashable(rhs.base) }
+    public static func == (lhs: Target, rhs: Target) -> Bool { sameExtension(lhs.base, rhs.base) }
     public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(base)) }
     public var description: String { base.description }
 }

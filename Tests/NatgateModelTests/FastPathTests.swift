@@ -102,6 +102,36 @@ import Testing
         #expect(parsed > 300)
     }
 
+    // MARK: Equality
+
+    @Test func extensionsCompareAsTheirAnyHashables() throws {
+        let lines = [
+            "-m comment --comment a -j ACCEPT", "-m comment --comment b -j ACCEPT", "-m comment --comment a -j DROP",
+            "-m conntrack --ctstate RELATED,ESTABLISHED -j LOG --log-prefix a", "-m conntrack ! --ctstate DNAT -j LOG --log-prefix b",
+            "-m conntrack --ctstate ESTABLISHED,RELATED -j LOG", "-m conntrack --ctstate NEW -j LOG --log-prefix x",
+            "-p tcp -m tcp --dport 22 -j REJECT", "-p tcp -m tcp --dport 23 -j REJECT --reject-with tcp-reset",
+            "-p udp -m udp --dport 22 -j ACCEPT", "-m mac --mac-source 00:11:22:33:44:55 -j ACCEPT",
+            "-m foo --bar 1 -j BAZ", "-m foo --bar 2 -j BAZ --x", "-m limit --limit 5/min -j ACCEPT", "-m limit --limit 6/min -j ACCEPT",
+        ]
+        let rules = try lines.map { try Rule(saveArguments: $0, family: .ipv4, table: .filter, chain: .forward) }
+        let matches = rules.flatMap(\.matches)
+        let targets = rules.compactMap { rule -> Target? in if case .extension(let target)? = rule.target { target } else { nil } }
+        var equalPairs = 0
+        for a in matches {
+            for b in matches {
+                #expect((a == b) == (AnyHashable(a.base) == AnyHashable(b.base)), "\(a) vs \(b)")
+                if a == b { equalPairs += 1 }
+            }
+        }
+        for a in targets {
+            for b in targets {
+                #expect((a == b) == (AnyHashable(a.base) == AnyHashable(b.base)), "\(a) vs \(b)")
+            }
+        }
+        // Each with itself, the two comments "a", and the two conntrack ESTABLISHED,RELATED orders.
+        #expect(equalPairs > matches.count)
+    }
+
     // MARK: Words
 
     /// `SaveTokenizer.tokenize` before plain words were sliced: every byte through a buffer.
