@@ -41,6 +41,14 @@ let package = Package(
         ),
         suite("Compile", [.product(name: "NatgateModel", package: "natgate"), .product(name: "NatgatePolicy", package: "natgate")]),
         suite("SaveText", [.product(name: "NatgateModel", package: "natgate")]),
+        suite("Parse", [
+            .product(name: "NatgateKernel", package: "natgate"), .product(name: "NatgateModel", package: "natgate"),
+            .product(name: "NatgatePolicy", package: "natgate"),
+        ]),
+        suite("Status", [
+            .product(name: "NatgateEngine", package: "natgate"), .product(name: "NatgateModel", package: "natgate"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         suite("Encode", [
             .product(name: "NatgateKernel", package: "natgate"), .product(name: "NatgateModel", package: "natgate"),
             .product(name: "NatgatePolicy", package: "natgate"), .product(name: "Natgate", package: "natgate"),

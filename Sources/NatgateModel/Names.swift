@@ -14,6 +14,12 @@ public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStri
     ///
     /// - Throws: `ModelError` (`.invalidInterface`) naming the text and what is wrong with it.
     public init(_ text: String) throws {
+        // The common case, a short name of printable ASCII without anything refused below, is
+        // settled byte by byte; anything else goes through the checks that word the error.
+        if InterfaceName.isPlainValid(text.utf8) {
+            rawValue = text
+            return
+        }
         let bytes = text.utf8.count
         guard bytes > 0 else {
             throw ModelError(.invalidInterface, input: text, "The interface name is empty: write a name such as eth0, or veth+ for all names starting with veth.")
@@ -51,6 +57,26 @@ public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStri
         do { try self.init(text) } catch { preconditionFailure("\(error)") }
     }
 
+    /// Whether `bytes` are 1 to 15 bytes of printable ASCII (`!` to `~`) without `/`, `:` or
+    /// quotes, not `.` or `..`, with `+` at most as the last byte: a name every check of
+    /// `init(_:)` accepts. False says nothing; `init(_:)` then decides.
+    static func isPlainValid(_ bytes: String.UTF8View) -> Bool {
+        let count = bytes.count
+        guard count > 0, count <= 15 else { return false }
+        var index = 0
+        for byte in bytes {
+            index += 1
+            switch byte {
+            case UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "\""), UInt8(ascii: "'"): return false
+            case UInt8(ascii: "+"): if index != count { return false }
+            case 0x21...0x7E: continue
+            default: return false
+            }
+        }
+        if count <= 2, bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return false }
+        return true
+    }
+
     /// Whether the name ends in `+` and so matches every interface whose name starts with the rest.
     public var isWildcard: Bool { rawValue.hasSuffix("+") }
 
@@ -84,6 +110,10 @@ public struct ChainName: Hashable, Sendable, Comparable, Codable, CustomStringCo
     ///
     /// - Throws: `ModelError` (`.invalidChainName`) naming the text.
     public init(_ text: String) throws {
+        if ChainName.isPlainValid(text.utf8) {
+            rawValue = text
+            return
+        }
         guard !text.isEmpty else {
             throw ModelError(.invalidChainName, input: text, "The chain name is empty: give a name of 1 to 28 characters.")
         }
@@ -104,6 +134,21 @@ public struct ChainName: Hashable, Sendable, Comparable, Codable, CustomStringCo
     /// A name known to be valid, such as one in natgate's own code; traps on an invalid one.
     public init(valid text: String) {
         do { try self.init(text) } catch { preconditionFailure("\(error)") }
+    }
+
+    /// Whether `bytes` are 1 to 28 bytes of ASCII without white space or quotes, not starting with
+    /// `-` or `!`: a name every check of `init(_:)` accepts. False says nothing; `init(_:)` then
+    /// decides (and words the error).
+    static func isPlainValid(_ bytes: String.UTF8View) -> Bool {
+        guard let first = bytes.first, first != UInt8(ascii: "-"), first != UInt8(ascii: "!"), bytes.count <= maximumLength else { return false }
+        for byte in bytes {
+            switch byte {
+            case 0x09...0x0D, UInt8(ascii: " "), UInt8(ascii: "\""), UInt8(ascii: "'"): return false
+            case 0x80...: return false
+            default: continue
+            }
+        }
+        return true
     }
 
     /// The built-in chain `INPUT`.

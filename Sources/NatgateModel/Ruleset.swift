@@ -80,7 +80,11 @@ public struct Table: Hashable, Sendable {
     /// `iptables-save` without `-c` still prints them.
     public var withoutRuleCounters: Table {
         var copy = self
-        for index in copy.chains.indices { copy.chains[index].rules = copy.chains[index].rules.map(\.withoutCounters) }
+        // Chains without counters keep their rules (shared, not copied): text restored without
+        // counters has none, and copying its rules cost a copy of the whole table.
+        for index in copy.chains.indices where copy.chains[index].rules.contains(where: { $0.counters != nil }) {
+            copy.chains[index].rules = copy.chains[index].rules.map(\.withoutCounters)
+        }
         return copy
     }
 }

@@ -7,6 +7,16 @@ public struct SaveWriter: Sendable {
     /// An empty line.
     public init() {}
 
+    /// Appends `text` as it is, with no space before it: the parts of a line around its words.
+    mutating func raw(_ text: String) {
+        self.text += text
+    }
+
+    /// Makes room for `bytes` more bytes of text.
+    mutating func reserve(_ bytes: Int) {
+        text.reserveCapacity(text.utf8.count + bytes)
+    }
+
     /// Appends ` word` as it is.
     public mutating func word(_ word: String) {
         text += " "
@@ -51,6 +61,17 @@ public struct SaveWriter: Sendable {
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
         }
         if plain { return value }
+        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: one character a byte, escaped byte by byte.
+            var bytes: [UInt8] = [UInt8(ascii: "\"")]
+            bytes.reserveCapacity(value.utf8.count + 8)
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "'") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var out = "\""
         for character in value {
             if character == "\"" || character == "\\" || character == "'" { out.append("\\") }

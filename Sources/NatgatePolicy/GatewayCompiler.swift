@@ -70,6 +70,13 @@ public struct GatewayCompiler: Sendable {
         Parts(compiler: self, family: gateway.family).rules(for: gateway, table: table)
     }
 
+    /// `rules(for:table:)` of each gateway (all of `family`), with the matches they share built
+    /// once rather than once a gateway.
+    func rulesOfEach(_ gateways: [Gateway], family: Family, table: TableName) -> [[Rule]] {
+        let parts = Parts(compiler: self, family: family)
+        return gateways.map { parts.rules(for: $0, table: table) }
+    }
+
     // MARK: Building extensions
 
     /// A match built as `iptables -m NAME OPTIONS` would build it; an option written `! --NAME`

@@ -201,7 +201,8 @@ extension GatewayCompiler {
             let rules = grouped[key]!
             let tags = tagsByKey[key]!
             var reason: String?
-            switch tags.count == 1 ? OwnedChains.parseTag(tags[0]) : nil {
+            // The tag was parsed above, once per distinct comment.
+            switch tags.count == 1 ? (parsed[tags[0]] ?? OwnedChains.parseTag(tags[0])) : nil {
             case .gateway(let gateway)?:
                 gateways.append(gateway)
             case .compact(_, let comment)?:
@@ -280,12 +281,19 @@ extension GatewayCompiler {
         for case let (name, table?) in tables where comparingChains {
             let owned = OwnedChains.owned(in: name)!
             guard let chain = table.chain(named: owned) else { continue }
-            let expected = layout.map { chainRules(for: $0, family: family, table: name, kept: kept[name] ?? []) } ?? GatewayCompiler.merging(
-                set.gateways(of: family).map { legacy.contains($0.key) ? legacyRules(for: $0, table: name) : rules(for: $0, table: name) },
-                keys: set.gateways(of: family).map(\.key), kept: kept[name] ?? [])
-            let actual = chain.rules.map(\.withoutCounters)
-            if actual != expected {
-                drift.append(.chainDiffers(family, name, owned, expected: expected, actual: actual))
+            let expected: [Rule]
+            if let layout {
+                expected = chainRules(for: layout, family: family, table: name, kept: kept[name] ?? [])
+            } else {
+                let ofFamily = set.gateways(of: family)
+                let compiled = rulesOfEach(ofFamily, family: family, table: name)
+                expected = GatewayCompiler.merging(
+                    zip(ofFamily, compiled).map { legacy.contains($0.key) ? legacyRules(for: $0, table: name) : $1 },
+                    keys: ofFamily.map(\.key), kept: kept[name] ?? [])
+            }
+            // Compared rule by rule; the chain without counters is built only when it differs.
+            if !chain.rules.elementsEqual(expected, by: { $0.withoutCounters == $1 }) {
+                drift.append(.chainDiffers(family, name, owned, expected: expected, actual: chain.rules.map(\.withoutCounters)))
             }
         }
         return GatewayReadback(family: family, gateways: set.gateways, rules: grouped, drift: drift, kept: kept, shapeRules: shapeRules)

@@ -65,9 +65,31 @@ enum SaveTextFamily {
     /// IPv6 when any word of the text (or a comma-separated part of one, brackets and a port
     /// removed) is an IPv6 address or network; IPv4 otherwise.
     static func guess(_ text: String) -> Family {
-        let separators: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\""), UInt8(ascii: "\r"), UInt8(ascii: ",")]
-        for word in text.utf8.split(whereSeparator: { separators.contains($0) }) where word.contains(UInt8(ascii: ":")) {
-            var candidate = Substring(word)
+        func isSeparator(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\""), UInt8(ascii: "\r"), UInt8(ascii: ","): true
+            default: false
+            }
+        }
+        // One pass over the bytes; only words holding a ':' are looked at further.
+        var text = text
+        let words: [[UInt8]] = text.withUTF8 { bytes in
+            var words: [[UInt8]] = []
+            var index = 0
+            while index < bytes.count {
+                while index < bytes.count, isSeparator(bytes[index]) { index += 1 }
+                let start = index
+                var colon = false
+                while index < bytes.count, !isSeparator(bytes[index]) {
+                    if bytes[index] == UInt8(ascii: ":") { colon = true }
+                    index += 1
+                }
+                if colon { words.append(Array(bytes[start..<index])) }
+            }
+            return words
+        }
+        for word in words {
+            var candidate = Substring(String(decoding: word, as: UTF8.self))
             if candidate.hasPrefix("[") {
                 candidate = candidate.dropFirst()
                 if let close = candidate.firstIndex(of: "]") { candidate = candidate[..<close] }

@@ -248,7 +248,8 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try runGatewayVerb(options) { controller in
-            let status = try controller.status()
+            // The compact text prints no rules: they are rendered only for -v and --json.
+            let status = try controller.status(rules: options.verbose || options.json)
             if options.json { try printJSON(status) } else { print(status.text(verbose: options.verbose), terminator: "") }
             guard check else { return 0 }
             return status.hasDrift || status.interruptedChange != nil ? 1 : status.blockedByNFTables ? 4 : 0

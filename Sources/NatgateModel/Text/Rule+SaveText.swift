@@ -47,9 +47,16 @@ extension Rule {
     /// rule has counters, `-A CHAIN …` otherwise.
     public func saveLine(family: Family, table: TableName? = nil, chain: ChainName) -> String {
         var writer = SaveWriter()
+        writeLine(to: &writer, family: family, table: table, chain: chain)
+        return writer.text
+    }
+
+    /// Appends `saveLine(family:table:chain:)`, without a newline.
+    func writeLine(to writer: inout SaveWriter, family: Family, table: TableName?, chain: ChainName) {
+        if let counters { writer.raw("\(counters) ") }
+        writer.raw("-A ")
+        writer.raw(chain.rawValue)
         write(to: &writer, family: family, table: table, chain: chain)
-        let prefix = counters.map { "\($0) " } ?? ""
-        return prefix + "-A " + chain.rawValue + writer.text
     }
 
     /// Appends the rule's words, each with its leading space, as iptables-save prints them.
@@ -110,20 +117,23 @@ extension Table {
             complete.chains.append(Chain(name: builtin, policy: .accept))
         }
         let ordered = complete.canonicallyOrdered
-        var text = "*\(name.rawValue)\n"
+        // One string for the whole table, each rule written into it: no string per line.
+        var writer = SaveWriter()
+        writer.reserve(ordered.chains.reduce(64) { $0 + 64 + $1.rules.count * 128 })
+        writer.raw("*\(name.rawValue)\n")
         for chain in ordered.chains {
             let builtin = name.isBuiltin(chain.name)
             let policy = builtin ? (chain.policy ?? .accept).rawValue : "-"
-            text += ":\(chain.name.rawValue) \(policy) \(builtin ? chain.counters : .zero)\n"
+            writer.raw(":\(chain.name.rawValue) \(policy) \(builtin ? chain.counters : .zero)\n")
         }
         for chain in ordered.chains {
             for rule in chain.rules {
-                text += rule.saveLine(family: family, table: name, chain: chain.name)
-                text += "\n"
+                rule.writeLine(to: &writer, family: family, table: name, chain: chain.name)
+                writer.raw("\n")
             }
         }
-        text += "COMMIT\n"
-        return text
+        writer.raw("COMMIT\n")
+        return writer.text
     }
 }
 

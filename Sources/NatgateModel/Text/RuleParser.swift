@@ -29,7 +29,7 @@ struct RuleParser {
         var skipped: Bool
     }
 
-    private enum Core: Hashable {
+    private enum Core: Int, Hashable {
         case proto, source, destination, inInterface, outInterface, fragment, jump, goto, match, counters, ipv4, ipv6, command
     }
 
@@ -66,9 +66,37 @@ struct RuleParser {
     ]
 
     private static func coreExact(_ word: String) -> Core? {
-        if word.utf8.count == 2 { return coreShort[word] }
-        return coreLong.first { $0.0 == word }?.1
+        let utf8 = word.utf8
+        guard utf8.first == UInt8(ascii: "-") else { return nil }
+        if utf8.count == 2 {
+            let second = utf8[utf8.index(after: utf8.startIndex)]
+            return second < 0x80 ? coreShortByByte[Int(second)] : nil
+        }
+        return coreLongExact[word]
     }
+
+    /// `coreShort` by the byte after the `-`.
+    private static let coreShortByByte: [Core?] = {
+        var table = [Core?](repeating: nil, count: 128)
+        for (word, core) in coreShort { table[Int(word.utf8.last!)] = core }
+        return table
+    }()
+
+    private static let coreLongExact: [String: Core] = Dictionary(coreLong, uniquingKeysWith: { first, _ in first })
+
+    /// The core options `!` may precede.
+    private static let negatableCores: CoreSet = [.proto, .source, .destination, .inInterface, .outInterface, .fragment]
+
+    /// A set of core options as bits: checked for every option of every rule, where a `Set`'s
+    /// hashing showed in profiles.
+    private struct CoreSet: ExpressibleByArrayLiteral {
+        private var bits: UInt32 = 0
+        init(arrayLiteral elements: Core...) { for element in elements { insert(element) } }
+        func contains(_ core: Core) -> Bool { bits & (1 << UInt32(core.rawValue)) != 0 }
+        mutating func insert(_ core: Core) { bits |= 1 << UInt32(core.rawValue) }
+    }
+    private static let incomingChains: Set<ChainName> = [.prerouting, .input]
+    private static let outgoingChains: Set<ChainName> = [.postrouting, .output]
 
     /// Where an option was routed.
     private enum Slot: Hashable {
@@ -104,14 +132,14 @@ struct RuleParser {
         /// The unknown extension collecting words, until a core option.
         var collecting: Slot?
         var counters: Counters?
-        var seen: Set<Core> = []
+        var seen: CoreSet = []
     }
 
     func parse(_ tokens: ArraySlice<SaveToken>, counters: Counters? = nil, end: SourceLocation) throws -> Parsed {
         // `-4` in an IPv6 file (`-6` in an IPv4 one) makes iptables-restore skip the line before
         // reading anything else of it.
-        let otherFamily: Set<String> = family == .ipv4 ? ["-6", "--ipv6"] : ["-4", "--ipv4"]
-        if tokens.contains(where: { !$0.quoted && otherFamily.contains($0.text) }) {
+        let (otherShort, otherLong) = family == .ipv4 ? ("-6", "--ipv6") : ("-4", "--ipv4")
+        if tokens.contains(where: { !$0.quoted && ($0.text == otherShort || $0.text == otherLong) }) {
             return Parsed(rules: [], skipped: true)
         }
         var state = State()
@@ -267,7 +295,7 @@ struct RuleParser {
         _ core: Core, token: SaveToken, negated: Bool, bangLocation: SourceLocation?, state: inout State,
         next: (String) throws -> SaveToken, peek: () -> SaveToken?, skip: () -> Void
     ) throws -> Bool {
-        let negatable: Set<Core> = [.proto, .source, .destination, .inInterface, .outInterface, .fragment]
+        let negatable = RuleParser.negatableCores
         var negated = negated
         if negated && !negatable.contains(core) {
             throw ModelError(.syntax, input: token.text, "'!' cannot precede \(token.text): only -p, -s, -d, -i, -o, -f and extension options can be negated", at: bangLocation ?? token.location)
@@ -307,8 +335,13 @@ struct RuleParser {
         case .source, .destination:
             let value = try argument("an address")
             var networks: [IPNetwork] = []
-            for part in value.text.split(separator: ",", omittingEmptySubsequences: false) {
-                networks.append(try network(String(part), at: value.location))
+            if !value.text.utf8.contains(UInt8(ascii: ",")) {
+                // One address, as almost every rule has: no list to split.
+                networks = [try network(value.text, at: value.location)]
+            } else {
+                for part in value.text.split(separator: ",", omittingEmptySubsequences: false) {
+                    networks.append(try network(String(part), at: value.location))
+                }
             }
             if core == .source {
                 state.sources = networks
@@ -325,8 +358,8 @@ struct RuleParser {
             let name: InterfaceName
             do { name = try InterfaceName(value.text) } catch let error as ModelError { throw error.located(at: value.location) }
             if let chain {
-                let incoming: Set<ChainName> = [.prerouting, .input]
-                let outgoing: Set<ChainName> = [.postrouting, .output]
+                let incoming = RuleParser.incomingChains
+                let outgoing = RuleParser.outgoingChains
                 if core == .outInterface, incoming.contains(chain) {
                     throw ModelError(.notAllowed, input: token.text, "-o cannot be used in \(chain): packets there have no output interface yet; use -i", at: token.location)
                 }
@@ -402,9 +435,22 @@ struct RuleParser {
 
     private func abbreviationCandidates(_ word: String, state: State) -> [(String, Core)] {
         guard word.hasPrefix("--"), word.utf8.count > 2 else { return [] }
-        let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
-        return RuleParser.coreLong.filter { $0.0.hasPrefix(name) }
+        // The name before any `=`, looked up among the prefixes of the core options: one hash
+        // instead of 28 prefix comparisons, for every extension option of every rule.
+        let name = word.utf8.contains(UInt8(ascii: "=")) ? word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word : word
+        return RuleParser.coreLongByPrefix[name] ?? []
     }
+
+    /// `coreLong` by every prefix (longer than `--`) of each name, in `coreLong`'s order.
+    private static let coreLongByPrefix: [String: [(String, Core)]] = {
+        var byPrefix: [String: [(String, Core)]] = [:]
+        for (name, core) in coreLong {
+            for length in 3...name.count {
+                byPrefix[String(name.prefix(length)), default: []].append((name, core))
+            }
+        }
+        return byPrefix
+    }()
 
     /// A unique abbreviation of a core long option that no loaded extension option also abbreviates.
     private func coreAbbreviation(_ word: String, state: State) -> Core? {
@@ -482,7 +528,8 @@ struct RuleParser {
         if name.utf8.count > 28 {
             throw ModelError(.syntax, input: name, "\(ModelError.quote(name)) is \(name.utf8.count) characters long; \(kind) and chain names have at most 28", at: location)
         }
-        if name.contains(where: { $0.isWhitespace }) {
+        // Printable ASCII has no white space; anything else gets the Unicode check.
+        if !name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), name.contains(where: { $0.isWhitespace }) {
             throw ModelError(.syntax, input: name, "the \(kind) name \(ModelError.quote(name)) contains white space", at: location)
         }
     }

@@ -26,7 +26,11 @@ struct SaveToken: Hashable, Sendable {
 enum SaveTokenizer {
     static func tokenize(_ bytes: ArraySlice<UInt8>, line: Int, firstColumn: Int = 1) throws -> [SaveToken] {
         var tokens: [SaveToken] = []
+        tokens.reserveCapacity(24)
         var buffer: [UInt8] = []
+        // Where the current word's bytes start in `bytes` while it has no quote: such a word (most
+        // are) is made from its slice directly, without going through `buffer`.
+        var plainStart: Int?
         var inWord = false
         var quoted = false
         var quoteOpen = false
@@ -35,14 +39,22 @@ enum SaveTokenizer {
         var quoteColumn = firstColumn
         var column = firstColumn - 1
 
-        func finish() {
-            tokens.append(SaveToken(text: String(decoding: buffer, as: UTF8.self), quoted: quoted, location: SourceLocation(line: line, column: start)))
-            buffer.removeAll(keepingCapacity: true)
+        func finish(at end: Int) {
+            let text: String
+            if let from = plainStart {
+                text = String(decoding: bytes[from..<end], as: UTF8.self)
+            } else {
+                text = String(decoding: buffer, as: UTF8.self)
+                buffer.removeAll(keepingCapacity: true)
+            }
+            tokens.append(SaveToken(text: text, quoted: quoted, location: SourceLocation(line: line, column: start)))
+            plainStart = nil
             inWord = false
             quoted = false
         }
 
-        for byte in bytes {
+        for position in bytes.indices {
+            let byte = bytes[position]
             column += 1
             if quoteOpen {
                 if escaped {
@@ -52,7 +64,7 @@ enum SaveTokenizer {
                     escaped = true
                 } else if byte == UInt8(ascii: "\"") {
                     quoteOpen = false
-                    finish()
+                    finish(at: position)
                 } else {
                     buffer.append(byte)
                 }
@@ -63,18 +75,24 @@ enum SaveTokenizer {
                 if !inWord {
                     inWord = true
                     start = column
+                } else if let from = plainStart {
+                    // The word so far was plain: its bytes go to the buffer, the quote follows.
+                    buffer.append(contentsOf: bytes[from..<position])
                 }
+                plainStart = nil
                 quoteOpen = true
                 quoted = true
                 quoteColumn = column
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                if inWord { finish() }
+                if inWord { finish(at: position) }
             default:
                 if !inWord {
                     inWord = true
                     start = column
+                    plainStart = position
+                } else if plainStart == nil {
+                    buffer.append(byte)
                 }
-                buffer.append(byte)
             }
         }
         if quoteOpen {
@@ -83,7 +101,7 @@ enum SaveTokenizer {
                 "this quote is never closed: end the quoted word with \" (write \\\" for a quote inside it)",
                 at: SourceLocation(line: line, column: quoteColumn))
         }
-        if inWord { finish() }
+        if inWord { finish(at: bytes.endIndex) }
         return tokens
     }
 

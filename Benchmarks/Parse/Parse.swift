@@ -1,0 +1,46 @@
+// Reading iptables-save text of N gateways (4N rules, two tables), as `natgate fmt` and
+// `natgate restore` do before they touch anything: parse, parse and print canonically, parse and
+// encode into kernel entries. No kernel is touched.
+import Benchmark
+import BenchmarkSupport
+import NatgateKernel
+import NatgateModel
+import NatgatePolicy
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .natgate
+
+    for count in Workload.sizes {
+        Benchmark("parse \(count)", configuration: .scaled(count)) { benchmark in
+            let text = Workload.saveText(count)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try Ruleset(saveText: text, family: .ipv4))
+            }
+        }
+
+        // `natgate fmt`: the text in, the canonical text out.
+        Benchmark("fmt \(count)", configuration: .scaled(count)) { benchmark in
+            let text = Workload.saveText(count)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try Ruleset(saveText: text, family: .ipv4).saveText())
+            }
+        }
+
+        // What `natgate restore` prepares before libiptc: the text parsed, every rule encoded.
+        Benchmark("parse+encode \(count)", configuration: .scaled(count)) { benchmark in
+            let text = Workload.saveText(count)
+            let backend = KernelBackend(family: .ipv4)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let ruleset = try Ruleset(saveText: text, family: .ipv4)
+                for table in ruleset.tables {
+                    for chain in table.chains {
+                        blackHole(try backend.entries(for: chain.rules, table: table.name, chain: chain.name))
+                    }
+                }
+            }
+        }
+    }
+}
