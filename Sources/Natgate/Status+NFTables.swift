@@ -1,4 +1,5 @@
 import Foundation
+import NatgateKernel
 import NatgateModel
 import NatgateNFTables
 import NatgatePolicy
@@ -16,14 +17,22 @@ extension NFTablesStatus.Finding {
 
 extension KernelRuleStore {
     /// Reads the nf_tables ruleset of the store's namespace and finds what in it blocks or takes
-    /// over `gateways`. The interface a gateway's subnet is behind is its `via`, else the
-    /// interface the namespace's routing table sends the subnet to (not a default route, not the
-    /// uplink), else unknown.
+    /// over `gateways`; see `NFTablesStatus.read(in:for:)`.
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? {
+        NFTablesStatus.read(in: namespace, for: gateways)
+    }
+}
+
+extension NFTablesStatus {
+    /// Reads the nf_tables ruleset of `namespace` and finds what in it blocks or takes over
+    /// `gateways`. The interface a gateway's subnet is behind is its `via`, else the interface the
+    /// namespace's routing table sends the subnet to (not a default route, not the uplink), else
+    /// unknown.
+    static func read(in namespace: NetworkNamespace, for gateways: [Gateway]) -> NFTablesStatus {
         let ruleset: NFTRuleset
         let routes: [(network: IPNetwork, interface: String)]
         do {
-            (ruleset, routes) = try inNamespace { (try NFTRuleset.read(), RouteTable.read()) }
+            (ruleset, routes) = try namespace.run { (try NFTRuleset.read(), RouteTable.read()) }
         } catch {
             return NFTablesStatus(generation: nil, tables: [], findings: [], unreadable: "\(error)")
         }

@@ -191,6 +191,8 @@ public struct GatewayController: Sendable {
     }
 
     public var store: any RuleStore
+    /// Which kernel backend the store is and why, for `status`; nil for a store built by hand.
+    public var backend: BackendStatus?
     /// Turns forwarding on and puts it back; nil leaves forwarding alone (`--no-sysctl`).
     public var forwarding: Forwarding?
     public var logger: Logger
@@ -304,6 +306,7 @@ public struct GatewayController: Sendable {
         var forwardingChanges: [ForwardingChange] = []
         var finalGateways: [Gateway] = []
         var done: [(Family, GatewaySet)] = []
+        var afterwards: [(Family, GatewaySet)] = []
         var absent = false
         var repaired: [String] = []
         var unrepaired: [String] = []
@@ -317,12 +320,17 @@ public struct GatewayController: Sendable {
                 repaired += result.repaired
                 unrepaired += result.unrepaired
                 done.append((family, result.previous))
+                afterwards.append((family, result.after))
                 changedTables = changedTables || result.changed
                 planParts.append(result.lines)
                 finalGateways += result.after.gateways
                 gatewayChanges = gatewayChanges + GatewayChanges(from: result.previous, to: result.after)
+            }
+            // A store that stages a session's updates (nf_tables) commits them all here, at once.
+            try store.commitStaged()
+            for (family, after) in afterwards {
                 do {
-                    forwardingChanges += try adjustForwarding(family, gateways: result.after)
+                    forwardingChanges += try adjustForwarding(family, gateways: after)
                 } catch {
                     logger.error("forwarding failed, putting the \(family) gateways back: \(error)")
                     throw error
@@ -332,6 +340,8 @@ public struct GatewayController: Sendable {
         } catch {
             // Undo the families already committed, newest first, then report the first error.
             var restored = !UnfinishedChange.leftPartOfAChange(error)
+            // Staged and not committed: nothing reached the kernel, nothing to put back.
+            if store.discardStaged() { done.removeAll() }
             for (family, previous) in done.reversed() {
                 do {
                     _ = try change(family, .apply(previous))
@@ -339,6 +349,12 @@ public struct GatewayController: Sendable {
                 } catch let undo {
                     restored = false
                     logger.critical("could not put the \(family) gateways back after a failure: \(undo)")
+                }
+            }
+            if !done.isEmpty {
+                do { try store.commitStaged() } catch let undo {
+                    restored = false
+                    logger.critical("could not put the gateways back after a failure: \(undo)")
                 }
             }
             // The kernel is as before: so is the record. Otherwise it stays, and says so.

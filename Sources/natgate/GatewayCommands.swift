@@ -97,8 +97,9 @@ func runGatewayVerb(_ options: GatewayCommonOptions, sysctl: Bool = true, _ body
     logger.logLevel = options.verbose ? .debug : .warning
     let status: Int32
     do {
+        let backend = try BackendChoice.from(flag: options.namespace.backend, environment: ProcessInfo.processInfo.environment)
         let controller = try GatewayController.kernel(
-            namespace: options.namespace.name, manageForwarding: sysctl, lockWait: .milliseconds(Int64(max(0, options.wait) * 1000)), logger: logger)
+            namespace: options.namespace.name, backend: backend, manageForwarding: sysctl, lockWait: .milliseconds(Int64(max(0, options.wait) * 1000)), logger: logger)
         status = try body(controller)
     } catch {
         let wrapped = NatgateError(wrapping: error)
