@@ -227,7 +227,7 @@ public struct NFTablesRuleStore: RuleStore {
     public func inNamespace<T>(_ body: () throws -> T) throws -> T { try namespace.run(body) }
 
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? {
-        NFTablesStatus.read(in: namespace, for: gateways)
+        NFTablesStatus.read(in: namespace, for: gateways, natgateInNFTables: true)
     }
 
     /// A session's reads and staged tables. Used by one thread at a time (the session's).

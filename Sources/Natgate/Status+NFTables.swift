@@ -19,7 +19,7 @@ extension KernelRuleStore {
     /// Reads the nf_tables ruleset of the store's namespace and finds what in it blocks or takes
     /// over `gateways`; see `NFTablesStatus.read(in:for:)`.
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? {
-        NFTablesStatus.read(in: namespace, for: gateways)
+        NFTablesStatus.read(in: namespace, for: gateways, natgateInNFTables: false)
     }
 }
 
@@ -28,7 +28,10 @@ extension NFTablesStatus {
     /// `gateways`. The interface a gateway's subnet is behind is its `via`, else the interface the
     /// namespace's routing table sends the subnet to (not a default route, not the uplink), else
     /// unknown.
-    static func read(in namespace: NetworkNamespace, for gateways: [Gateway]) -> NFTablesStatus {
+    ///
+    /// With `natgateInNFTables` (the nft backend), natgate's own chains are in iptables-nft's
+    /// tables: a finding decided only by their rules is natgate itself, and is left out.
+    static func read(in namespace: NetworkNamespace, for gateways: [Gateway], natgateInNFTables: Bool) -> NFTablesStatus {
         let ruleset: NFTRuleset
         let routes: [(network: IPNetwork, interface: String)]
         do {
@@ -36,10 +39,18 @@ extension NFTablesStatus {
         } catch {
             return NFTablesStatus(generation: nil, tables: [], findings: [], unreadable: "\(error)")
         }
-        let findings = ruleset.findings(for: gateways.map { gateway in
+        var findings = ruleset.findings(for: gateways.map { gateway in
             let downstream = gateway.via ?? RouteTable.interface(for: gateway.subnet, in: routes, besides: gateway.uplink)
             return NFTGatewayTraffic(subnet: gateway.subnet, uplink: gateway.uplink, downstream: downstream)
         })
+        if natgateInNFTables {
+            let owned = Set(OwnedChains.tables.compactMap { OwnedChains.owned(in: $0)?.rawValue })
+            findings.removeAll { finding in
+                (finding.family == .ip || finding.family == .ip6) && ["filter", "nat"].contains(finding.table)
+                    && !finding.deciders.isEmpty
+                    && finding.deciders.allSatisfy { if case .rule(let chain, _) = $0 { owned.contains(chain) } else { false } }
+            }
+        }
         return NFTablesStatus(
             generation: ruleset.generation, tables: ruleset.tables.map { "\($0.family) \($0.name)" },
             findings: findings.map(NFTablesStatus.Finding.init), unreadable: nil)

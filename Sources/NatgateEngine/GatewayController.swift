@@ -95,6 +95,12 @@ public struct GatewayController: Sendable {
         /// Drift the change left because natgate does not repair it (a foreign jump, rules that
         /// determine no gateway), each saying what to do.
         public var unrepaired: [String]
+        /// What the namespace's nftables ruleset does to the gateways the change added or changed
+        /// (not to all of them: that is `status`); nil when none changed or the store is not a
+        /// kernel's.
+        public var nftables: NFTablesStatus?
+        /// The gateways the change added or whose options it changed.
+        var changedGateways: [Gateway] = []
 
         let lazyPlan: LazyPlan
 
@@ -110,7 +116,7 @@ public struct GatewayController: Sendable {
             self.unrepaired = unrepaired
         }
 
-        enum CodingKeys: String, CodingKey { case outcome, message, plan, forwarding, gateways, gatewayChanges, repaired, unrepaired }
+        enum CodingKeys: String, CodingKey { case outcome, message, plan, forwarding, gateways, gatewayChanges, repaired, unrepaired, nftables }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -123,6 +129,7 @@ public struct GatewayController: Sendable {
             gatewayChanges = try container.decode(GatewayChanges.self, forKey: .gatewayChanges)
             repaired = try container.decodeIfPresent([String].self, forKey: .repaired) ?? []
             unrepaired = try container.decodeIfPresent([String].self, forKey: .unrepaired) ?? []
+            nftables = try container.decodeIfPresent(NFTablesStatus.self, forKey: .nftables)
         }
 
         /// The report as `natgate enable --json` prints it, `schemaVersion` and `version` first
@@ -138,6 +145,7 @@ public struct GatewayController: Sendable {
             try container.encode(gatewayChanges, forKey: .gatewayChanges)
             try container.encode(repaired, forKey: .repaired)
             try container.encode(unrepaired, forKey: .unrepaired)
+            try container.encodeIfPresent(nftables, forKey: .nftables)
         }
 
         public var description: String { message }
@@ -284,7 +292,10 @@ public struct GatewayController: Sendable {
     /// the first read to the last commit, both families included).
     func perform(_ operation: Operation) throws(NatgateError) -> Report {
         do {
-            return try session(store, operation)
+            var report = try session(store, operation)
+            // Both subsystems see every packet: say what in nf_tables blocks the gateways just made.
+            if !report.changedGateways.isEmpty { report.nftables = store.nftablesStatus(for: report.changedGateways) }
+            return report
         } catch {
             throw NatgateError(wrapping: error)
         }
@@ -307,6 +318,7 @@ public struct GatewayController: Sendable {
         var finalGateways: [Gateway] = []
         var done: [(Family, GatewaySet)] = []
         var afterwards: [(Family, GatewaySet)] = []
+        var changedGateways: [Gateway] = []
         var absent = false
         var repaired: [String] = []
         var unrepaired: [String] = []
@@ -321,6 +333,8 @@ public struct GatewayController: Sendable {
                 unrepaired += result.unrepaired
                 done.append((family, result.previous))
                 afterwards.append((family, result.after))
+                let before = Dictionary(result.previous.gateways.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+                changedGateways += result.after.gateways.filter { before[$0.key] != $0 }
                 changedTables = changedTables || result.changed
                 planParts.append(result.lines)
                 finalGateways += result.after.gateways
@@ -389,8 +403,10 @@ public struct GatewayController: Sendable {
         if !repaired.isEmpty, !message.contains(repairs), operation != .flush { message += " Also " + repairs }
         for note in unrepaired { message += " Not repaired: " + note }
         logger.info("\(message)")
-        return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingChanges, gateways: finalGateways.sorted(),
+        var report = Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingChanges, gateways: finalGateways.sorted(),
             gatewayChanges: gatewayChanges, repaired: repaired, unrepaired: unrepaired)
+        report.changedGateways = changedGateways
+        return report
     }
 
     /// What committing one family's change found and did.

@@ -141,6 +141,10 @@ func printReport(_ report: GatewayController.Report, json: Bool) throws {
     } else if !report.plan.isEmpty {
         print(report.plan, terminator: "")
     }
+    // What in nf_tables blocks or takes over the gateways just made (nothing when nothing does).
+    if let nftables = report.nftables, nftables.unreadable != nil || !nftables.findings.isEmpty {
+        print(nftables.description, terminator: "")
+    }
 }
 
 /// Above this many gateways changed, `enable`/`apply`/… print a count instead of the lines.
