@@ -97,11 +97,12 @@ enum NFTablesDiff {
                     let oldChain = old.table[chain: chain.name]
                     let exists = old.existingChains.contains(chain.name)
                     if name.isBuiltin(chain.name) {
-                        guard chain.policy == (oldChain?.policy ?? .accept) else {
-                            throw NatgateError(.system, "\(nftFamily) \(name): natgate does not change the policy of \(chain.name); change it with iptables-nft -P.")
+                        guard !exists || chain.policy == oldChain?.policy else {
+                            throw NatgateError(.system, "\(nftFamily) \(name): natgate does not change the policy of the existing chain \(chain.name); nothing was changed. Change it with iptables-nft -P.")
                         }
-                        if !exists && !chain.rules.isEmpty {
-                            // As iptables-nft: a built-in chain is made when a rule goes into it.
+                        // As iptables-nft: a built-in chain is made when a rule goes into it (or
+                        // a restore gives it another policy than ACCEPT).
+                        if !exists && (!chain.rules.isEmpty || chain.policy != .accept) {
                             ensureTable()
                             try creates.addBuiltinChain(nftFamily, table: name, chain: chain.name, policy: chain.policy == .drop ? .drop : .accept)
                         }

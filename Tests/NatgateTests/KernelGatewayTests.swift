@@ -33,14 +33,18 @@ enum Paths {
     static func family(ofHost name: String) -> Family { name.hasSuffix("-v6") ? .ipv6 : .ipv4 }
 }
 
-/// One throwaway namespace with what a test needs around it.
+/// One throwaway namespace with what a test needs around it, on one backend: the legacy tables
+/// (loaded and checked with iptables-legacy-restore/-save) or iptables-nft's tables in nf_tables
+/// (iptables-nft-restore/-save).
 struct Scratch {
     let namespace: ThrowawayNamespace
     let family: Family
     let state: String
+    var backend: Backend = .legacy
 
-    var restore: String { family == .ipv4 ? "iptables-legacy-restore" : "ip6tables-legacy-restore" }
-    var saveCommand: String { family == .ipv4 ? "iptables-legacy-save" : "ip6tables-legacy-save" }
+    private var tool: String { (family == .ipv4 ? "iptables-" : "ip6tables-") + backend.rawValue }
+    var restore: String { tool + "-restore" }
+    var saveCommand: String { tool + "-save" }
     var forwardingPath: String { "/proc/sys/" + SysctlKey.forwarding(family).relativePath }
 
     func load(_ text: String) throws {
@@ -58,9 +62,11 @@ struct Scratch {
 
     var controller: GatewayController {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        return GatewayController(
-            store: KernelRuleStore(namespace: namespace.namespace, logger: logger),
-            forwarding: Forwarding(directory: state), logger: logger)
+        let store: any RuleStore = switch backend {
+        case .legacy: KernelRuleStore(namespace: namespace.namespace, logger: logger)
+        case .nft: NFTablesRuleStore(namespace: namespace.namespace, logger: logger, intentLog: ChangeIntentLog(directory: state))
+        }
+        return GatewayController(store: store, forwarding: Forwarding(directory: state), logger: logger)
     }
 
     /// Runs the built `natgate` binary inside the namespace.
@@ -68,11 +74,11 @@ struct Scratch {
         try namespace.run(prefix + [Paths.binary] + arguments, environment: environment)
     }
 
-    static func with<T>(_ family: Family = .ipv4, _ body: (Scratch) throws -> T) throws -> T {
+    static func with<T>(_ family: Family = .ipv4, backend: Backend = .legacy, _ body: (Scratch) throws -> T) throws -> T {
         let state = NSTemporaryDirectory() + "natgate-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         return try ThrowawayNamespace.with(prefix: "natgate-gw") { namespace in
-            try body(Scratch(namespace: namespace, family: family, state: state))
+            try body(Scratch(namespace: namespace, family: family, state: state, backend: backend))
         }
     }
 }
@@ -83,11 +89,11 @@ func tables(_ text: String, _ family: Family) throws -> [TableName: Table] {
 
 @Suite(.enabled(if: ThrowawayNamespace.isSupported, "needs root, ip and iptables-legacy"), .serialized)
 struct KernelGatewayTests {
-    @Test(arguments: Paths.hostNames)
-    func enableAddsOnlyNatgatesLinesAndDisableRestoresTheHost(_ host: String) throws {
+    @Test(arguments: Paths.hostNames, Backend.allCases)
+    func enableAddsOnlyNatgatesLinesAndDisableRestoresTheHost(_ host: String, _ backend: Backend) throws {
         let family = Paths.family(ofHost: host)
         let canonical = try String(contentsOf: Paths.hosts.appendingPathComponent("\(host).canonical"), encoding: .utf8)
-        try Scratch.with(family) { scratch in
+        try Scratch.with(family, backend: backend) { scratch in
             try scratch.load(canonical)
             let before = try scratch.save()
             let forwardingBefore = try scratch.forwarding()
@@ -133,12 +139,12 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test(arguments: Paths.policyNames)
-    func eachPolicyCommitsItsGoldenRules(_ name: String) throws {
+    @Test(arguments: Paths.policyNames, Backend.allCases)
+    func eachPolicyCommitsItsGoldenRules(_ name: String, _ backend: Backend) throws {
         let policy = try PolicyFile.decode(Data(contentsOf: Paths.policies.appendingPathComponent("\(name).json")))
         let family = policy.gateways[0].family
         let expected = try String(contentsOf: Paths.policies.appendingPathComponent("\(name).rules"), encoding: .utf8)
-        try Scratch.with(family) { scratch in
+        try Scratch.with(family, backend: backend) { scratch in
             let natgate = scratch.controller
             try natgate.apply(policy.gatewaySet())
             let committed = try scratch.save()
@@ -153,11 +159,12 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test func countersOfRulesThatStaySurviveAnotherEnable() throws {
+    @Test(arguments: Backend.allCases)
+    func countersOfRulesThatStaySurviveAnotherEnable(_ backend: Backend) throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
         let withCounters = golden.replacingOccurrences(of: "-A NATGATE-POSTROUTING -s", with: "[5:300] -A NATGATE-POSTROUTING -s")
-        try Scratch.with { scratch in
-            let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: withCounters)
+        try Scratch.with(backend: backend) { scratch in
+            let result = try scratch.namespace.run([scratch.restore, "-c"], input: withCounters)
             try #require(result.status == 0, "\(result.standardError)")
             let natgate = scratch.controller
             #expect(try natgate.status().families[0].gateways.first?.natPackets == 5)
@@ -165,21 +172,22 @@ struct KernelGatewayTests {
             let status = try natgate.status()
             #expect(status.families[0].gateways.map(\.natPackets) == [5, 0])
             #expect(status.families[0].gateways.map(\.natBytes) == [300, 0])
-            #expect(try scratch.namespace.shell("iptables-legacy-save -c -t nat").contains("[5:300] -A NATGATE-POSTROUTING -s 10.200.1.0/24"))
+            #expect(try scratch.namespace.shell("\(scratch.saveCommand) -c -t nat").contains("[5:300] -A NATGATE-POSTROUTING -s 10.200.1.0/24"))
         }
     }
 
     /// A default gateway an earlier natgate enabled has no DROP: `status` reports it as drift,
     /// and the next `enable` adds only the DROP, keeping the other rules and their counters.
-    @Test func aGatewayFromBeforeTheDropGainsItOnTheNextEnable() throws {
+    @Test(arguments: Backend.allCases)
+    func aGatewayFromBeforeTheDropGainsItOnTheNextEnable(_ backend: Backend) throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("default.rules"), encoding: .utf8)
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
         // What natgate wrote before the DROP came: no DROP, and the short tag of subnet and uplink.
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
             .replacingOccurrences(of: "\"natgate enable 10.200.1.0/24 eth0\"", with: "\"natgate 10.200.1.0/24 eth0\"")
             .replacingOccurrences(of: "-A NATGATE-FORWARD -d", with: "[7:420] -A NATGATE-FORWARD -d")
-        try Scratch.with { scratch in
-            let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: old)
+        try Scratch.with(backend: backend) { scratch in
+            let result = try scratch.namespace.run([scratch.restore, "-c"], input: old)
             try #require(result.status == 0, "\(result.standardError)")
             let natgate = scratch.controller
             let status = try natgate.status()
@@ -194,8 +202,9 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test func applyReplacesGateways() throws {
-        try Scratch.with { scratch in
+    @Test(arguments: Backend.allCases)
+    func applyReplacesGateways(_ backend: Backend) throws {
+        try Scratch.with(backend: backend) { scratch in
             let natgate = scratch.controller
             let a = try Gateway(subnet: IPNetwork("10.250.1.0/24"), uplink: InterfaceName("eth0"))
             let b = try Gateway(subnet: IPNetwork("10.250.2.0/24"), uplink: InterfaceName("eth0"))
