@@ -111,7 +111,10 @@ struct KernelGatewayTests {
             // nat table gets one (natgate needs it); it is empty again after disable.
             var beforeLines = before.split(separator: "\n").map(String.init)
             if !before.contains("*nat") {
-                beforeLines = ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", "COMMIT"] + beforeLines
+                let nat = ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", "COMMIT"]
+                // iptables-legacy-save prints nat before filter; iptables-nft-save prints tables
+                // in the order they were made.
+                beforeLines = backend == .legacy ? nat + beforeLines : beforeLines + nat
             }
             let afterLines = after.split(separator: "\n").map(String.init)
             #expect(afterLines.filter { !$0.contains("NATGATE") } == beforeLines)
