@@ -17,6 +17,16 @@ struct NamespaceOptions: ParsableArguments {
         valueName: "auto|legacy|nft"))
     var backend: String?
 
+    /// The backend `save` and `restore` work on in `namespace`; a failure to tell (not root, both
+    /// backends holding natgate's chains) is printed as `natgate COMMAND: …` with its status.
+    func resolvedBackend(in namespace: NetworkNamespace, command: String) throws -> Backend {
+        let choice = try backendChoice()
+        do { return try choice.resolveForTables(in: namespace) } catch {
+            FileHandle.standardError.write(Data("natgate \(command): \(error.message)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+    }
+
     /// `--backend`, else `NATGATE_BACKEND`, else auto; a bad value is bad input (status 2).
     func backendChoice() throws -> BackendChoice {
         do { return try BackendChoice.from(flag: backend, environment: ProcessInfo.processInfo.environment) } catch {

@@ -66,7 +66,7 @@ struct RestoreCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let namespace = try namespaceOptions.namespace()
-        if try namespaceOptions.backendChoice().resolveForTables(in: namespace) == .nft {
+        if try namespaceOptions.resolvedBackend(in: namespace, command: "restore") == .nft {
             do {
                 if noflush {
                     throw NatgateError(.system, "--noflush is not supported on the nft backend; nothing was changed. Restore whole tables, or use iptables-nft-restore --noflush.")

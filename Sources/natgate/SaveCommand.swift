@@ -37,7 +37,7 @@ struct SaveCommand: ParsableCommand {
 
     func run() throws {
         let namespace = try namespaceOptions.namespace()
-        if try namespaceOptions.backendChoice().resolveForTables(in: namespace) == .nft {
+        if try namespaceOptions.resolvedBackend(in: namespace, command: "save") == .nft {
             do {
                 let names = try table.map { [try TableName($0)] } ?? [.filter, .nat]
                 if let other = names.first(where: { $0 != .filter && $0 != .nat }) {
