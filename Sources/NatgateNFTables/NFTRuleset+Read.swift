@@ -171,7 +171,7 @@ func decodeChain(_ message: [UInt8]) throws(NFTError) -> NFTChain? {
 }
 
 /// The set in one message of an `NFT_MSG_GETSET` dump, without elements; nil for a family natgate has no name for.
-private func decodeSet(_ message: [UInt8]) throws(NFTError) -> NFTSet? {
+func decodeSet(_ message: [UInt8]) throws(NFTError) -> NFTSet? {
     try withHeader(message) { (header) throws(NFTError) in
         guard let set = nftnl_set_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_set_alloc")) }
         defer { nftnl_set_free(set) }
@@ -185,7 +185,7 @@ private func decodeSet(_ message: [UInt8]) throws(NFTError) -> NFTSet? {
 }
 
 /// The elements of one set: an `NFT_MSG_GETSETELEM` dump naming its table and set.
-private func elements(of set: NFTSet, _ socket: borrowing NetfilterSocket) throws(NFTError) -> [NFTSet.Element] {
+func elements(of set: NFTSet, _ socket: borrowing NetfilterSocket) throws(NFTError) -> [NFTSet.Element] {
     guard let request_ = nftnl_set_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_set_alloc")) }
     defer { nftnl_set_free(request_) }
     nftnl_set_set_str(request_, UInt16(NFTNL_SET_TABLE.rawValue), set.table)
