@@ -42,7 +42,9 @@ struct Scratch {
     let state: String
     var backend: Backend = .legacy
 
-    private var tool: String { (family == .ipv4 ? "iptables-" : "ip6tables-") + backend.rawValue }
+    /// `iptables-legacy`, `ip6tables-nft`, …: the tool of the scratch's family and backend.
+    var iptables: String { (family == .ipv4 ? "iptables-" : "ip6tables-") + backend.rawValue }
+    private var tool: String { iptables }
     var restore: String { tool + "-restore" }
     var saveCommand: String { tool + "-save" }
     var forwardingPath: String { "/proc/sys/" + SysctlKey.forwarding(family).relativePath }
@@ -71,7 +73,10 @@ struct Scratch {
 
     /// Runs the built `natgate` binary inside the namespace.
     func natgate(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> ThrowawayNamespace.CommandResult {
-        try namespace.run(prefix + [Paths.binary] + arguments, environment: environment)
+        // A scratch on nft asks for it (auto would take legacy on a bare namespace); on legacy,
+        // auto is left to choose, as on a host.
+        let backend = self.backend == .nft ? ["NATGATE_BACKEND": "nft"] : [:]
+        return try namespace.run(prefix + [Paths.binary] + arguments, environment: backend.merging(environment) { $1 })
     }
 
     static func with<T>(_ family: Family = .ipv4, backend: Backend = .legacy, _ body: (Scratch) throws -> T) throws -> T {

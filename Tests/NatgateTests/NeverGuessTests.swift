@@ -255,13 +255,14 @@ struct KernelNeverGuessTests {
         try tables(try scratch.save(), .ipv4)[table]?.chain(named: OwnedChains.owned(in: table)!)?.rules.map(\.withoutCounters) ?? []
     }
 
-    @Test func aFilterChainFlushedByHandComesBackExactlyAtTheNextEnable() throws {
-        try Scratch.with { scratch in
+    @Test(arguments: Backend.allCases)
+    func aFilterChainFlushedByHandComesBackExactlyAtTheNextEnable(_ backend: Backend) throws {
+        try Scratch.with(backend: backend) { scratch in
             let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
             let natgate = scratch.controller
             let a = try wideGateway()
             try natgate.enable(a)
-            try scratch.namespace.shell("iptables-legacy -t filter -F NATGATE-FORWARD")
+            try scratch.namespace.shell("\(scratch.iptables) -t filter -F NATGATE-FORWARD")
             let result = try scratch.natgate(["enable", "10.200.2.0/24", "eth0", "--no-sysctl"], environment: env)
             #expect(result.status == 0, "\(result.standardError)")
             #expect(result.standardOutput.contains("repaired") && result.standardOutput.contains("NATGATE-FORWARD"), "\(result.standardOutput)")
@@ -272,8 +273,9 @@ struct KernelNeverGuessTests {
         }
     }
 
-    @Test func anEditedTagIsLeftAsItIsAndEnableSaysToApplyThePolicy() throws {
-        try Scratch.with { scratch in
+    @Test(arguments: Backend.allCases)
+    func anEditedTagIsLeftAsItIsAndEnableSaysToApplyThePolicy(_ backend: Backend) throws {
+        try Scratch.with(backend: backend) { scratch in
             let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
             let natgate = scratch.controller
             let a = try wideGateway()
@@ -296,14 +298,15 @@ struct KernelNeverGuessTests {
         }
     }
 
-    @Test func shortTagsOfAnEarlierNatgateAreReadAndRewritten() throws {
+    @Test(arguments: Backend.allCases)
+    func shortTagsOfAnEarlierNatgateAreReadAndRewritten(_ backend: Backend) throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("via.rules"), encoding: .utf8)
         // What an earlier natgate wrote: the short tag, and no DROP of new inbound connections.
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
             .replacingOccurrences(of: "natgate enable 10.200.1.0/24 eth0 --via v-eth1", with: "natgate 10.200.1.0/24 eth0")
         try #require(old != golden)
-        try Scratch.with { scratch in
+        try Scratch.with(backend: backend) { scratch in
             try scratch.load(old)
             let natgate = scratch.controller
             let via = try gateway("10.200.1.0/24", "eth0", via: "v-eth1")
