@@ -109,6 +109,22 @@ struct NFTablesBackendTests {
         }
     }
 
+    /// Both families in one apply: still one batch (the generation moves once), and the ip and ip6
+    /// tables both hold their gateway.
+    @Test func anApplyOfBothFamiliesIsOneTransaction() throws {
+        try Scratch.with(backend: .nft) { scratch in
+            let natgate = scratch.controller
+            let v6 = try Gateway(subnet: IPNetwork("fd00:250:1::/64"), uplink: InterfaceName("eth0"))
+            let generation = try scratch.namespace.namespace.run { try NFTRuleset.readGeneration() }
+            try natgate.apply(GatewaySet([Self.gateway, v6]))
+            #expect(try scratch.namespace.namespace.run { try NFTRuleset.readGeneration() } == generation &+ 1)
+            #expect(try scratch.namespace.shell("ip6tables-nft-save").contains("-A NATGATE-FORWARD -s fd00:250:1::/64 -o eth0"))
+            #expect(try scratch.namespace.shell("iptables-nft-save").contains("-A NATGATE-FORWARD -s 10.250.1.0/24 -o eth0"))
+            try natgate.flush()
+            #expect(!(try scratch.namespace.shell("nft list ruleset")).contains("NATGATE"))
+        }
+    }
+
     /// A table iptables-nft cannot read (a base chain of another shape in `ip filter`): natgate
     /// refuses, names the chain, and changes nothing in either subsystem.
     @Test func aTableIptablesNFTCannotReadIsRefusedAndNothingChanges() throws {
