@@ -59,8 +59,12 @@ enum NFTablesDiff {
             chains += user.sorted { $0.name.rawValue.utf8.lexicographicallyPrecedes($1.name.rawValue.utf8) }
             var index: [ChainName: Int] = [:]
             for (position, chain) in chains.enumerated() { index[chain.name] = position }
+            // Chain names checked once per chain, not once per rule.
+            var positions: [String: Int] = [:]
+            for chain in chains { positions[chain.name.rawValue] = index[chain.name] }
             for rule in ruleset.rules where rule.family == nftFamily && rule.table == name.rawValue {
-                guard let chainName = try? ChainName(rule.chain), let position = index[chainName] else { continue }
+                guard let position = positions[rule.chain] else { continue }
+                let chainName = chains[position].name
                 var decoded: Rule
                 do {
                     decoded = try decoder.decode(rule)
