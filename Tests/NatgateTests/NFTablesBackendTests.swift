@@ -125,6 +125,36 @@ struct NFTablesBackendTests {
         }
     }
 
+    /// The batch fails (here: the hook before it throws): nothing reached the kernel, so nothing is
+    /// put back, forwarding is untouched and no change is left recorded as interrupted.
+    @Test func aFailedCommitLeavesEverythingAsItWas() throws {
+        struct Refused: Error {}
+        try Scratch.with(backend: .nft) { scratch in
+            try scratch.namespace.shell("iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'")
+            let before = try firewallState(scratch.namespace)
+            let store = Self.store(scratch) { _ in throw Refused() }
+            #expect(throws: NatgateError.self) { try Self.controller(store, scratch).enable(Self.gateway) }
+            #expect(try firewallState(scratch.namespace) == before)
+            #expect(try scratch.forwarding() == "0")
+            #expect(try ChangeIntentLog(directory: scratch.state).interruptedInNamespace(scratch) == nil)
+        }
+    }
+
+    /// Forwarding fails after the batch was committed: the gateway's rules are taken out again (a
+    /// second batch), and the tables are as before.
+    @Test func aForwardingFailureAfterTheCommitPutsTheRulesBack() throws {
+        try Scratch.with(backend: .nft) { scratch in
+            try scratch.namespace.shell("iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'")
+            let before = try scratch.save()
+            let store = Self.store(scratch)
+            // State files under a path that cannot be a directory: recording forwarding fails.
+            let natgate = GatewayController(store: store, forwarding: Forwarding(directory: "/dev/null/natgate"), logger: store.logger)
+            #expect(throws: (any Error).self) { try natgate.enable(Self.gateway) }
+            #expect(try scratch.save() == before)
+            #expect(try scratch.forwarding() == "0")
+        }
+    }
+
     /// A table iptables-nft cannot read (a base chain of another shape in `ip filter`): natgate
     /// refuses, names the chain, and changes nothing in either subsystem.
     @Test func aTableIptablesNFTCannotReadIsRefusedAndNothingChanges() throws {
