@@ -49,7 +49,8 @@ public enum BackendChoice: String, Sendable, Hashable, CaseIterable, Codable, Cu
 
     /// The backend this choice means in `namespace`, and why.
     ///
-    /// `auto` takes the backend that already holds natgate's chains; else nft when the
+    /// `auto` takes the backend that already holds natgate's chains; else nft when the kernel has
+    /// no legacy x_tables at all; else nft when the
     /// namespace's nf_tables has a base chain at the forward or postrouting hook (Docker, ufw or
     /// firewalld on an nftables host) and the legacy tables hold no rule; else legacy (a bare
     /// host keeps libiptc). When both hold natgate's chains it refuses (`.system`, exit 3), since
@@ -71,6 +72,9 @@ public enum BackendChoice: String, Sendable, Hashable, CaseIterable, Codable, Cu
         case (true, false):
             return (.nft, "auto: natgate's chains are in nf_tables (\(found.nftChains.joined(separator: ", ")))")
         case (true, true):
+            if !found.legacyAvailable, found.nftAvailable {
+                return (.nft, "auto: this kernel has no legacy x_tables (CONFIG_NETFILTER_XTABLES_LEGACY), only nf_tables")
+            }
             if let chain = found.nftBaseChains.first, found.legacyRules == 0 {
                 return (.nft, "auto: nf_tables has a base chain at the forward or postrouting hook (\(chain)) and the legacy tables hold no rule")
             }
@@ -92,13 +96,20 @@ struct BackendSurvey {
     var nftBaseChains: [String] = []
     /// How many rules the legacy filter and nat tables hold, both families.
     var legacyRules = 0
+    /// Whether the kernel has legacy x_tables for IPv4 (`/proc/net/ip_tables_names` exists).
+    var legacyAvailable = true
+    /// Whether the kernel has nf_tables.
+    var nftAvailable = true
 
     static func take() throws -> BackendSurvey {
         var survey = BackendSurvey()
         let owned = Set(OwnedChains.tables.compactMap { OwnedChains.owned(in: $0)?.rawValue })
         for family in Family.allCases {
             // Only tables that exist are read (reading one through libiptc would create it).
-            guard let names = try LegacyTables.tablesInUse(family) else { continue }
+            guard let names = try LegacyTables.tablesInUse(family) else {
+                if family == .ipv4 { survey.legacyAvailable = false }
+                continue
+            }
             for table in OwnedChains.tables where names.contains(table.rawValue) {
                 let summary = try LegacyTables.chainSummary(family, table: table)
                 survey.legacyRules += summary.rules
@@ -109,7 +120,10 @@ struct BackendSurvey {
         switch Result(catching: { () throws(NFTError) in try NFTRuleset.read(family: nil, rulesOf: []) }) {
         case .success(let read): ruleset = read
         case .failure(let error):
-            if error.kind == .noNFTables { return survey }
+            if error.kind == .noNFTables {
+                survey.nftAvailable = false
+                return survey
+            }
             throw error
         }
         for chain in ruleset.chains {
