@@ -190,6 +190,9 @@ struct BackendChoiceCLITests {
             #expect(environment.standardError.contains("NATGATE_BACKEND: 'nftables'"), "\(environment.standardError)")
             let save = try scratch.natgate(["save", "--backend", "x"])
             #expect(save.status == 2)
+            let entries = try scratch.natgate(["debug-entries", "--backend", "nft"])
+            #expect(entries.status == 2)
+            #expect(entries.standardError.contains("only on the legacy backend"))
             #expect(try firewallState(scratch.namespace) == before)
         }
     }
