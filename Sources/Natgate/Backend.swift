@@ -162,6 +162,8 @@ extension GatewayController {
                 store: NFTablesRuleStore(namespace: resolved, logger: logger), forwarding: manageForwarding ? Forwarding() : nil, logger: logger)
         }
         controller.backend = BackendStatus(name: chosen.rawValue, reason: reason)
+        // Commands natgate's messages suggest name the iptables of the backend.
+        controller.compiler.iptablesVariant = chosen.rawValue
         return controller
     }
 }

@@ -35,6 +35,9 @@ public struct GatewayCompiler: Sendable {
     /// The extensions rules are built with: typed where the registry has a type, else kept by name
     /// and option words.
     public var registry: ExtensionRegistry
+    /// The iptables whose commands natgate's messages name (`iptables-legacy …`, `iptables-nft …`):
+    /// `legacy` or `nft`, the backend the rules live in.
+    public var iptablesVariant = "legacy"
 
     public init(registry: ExtensionRegistry = .standard) {
         self.registry = registry

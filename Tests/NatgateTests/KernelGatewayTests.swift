@@ -68,7 +68,9 @@ struct Scratch {
         case .legacy: KernelRuleStore(namespace: namespace.namespace, logger: logger)
         case .nft: NFTablesRuleStore(namespace: namespace.namespace, logger: logger, intentLog: ChangeIntentLog(directory: state))
         }
-        return GatewayController(store: store, forwarding: Forwarding(directory: state), logger: logger)
+        var controller = GatewayController(store: store, forwarding: Forwarding(directory: state), logger: logger)
+        controller.compiler.iptablesVariant = backend.rawValue
+        return controller
     }
 
     /// Runs the built `natgate` binary inside the namespace.
