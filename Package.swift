@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "NatgateCLITests",
             dependencies: [
-                "Natgate", "NatgateEngine", "NatgatePolicy", "NatgateModel", "NatgateSysctl", "NatgateLab",
+                "Natgate", "NatgateEngine", "NatgatePolicy", "NatgateModel", "NatgateSysctl", "NatgateNFTables", "NatgateLab",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

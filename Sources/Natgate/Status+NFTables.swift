@@ -1,4 +1,5 @@
 import Foundation
+import NatgateKernel
 import NatgateModel
 import NatgateNFTables
 import NatgatePolicy
@@ -16,21 +17,69 @@ extension NFTablesStatus.Finding {
 
 extension KernelRuleStore {
     /// Reads the nf_tables ruleset of the store's namespace and finds what in it blocks or takes
-    /// over `gateways`. The interface a gateway's subnet is behind is its `via`, else the
-    /// interface the namespace's routing table sends the subnet to (not a default route, not the
-    /// uplink), else unknown.
+    /// over `gateways`; see `NFTablesStatus.read(in:for:)`.
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? {
+        NFTablesStatus.read(in: namespace, for: gateways, natgateInNFTables: false)
+    }
+}
+
+extension NFTablesStatus {
+    /// Reads the nf_tables ruleset of `namespace` and finds what in it blocks or takes over
+    /// `gateways`. The interface a gateway's subnet is behind is its `via`, else the interface the
+    /// namespace's routing table sends the subnet to (not a default route, not the uplink), else
+    /// unknown.
+    ///
+    /// With `natgateInNFTables` (the nft backend), natgate's own chains are in iptables-nft's
+    /// tables: a finding decided only by their rules is natgate itself, and is left out.
+    static func read(in namespace: NetworkNamespace, for gateways: [Gateway], natgateInNFTables: Bool) -> NFTablesStatus {
+        let owned = Set(OwnedChains.tables.compactMap { OwnedChains.owned(in: $0)?.rawValue })
+        func isOwned(family: NFTFamily, table: String, chain: String) -> Bool {
+            (family == .ip || family == .ip6) && (table == "filter" || table == "nat") && owned.contains(chain)
+        }
         let ruleset: NFTRuleset
         let routes: [(network: IPNetwork, interface: String)]
         do {
-            (ruleset, routes) = try inNamespace { (try NFTRuleset.read(), RouteTable.read()) }
+            (ruleset, routes) = try namespace.run {
+                // On the nft backend natgate's own chains are not read back: what a gateway's rules
+                // are there is known (below), and dumping tens of thousands of rules is slow.
+                let ruleset = natgateInNFTables
+                    ? try NFTRuleset.read(skippingRulesOf: { isOwned(family: $0.family, table: $0.table, chain: $0.name) })
+                    : try NFTRuleset.read()
+                return (ruleset, RouteTable.read())
+            }
         } catch {
             return NFTablesStatus(generation: nil, tables: [], findings: [], unreadable: "\(error)")
         }
-        let findings = ruleset.findings(for: gateways.map { gateway in
+        func traffic(_ gateway: Gateway) -> NFTGatewayTraffic {
             let downstream = gateway.via ?? RouteTable.interface(for: gateway.subnet, in: routes, besides: gateway.uplink)
             return NFTGatewayTraffic(subnet: gateway.subnet, uplink: gateway.uplink, downstream: downstream)
-        })
+        }
+        var findings: [NFTFinding]
+        if natgateInNFTables {
+            // natgate's chains hold every gateway's rules, and only a gateway's own rules match its
+            // traffic (gateways do not overlap): each gateway is judged with its own rules alone in
+            // them, as natgate writes them (drift in them is `status`'s to report), so the walk
+            // does not grow with the number of gateways.
+            let compiler = GatewayCompiler()
+            let encoder = NFTRuleEncoder()
+            findings = gateways.flatMap { gateway in
+                var mine = ruleset
+                for table in OwnedChains.tables {
+                    guard let chain = OwnedChains.owned(in: table) else { continue }
+                    for rule in compiler.rules(for: gateway, table: table) {
+                        if let encoded = try? encoder.encode(rule, family: gateway.family, table: table, chain: chain) { mine.rules.append(encoded) }
+                    }
+                }
+                return mine.findings(for: [traffic(gateway)])
+            }
+            findings.removeAll { finding in
+                (finding.family == .ip || finding.family == .ip6) && ["filter", "nat"].contains(finding.table)
+                    && !finding.deciders.isEmpty
+                    && finding.deciders.allSatisfy { if case .rule(let chain, _) = $0 { owned.contains(chain) } else { false } }
+            }
+        } else {
+            findings = ruleset.findings(for: gateways.map(traffic))
+        }
         return NFTablesStatus(
             generation: ruleset.generation, tables: ruleset.tables.map { "\($0.family) \($0.name)" },
             findings: findings.map(NFTablesStatus.Finding.init), unreadable: nil)
@@ -88,3 +137,4 @@ enum RouteTable {
         return best.flatMap { try? InterfaceName($0.interface) }
     }
 }
+

@@ -103,6 +103,12 @@ public struct GatewayController: Sendable {
         /// Drift the change left because natgate does not repair it (a foreign jump, rules that
         /// determine no gateway), each saying what to do.
         public var unrepaired: [String]
+        /// What the namespace's nftables ruleset does to the gateways the change added or changed
+        /// (not to all of them: that is `status`); nil when none changed or the store is not a
+        /// kernel's.
+        public var nftables: NFTablesStatus?
+        /// The gateways the change added or whose options it changed.
+        var changedGateways: [Gateway] = []
 
         let lazyPlan: LazyPlan
 
@@ -118,7 +124,7 @@ public struct GatewayController: Sendable {
             self.unrepaired = unrepaired
         }
 
-        enum CodingKeys: String, CodingKey { case outcome, message, plan, forwarding, gateways, gatewayChanges, repaired, unrepaired }
+        enum CodingKeys: String, CodingKey { case outcome, message, plan, forwarding, gateways, gatewayChanges, repaired, unrepaired, nftables }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -131,6 +137,7 @@ public struct GatewayController: Sendable {
             gatewayChanges = try container.decode(GatewayChanges.self, forKey: .gatewayChanges)
             repaired = try container.decodeIfPresent([String].self, forKey: .repaired) ?? []
             unrepaired = try container.decodeIfPresent([String].self, forKey: .unrepaired) ?? []
+            nftables = try container.decodeIfPresent(NFTablesStatus.self, forKey: .nftables)
         }
 
         /// The report as `natgate enable --json` prints it, `schemaVersion` and `version` first
@@ -146,6 +153,7 @@ public struct GatewayController: Sendable {
             try container.encode(gatewayChanges, forKey: .gatewayChanges)
             try container.encode(repaired, forKey: .repaired)
             try container.encode(unrepaired, forKey: .unrepaired)
+            try container.encodeIfPresent(nftables, forKey: .nftables)
         }
 
         public var description: String { message }
@@ -205,6 +213,8 @@ public struct GatewayController: Sendable {
 
     /// Where the tables live: the kernel's (`KernelRuleStore`, in `Natgate`) or memory.
     public var store: any RuleStore
+    /// Which kernel backend the store is and why, for `status`; nil for a store built by hand.
+    public var backend: BackendStatus?
     /// Turns forwarding on and puts it back; nil leaves forwarding alone (`--no-sysctl`).
     public var forwarding: Forwarding?
     /// Where the controller logs: each change's outcome at info, an interrupted change it completes
@@ -315,7 +325,10 @@ public struct GatewayController: Sendable {
     /// the first read to the last commit, both families included).
     func perform(_ operation: Operation) throws(NatgateError) -> Report {
         do {
-            return try session(store, operation)
+            var report = try session(store, operation)
+            // Both subsystems see every packet: say what in nf_tables blocks the gateways just made.
+            if !report.changedGateways.isEmpty { report.nftables = store.nftablesStatus(for: report.changedGateways) }
+            return report
         } catch {
             throw NatgateError(wrapping: error)
         }
@@ -338,6 +351,8 @@ public struct GatewayController: Sendable {
         var forwardingChanges: [ForwardingChange] = []
         var finalGateways: [Gateway] = []
         var done: [(Family, GatewaySet)] = []
+        var afterwards: [(Family, GatewaySet)] = []
+        var changedGateways: [Gateway] = []
         var absent = false
         var repaired: [String] = []
         var unrepaired: [String] = []
@@ -351,13 +366,20 @@ public struct GatewayController: Sendable {
                 repaired += result.repaired
                 unrepaired += result.unrepaired
                 done.append((family, result.previous))
+                afterwards.append((family, result.after))
+                let before = Dictionary(result.previous.gateways.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+                changedGateways += result.after.gateways.filter { before[$0.key] != $0 }
                 changedTables = changedTables || result.changed
                 planParts.append(result.lines)
                 if !result.setLines.isEmpty { setParts.append(Plan.SetChange(family: family, lines: result.setLines)) }
                 finalGateways += result.after.gateways
                 gatewayChanges = gatewayChanges + GatewayChanges(from: result.previous, to: result.after)
+            }
+            // A store that stages a session's updates (nf_tables) commits them all here, at once.
+            try store.commitStaged()
+            for (family, after) in afterwards {
                 do {
-                    forwardingChanges += try adjustForwarding(family, gateways: result.after)
+                    forwardingChanges += try adjustForwarding(family, gateways: after)
                 } catch {
                     logger.error("forwarding failed, putting the \(family) gateways back: \(error)")
                     throw error
@@ -367,6 +389,8 @@ public struct GatewayController: Sendable {
         } catch {
             // Undo the families already committed, newest first, then report the first error.
             var restored = !UnfinishedChange.leftPartOfAChange(error)
+            // Staged and not committed: nothing reached the kernel, nothing to put back.
+            if store.discardStaged() { done.removeAll() }
             for (family, previous) in done.reversed() {
                 do {
                     _ = try change(family, .apply(previous))
@@ -374,6 +398,12 @@ public struct GatewayController: Sendable {
                 } catch let undo {
                     restored = false
                     logger.critical("could not put the \(family) gateways back after a failure: \(undo)")
+                }
+            }
+            if !done.isEmpty {
+                do { try store.commitStaged() } catch let undo {
+                    restored = false
+                    logger.critical("could not put the gateways back after a failure: \(undo)")
                 }
             }
             // The kernel is as before: so is the record. Otherwise it stays, and says so.
@@ -409,8 +439,10 @@ public struct GatewayController: Sendable {
         if !repaired.isEmpty, !message.contains(repairs), operation != .flush { message += " Also " + repairs }
         for note in unrepaired { message += " Not repaired: " + note }
         logger.info("\(message)")
-        return Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingChanges, gateways: finalGateways.sorted(),
+        var report = Report(outcome: outcome, message: message, plan: plan, forwarding: forwardingChanges, gateways: finalGateways.sorted(),
             gatewayChanges: gatewayChanges, repaired: repaired, unrepaired: unrepaired)
+        report.changedGateways = changedGateways
+        return report
     }
 
     /// What committing one family's change found and did.
@@ -524,6 +556,10 @@ public struct GatewayController: Sendable {
                 }
                 return true
             }!
+            // A store that stages a session's updates (nf_tables) commits this family's tables now:
+            // the set changes after the tables (filter members in, nat members out, unused sets
+            // destroyed) need the rules committed first, as on the legacy backend.
+            try store.commitStaged()
         } catch {
             // The tables are as they were: so go the sets, as far as they can.
             do {

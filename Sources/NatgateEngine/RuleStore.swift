@@ -88,6 +88,15 @@ public protocol RuleStore: Sendable {
     /// could slip into. Use the store `body` is given only inside `body`.
     func session<T>(_ body: (Self) throws -> T) throws -> T
 
+    /// Commits what this session's updates have staged, for a store that commits a whole session
+    /// as one transaction (nf_tables: one netlink batch); a store that commits each `update` at
+    /// once has nothing staged (the default does nothing). The controller calls it once the
+    /// change is made, before it switches forwarding on.
+    func commitStaged() throws
+    /// Drops what this session staged and has not committed; true when there was something
+    /// (none of those updates reached the kernel, so there is nothing to put back).
+    func discardStaged() -> Bool
+
     /// Where the store records a change while it commits it (see `ChangeIntentLog`); nil, the
     /// default, keeps no record: memory stores never write state files.
     var intentLog: ChangeIntentLog? { get }
@@ -156,6 +165,8 @@ extension RuleStore {
     public func mayHoldTables(_ family: Family) -> Bool { true }
     public var keepsCountersOfUnchangedRules: Bool { false }
     public func session<T>(_ body: (Self) throws -> T) throws -> T { try body(self) }
+    public func commitStaged() throws {}
+    public func discardStaged() -> Bool { false }
     public var intentLog: ChangeIntentLog? { nil }
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? { nil }
     public var defaultForwarding: Forwarding? { Forwarding() }

@@ -80,6 +80,8 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
         public var unreadable: String?
     }
 
+    /// Which backend natgate reads and writes, and why; nil for a store that is not a kernel's.
+    public var backend: BackendStatus?
     /// Each family's part, IPv4 then IPv6.
     public var families: [FamilyStatus]
     /// What the namespace's nftables ruleset does to the gateways; nil when not read.
@@ -88,13 +90,14 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     /// The gateways above may then be neither those before it nor those it asked for.
     public var interruptedChange: String?
 
-    enum CodingKeys: String, CodingKey { case families, nftables, interruptedChange }
+    enum CodingKeys: String, CodingKey { case backend, families, nftables, interruptedChange }
 
     /// The status as `natgate status --json` prints it, `schemaVersion` and `version` first when it
     /// is the whole document (see `OutputEnvelope`).
     public func encode(to encoder: any Encoder) throws {
         try OutputEnvelope.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(backend, forKey: .backend)
         try container.encode(families, forKey: .families)
         try container.encodeIfPresent(nftables, forKey: .nftables)
         try container.encodeIfPresent(interruptedChange, forKey: .interruptedChange)
@@ -124,6 +127,7 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     /// ```
     public func text(verbose: Bool) -> String {
         var text = ""
+        if let backend { text += "backend: \(backend.name) (\(backend.reason))\n" }
         if let interruptedChange { text += "A change was interrupted: \(interruptedChange)\n" }
         for family in families {
             if let unreadable = family.unreadable {
@@ -239,7 +243,7 @@ extension GatewayController {
             }
             families.append(status)
         }
-        var status = Status(families: families, nftables: nftablesStatus(for: families.flatMap { $0.gateways.map(\.gateway) }))
+        var status = Status(backend: backend, families: families, nftables: nftablesStatus(for: families.flatMap { $0.gateways.map(\.gateway) }))
         if let log = store.intentLog {
             do {
                 if let change = try store.inNamespace({ try log.interrupted() }) {
@@ -353,4 +357,18 @@ extension GatewayController {
     /// What the nf_tables ruleset of the controller's namespace does to `gateways`
     /// (`RuleStore.nftablesStatus(for:)`); nil when the store's rules are not the kernel's.
     public func nftablesStatus(for gateways: [Gateway]) -> NFTablesStatus? { store.nftablesStatus(for: gateways) }
+}
+
+/// The backend a controller reads and writes (`legacy`: x_tables through libiptc; `nft`:
+/// iptables-nft's tables in nf_tables), and why it was chosen.
+public struct BackendStatus: Sendable, Codable, Hashable {
+    /// `legacy` or `nft`.
+    public var name: String
+    /// Why: asked for (`--backend`, `NATGATE_BACKEND`), or what `auto` found.
+    public var reason: String
+
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
 }

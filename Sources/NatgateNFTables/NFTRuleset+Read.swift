@@ -50,7 +50,7 @@ func nextSequence(count: UInt32) -> UInt32 {
 
 /// Sends one `NFT_MSG_GET*` request (a dump when `dump`) for `family` (all when unspecified), with
 /// the attributes `payload` adds, and collects the answer's data messages.
-private func request(
+func request(
     _ socket: borrowing NetfilterSocket, message: nf_tables_msg_types, name: String, dump: Bool,
     family: UInt16 = UInt16(NFPROTO_UNSPEC), payload: (UnsafeMutablePointer<nlmsghdr>) -> Void = { _ in }
 ) throws(NFTError) -> [[UInt8]] {
@@ -83,11 +83,11 @@ private func request(
     return collector.messages
 }
 
-private func dump(_ socket: borrowing NetfilterSocket, message: nf_tables_msg_types, name: String) throws(NFTError) -> [[UInt8]] {
+func dump(_ socket: borrowing NetfilterSocket, message: nf_tables_msg_types, name: String) throws(NFTError) -> [[UInt8]] {
     try request(socket, message: message, name: name, dump: true)
 }
 
-private func fetchGeneration(of socket: borrowing NetfilterSocket) throws(NFTError) -> UInt32 {
+func fetchGeneration(of socket: borrowing NetfilterSocket) throws(NFTError) -> UInt32 {
     let messages = try request(socket, message: NFT_MSG_GETGEN, name: "NFT_MSG_GETGEN", dump: false)
     guard let message = messages.first else {
         throw NFTError(.malformedMessage, "The kernel sent no generation id.", operation: .init(request: "NFT_MSG_GETGEN"))
@@ -104,7 +104,7 @@ private func fetchGeneration(of socket: borrowing NetfilterSocket) throws(NFTErr
 
 extension [[UInt8]] {
     /// The objects `decode` makes of these messages, leaving out those it returns nil for.
-    fileprivate func decoded<T>(_ decode: ([UInt8]) throws(NFTError) -> T?) throws(NFTError) -> [T] {
+    func decoded<T>(_ decode: ([UInt8]) throws(NFTError) -> T?) throws(NFTError) -> [T] {
         var result: [T] = []
         for message in self { if let object = try decode(message) { result.append(object) } }
         return result
@@ -127,7 +127,7 @@ private func parseFailed(_ call: String, _ request: String) -> NFTError {
 private func string(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
 
 /// The table in one message of an `NFT_MSG_GETTABLE` dump; nil for a family natgate has no name for.
-private func decodeTable(_ message: [UInt8]) throws(NFTError) -> NFTTable? {
+func decodeTable(_ message: [UInt8]) throws(NFTError) -> NFTTable? {
     try withHeader(message) { (header) throws(NFTError) in
         guard let table = nftnl_table_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_table_alloc")) }
         defer { nftnl_table_free(table) }
@@ -142,7 +142,7 @@ private func decodeTable(_ message: [UInt8]) throws(NFTError) -> NFTTable? {
 }
 
 /// The chain in one message of an `NFT_MSG_GETCHAIN` dump; nil for a family natgate has no name for.
-private func decodeChain(_ message: [UInt8]) throws(NFTError) -> NFTChain? {
+func decodeChain(_ message: [UInt8]) throws(NFTError) -> NFTChain? {
     try withHeader(message) { (header) throws(NFTError) in
         guard let chain = nftnl_chain_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_chain_alloc")) }
         defer { nftnl_chain_free(chain) }
@@ -171,7 +171,7 @@ private func decodeChain(_ message: [UInt8]) throws(NFTError) -> NFTChain? {
 }
 
 /// The set in one message of an `NFT_MSG_GETSET` dump, without elements; nil for a family natgate has no name for.
-private func decodeSet(_ message: [UInt8]) throws(NFTError) -> NFTSet? {
+func decodeSet(_ message: [UInt8]) throws(NFTError) -> NFTSet? {
     try withHeader(message) { (header) throws(NFTError) in
         guard let set = nftnl_set_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_set_alloc")) }
         defer { nftnl_set_free(set) }
@@ -185,7 +185,7 @@ private func decodeSet(_ message: [UInt8]) throws(NFTError) -> NFTSet? {
 }
 
 /// The elements of one set: an `NFT_MSG_GETSETELEM` dump naming its table and set.
-private func elements(of set: NFTSet, _ socket: borrowing NetfilterSocket) throws(NFTError) -> [NFTSet.Element] {
+func elements(of set: NFTSet, _ socket: borrowing NetfilterSocket) throws(NFTError) -> [NFTSet.Element] {
     guard let request_ = nftnl_set_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_set_alloc")) }
     defer { nftnl_set_free(request_) }
     nftnl_set_set_str(request_, UInt16(NFTNL_SET_TABLE.rawValue), set.table)
@@ -227,7 +227,7 @@ private func elements(of set: NFTSet, _ socket: borrowing NetfilterSocket) throw
 }
 
 /// The rule in one message of an `NFT_MSG_GETRULE` dump; nil for a family natgate has no name for.
-private func decodeRule(_ message: [UInt8]) throws(NFTError) -> NFTRule? {
+func decodeRule(_ message: [UInt8]) throws(NFTError) -> NFTRule? {
     try withHeader(message) { (header) throws(NFTError) in
         guard let rule = nftnl_rule_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_rule_alloc")) }
         defer { nftnl_rule_free(rule) }

@@ -47,7 +47,7 @@ extension GatewayCompiler {
             guard table.chain(named: owned) != nil else { return }
             table[chain: hook]?.rules.removeAll { $0.target == .jump(owned) || $0.target == .goto(owned) }
             if let (chain, index) = table.references(to: owned).first {
-                let remove = OwnedChains.deleteCommand(table.chain(named: chain)!.rules[index], family: table.family, table: table.name, chain: chain)
+                let remove = OwnedChains.deleteCommand(table.chain(named: chain)!.rules[index], family: table.family, table: table.name, chain: chain, variant: iptablesVariant)
                 throw PolicyError(
                     .foreignReference, input: chain.rawValue,
                     "Chain \(chain) in the \(table.family.displayName) \(table.name) table has a rule that jumps to \(owned), which natgate is removing; the kernel does not delete a chain that is jumped to, and natgate never removes a rule it does not own. Nothing was changed. Delete that rule (`\(remove)`), then run the command again.")

@@ -37,6 +37,9 @@ public struct GatewayCompiler: Sendable {
     public var registry: ExtensionRegistry
     /// Whether gateways get rules of their own or share rules by shape, as members of ip sets.
     public var datapath: Datapath
+    /// The iptables whose commands natgate's messages name (`iptables-legacy …`, `iptables-nft …`):
+    /// `legacy` or `nft`, the backend the rules live in.
+    public var iptablesVariant = "legacy"
 
     /// A compiler whose rules use the extensions of `registry`.
     public init(registry: ExtensionRegistry = .standard, datapath: Datapath = .rules) {

@@ -188,7 +188,7 @@ extension GatewayCompiler {
             default: drift.append(.duplicatedJump(family, name, owned, count: jumps.count))
             }
             for (from, index) in table.references(to: owned) where from != hook {
-                let remove = OwnedChains.deleteCommand(table.chain(named: from)!.rules[index], family: family, table: name, chain: from)
+                let remove = OwnedChains.deleteCommand(table.chain(named: from)!.rules[index], family: family, table: name, chain: from, variant: iptablesVariant)
                 drift.append(.foreignJump(family, name, from: from, to: owned, remove: remove))
             }
         }

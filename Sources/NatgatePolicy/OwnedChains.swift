@@ -212,9 +212,9 @@ public enum OwnedChains {
 
     /// The command that deletes `rule` of `chain` (a rule natgate does not own):
     /// `iptables-legacy -t filter -D INPUT -j NATGATE-FORWARD`.
-    package static func deleteCommand(_ rule: Rule, family: Family, table: TableName, chain: ChainName) -> String {
+    package static func deleteCommand(_ rule: Rule, family: Family, table: TableName, chain: ChainName, variant: String = "legacy") -> String {
         let line = rule.withoutCounters.saveLine(family: family, table: table, chain: chain)
-        let tool = family == .ipv4 ? "iptables-legacy" : "ip6tables-legacy"
+        let tool = (family == .ipv4 ? "iptables-" : "ip6tables-") + variant
         return "\(tool) -t \(table) -D" + line.dropFirst(2)
     }
 }

@@ -24,6 +24,10 @@ struct DebugEntriesCommand: ParsableCommand {
 
     func run() throws {
         let table = try TableName(table)
+        if try namespaceOptions.backendChoice() == .nft {
+            FileHandle.standardError.write(Data("natgate debug-entries: x_tables entries exist only on the legacy backend; on nft, read the rules with `nft --debug=netlink list table`.\n".utf8))
+            throw ExitCode(2)
+        }
         let backend = KernelBackend(family: familyOptions.family, namespace: try namespaceOptions.namespace())
         let entries: [RawEntry]
         do { entries = try backend.rawEntries(table) } catch let error as KernelError {

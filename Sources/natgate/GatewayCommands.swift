@@ -97,8 +97,9 @@ func runGatewayVerb(_ options: GatewayCommonOptions, sysctl: Bool = true, _ body
     logger.logLevel = options.verbose ? .debug : .warning
     let status: Int32
     do {
+        let backend = try BackendChoice.from(flag: options.namespace.backend, environment: ProcessInfo.processInfo.environment)
         let controller = try GatewayController.kernel(
-            namespace: options.namespace.name, manageForwarding: sysctl, lockWait: .milliseconds(Int64(max(0, options.wait) * 1000)), logger: logger)
+            namespace: options.namespace.name, backend: backend, manageForwarding: sysctl, lockWait: .milliseconds(Int64(max(0, options.wait) * 1000)), logger: logger)
         status = try body(controller)
     } catch {
         let wrapped = NatgateError(wrapping: error)
@@ -139,6 +140,10 @@ func printReport(_ report: GatewayController.Report, json: Bool) throws {
         print("Rules not listed for \(report.gatewayChanges.total) changed gateways (\(report.gatewayChanges)): `natgate plan` shows them before a change, `--json` after.")
     } else if !report.plan.isEmpty {
         print(report.plan, terminator: "")
+    }
+    // What in nf_tables blocks or takes over the gateways just made (nothing when nothing does).
+    if let nftables = report.nftables, nftables.unreadable != nil || !nftables.findings.isEmpty {
+        print(nftables.description, terminator: "")
     }
 }
 

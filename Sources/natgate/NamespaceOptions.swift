@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Natgate
 import NatgateKernel
 import NatgateModel
 
@@ -10,6 +11,29 @@ struct NamespaceOptions: ParsableArguments {
         "Work inside the network namespace NAME (as `ip netns exec NAME` would); the rest of the host is not touched.",
         valueName: "NAME"))
     var name: String?
+
+    @Option(name: .customLong("backend"), help: ArgumentHelp(
+        "Where natgate's chains live: legacy (x_tables, iptables-legacy), nft (iptables-nft's tables in nf_tables) or auto: the one that holds natgate's chains, else nft when nf_tables has a forward or postrouting base chain and legacy holds no rule, else legacy. Default: $NATGATE_BACKEND, else auto.",
+        valueName: "auto|legacy|nft"))
+    var backend: String?
+
+    /// The backend `save` and `restore` work on in `namespace`; a failure to tell (not root, both
+    /// backends holding natgate's chains) is printed as `natgate COMMAND: …` with its status.
+    func resolvedBackend(in namespace: NetworkNamespace, command: String) throws -> Backend {
+        let choice = try backendChoice()
+        do { return try choice.resolveForTables(in: namespace) } catch {
+            FileHandle.standardError.write(Data("natgate \(command): \(error.message)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+    }
+
+    /// `--backend`, else `NATGATE_BACKEND`, else auto; a bad value is bad input (status 2).
+    func backendChoice() throws -> BackendChoice {
+        do { return try BackendChoice.from(flag: backend, environment: ProcessInfo.processInfo.environment) } catch {
+            FileHandle.standardError.write(Data("natgate: \(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
 
     /// The namespace to run in: the named one, or the current one without `--netns`; an invalid
     /// name is bad input (status 2).

@@ -22,7 +22,7 @@ struct NatgateCommand: ParsableCommand {
     /// ArgumentParser's `main`, except that a command line it cannot parse (exit 64) is reported as
     /// an `ErrorOutput` when it asks for `--json`. `--help` and `--version` stay text.
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = movingBackendOption(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -34,5 +34,27 @@ struct NatgateCommand: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// `natgate --backend nft apply …`: a `--backend` given before the verb goes after it (before
+    /// any `--`), where every verb that touches the kernel takes it.
+    static func movingBackendOption(_ arguments: [String]) -> [String] {
+        var rest = arguments
+        var moved: [String] = []
+        while let first = rest.first {
+            if first == "--backend", rest.count > 1 {
+                moved += rest.prefix(2)
+                rest.removeFirst(2)
+            } else if first.hasPrefix("--backend=") {
+                moved.append(first)
+                rest.removeFirst()
+            } else {
+                break
+            }
+        }
+        guard !moved.isEmpty else { return arguments }
+        let end = rest.firstIndex(of: "--") ?? rest.endIndex
+        rest.insert(contentsOf: moved, at: end)
+        return rest
     }
 }

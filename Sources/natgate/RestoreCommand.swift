@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import Natgate
 import NatgateKernel
 import NatgateModel
 
@@ -14,6 +16,11 @@ struct RestoreCommand: ParsableCommand {
             Only rules that differ from the kernel's are rewritten: rules that stay keep their \
             counters. When a later table fails, the tables already committed are restored, so the \
             kernel ends as it was or as asked. Equivalent to: iptables-legacy-restore [--noflush] [--test].
+
+            With --backend nft (or auto finding natgate's chains in nf_tables), the tables of the text \
+            replace iptables-nft's filter and nat tables in one netlink batch; rules that stay keep \
+            their handles and counters. --noflush and policy changes are refused there (exit 1, \
+            nothing changed). Equivalent to: iptables-nft-restore [--test].
 
             Exit status: 0 on success, 1 when the kernel refused the change (nothing changed; the \
             message says why), 2 when the text cannot be parsed (FILE:LINE:COLUMN: message).
@@ -58,8 +65,29 @@ struct RestoreCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(place): \(error.message)\n".utf8))
             throw ExitCode(2)
         }
+        let namespace = try namespaceOptions.namespace()
+        if try namespaceOptions.resolvedBackend(in: namespace, command: "restore") == .nft {
+            do {
+                if noflush {
+                    throw NatgateError(.system, "--noflush is not supported on the nft backend; nothing was changed. Restore whole tables, or use iptables-nft-restore --noflush.")
+                }
+                if let other = ruleset.tables.first(where: { $0.name != .filter && $0.name != .nat }) {
+                    throw NatgateError(.system, "The nft backend restores only the filter and nat tables, not \(other.name); nothing was changed.")
+                }
+                if !counters { ruleset.tables = ruleset.tables.map(\.withoutRuleCounters) }
+                var store = NFTablesRuleStore(namespace: namespace, logger: Logger(label: "natgate"))
+                store.dryRun = test
+                try store.replace(ruleset)
+                if test { FileHandle.standardError.write(Data("natgate restore: test run, nothing committed\n".utf8)) }
+            } catch {
+                let wrapped = NatgateError(wrapping: error)
+                FileHandle.standardError.write(Data("natgate restore: \(wrapped.message)\n".utf8))
+                throw ExitCode(wrapped.kind == .system ? 1 : wrapped.exitCode)
+            }
+            return
+        }
         let backend = KernelBackend(
-            family: family, namespace: try namespaceOptions.namespace(),
+            family: family, namespace: namespace,
             lock: XtablesLock(timeout: .milliseconds(Int64(max(0, wait) * 1000))))
         do {
             let report = try backend.restore(ruleset.tables, options: .init(flush: !noflush, counters: counters, test: test))

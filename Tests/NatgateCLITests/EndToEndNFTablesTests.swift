@@ -7,8 +7,8 @@ import NatgateLab
 /// reports blocked gets no connectivity, and one it reports clear does.
 @Suite(.enabled(if: isRoot, rootReason))
 struct EndToEndNFTablesTests {
-    static func status(_ lab: LabTopology) throws -> (exit: Int32, status: Status) {
-        let result = try ChildProcess.run(LabNatgate.command(["status", "--check", "--json", "--netns", lab.host.name]))
+    static func status(_ lab: LabTopology, _ extra: [String] = []) throws -> (exit: Int32, status: Status) {
+        let result = try ChildProcess.run(LabNatgate.command(["status", "--check", "--json", "--netns", lab.host.name] + extra))
         return (result.status, try JSONDecoder().decode(Status.self, from: Data(result.standardOutput.utf8)))
     }
 
@@ -22,10 +22,11 @@ struct EndToEndNFTablesTests {
         let ns1 = lab.inner[0]
         try lab.host.exec(["sh", "-c", "iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'"])
 
-        _ = try LabNatgate.natgate(["enable", ns1.subnet, LabTopology.uplink], in: lab)
+        // natgate kept in the legacy tables on purpose: auto would write into Docker's nf_tables.
+        _ = try LabNatgate.natgate(["enable", ns1.subnet, LabTopology.uplink, "--backend", "legacy"], in: lab)
         let blocked = try TCPProbe.connect(from: ns1.namespace, to: responder.address, port: responder.port, timeout: .seconds(1))
         #expect(blocked.answer == nil)
-        let (exit, status) = try Self.status(lab)
+        let (exit, status) = try Self.status(lab, ["--backend", "legacy"])
         #expect(exit == 4)
         let finding = try #require(status.nftables?.findings.first)
         #expect(status.nftables?.findings.count == 1)
@@ -36,7 +37,44 @@ struct EndToEndNFTablesTests {
         }
         let through = try TCPProbe.connect(from: ns1.namespace, to: responder.address, port: responder.port, timeout: .seconds(3))
         #expect(through == .answered(LabTopology.uplinkAddress))
-        #expect(try Self.status(lab).exit == 0)
+        #expect(try Self.status(lab, ["--backend", "legacy"]).exit == 0)
+    }
+
+    /// The same Docker host with `--backend auto`: natgate picks nf_tables, puts its jump at the
+    /// top of Docker's `ip filter FORWARD`, and ns1 gets through; new inbound connections from the
+    /// outside stay out; disable gives back Docker's exact ruleset text.
+    @Test(.enabled(if: NatgateBinary.isBuilt, "the natgate binary is not built next to the tests"))
+    func dockerOnNFTablesWorksWithTheAutoBackend() throws {
+        let lab = try LabTopology(.init(outsideRoutesToInner: true))
+        defer { lab.remove() }
+        defer { _ = try? ChildProcess.run(LabNatgate.command(["flush", "--netns", lab.host.name])) }
+        let ns1 = lab.inner[0]
+        let outside = try lab.startResponder(in: lab.outside, address: LabTopology.outsideAddress)
+        let inside = try lab.startResponder(in: ns1.namespace, address: ns1.address)
+        try lab.host.exec(["sh", "-c", "iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'"])
+        // The rules as iptables-nft-save prints them, without the chains' counters (traffic moves them).
+        func saved() throws -> [String] {
+            try lab.host.exec(["iptables-nft-save"]).split(separator: "\n").filter { !$0.hasPrefix("#") }
+                .map { $0.replacingOccurrences(of: #"\[\d+:\d+\]$"#, with: "[-]", options: .regularExpression) }
+        }
+        let before = try saved()
+
+        let enable = try LabNatgate.natgate(["--backend", "auto", "enable", ns1.subnet, LabTopology.uplink], in: lab)
+        #expect(!enable.contains("nftables:"), "\(enable)")
+        let (exit, status) = try Self.status(lab)
+        #expect(exit == 0)
+        #expect(status.backend?.name == "nft")
+        #expect(status.nftables?.findings.isEmpty == true)
+        #expect(try lab.host.exec(["iptables-legacy-save"]).isEmpty)
+        let through = try TCPProbe.connect(from: ns1.namespace, to: outside.address, port: outside.port, timeout: .seconds(3))
+        #expect(through == .answered(LabTopology.uplinkAddress))
+        let inbound = try TCPProbe.connect(from: lab.outside, to: ns1.address, port: inside.port, timeout: .seconds(1))
+        #expect(inbound.answer == nil, "a new inbound connection got into the subnet")
+
+        _ = try LabNatgate.natgate(["disable", ns1.subnet, LabTopology.uplink], in: lab)
+        #expect(try saved() == before)
+        let cut = try TCPProbe.connect(from: ns1.namespace, to: outside.address, port: outside.port, timeout: .seconds(1))
+        #expect(cut.answer == nil)
     }
 
     /// An nft masquerade ahead of natgate's nat chain: the connection works, but natgate's

@@ -4,14 +4,15 @@ import Testing
 import NatgateEngine
 import NatgateLab
 
-/// `natgate status` and `status --check` on a namespace whose nf_tables ruleset blocks a gateway.
+/// `natgate status` and `status --check` on a namespace whose nf_tables ruleset blocks a gateway
+/// natgate keeps in the legacy tables (`NATGATE_BACKEND=legacy`: auto would write into nf_tables).
 @Suite("natgate status: nftables")
 struct NFTablesStatusTests {
     @Test("Docker's FORWARD drop loaded with iptables-nft-restore: status names it, --check exits 4, and the suggested accepts clear it",
           .enabled(if: NatgateBinary.isBuilt && ThrowawayNamespace.isSupported))
     func dockerForwardDropThroughTheBinary() throws {
         try Scratch.with { scratch in
-            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
+            let env = ["NATGATE_STATE_DIRECTORY": scratch.state, "NATGATE_BACKEND": "legacy"]
             try scratch.namespace.shell("iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'")
             let enable = try scratch.natgate(["enable", "10.250.1.0/24", "eth0", "--via", "gw0", "--no-sysctl"], environment: env)
             #expect(enable.status == 0, "\(enable.standardError)")
@@ -44,7 +45,7 @@ struct NFTablesStatusTests {
           .enabled(if: NatgateBinary.isBuilt && ThrowawayNamespace.isSupported))
     func someTrafficDoesNotFailTheCheck() throws {
         try Scratch.with { scratch in
-            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
+            let env = ["NATGATE_STATE_DIRECTORY": scratch.state, "NATGATE_BACKEND": "legacy"]
             try scratch.namespace.shell("iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("kube-proxy.rules").path)'")
             #expect(try scratch.natgate(["enable", "10.250.1.0/24", "eth0", "--no-sysctl"], environment: env).status == 0)
             let check = try scratch.natgate(["status", "--check", "--json"], environment: env)
@@ -62,7 +63,7 @@ struct NFTablesStatusTests {
           .enabled(if: NatgateBinary.isBuilt && ThrowawayNamespace.isSupported))
     func routedInterfaceStandsInForVia() throws {
         try Scratch.with { scratch in
-            let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
+            let env = ["NATGATE_STATE_DIRECTORY": scratch.state, "NATGATE_BACKEND": "legacy"]
             try scratch.namespace.shell("iptables-nft-restore < '\(Paths.hosts.appendingPathComponent("docker.rules").path)'")
             #expect(try scratch.natgate(["enable", "10.250.1.0/24", "eth0", "--no-sysctl"], environment: env).status == 0)
             func certainty() throws -> [String] {

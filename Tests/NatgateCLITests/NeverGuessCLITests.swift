@@ -1,4 +1,5 @@
 import Foundation
+import Natgate
 import NatgateModel
 import NatgatePolicy
 import Testing
@@ -9,12 +10,13 @@ import NatgateLab
 /// sets, since the binary keeps gateways in sets: KernelNeverGuessTests.)
 @Suite(.enabled(if: ThrowawayNamespace.isSupported, "needs root, ip and iptables-legacy"), .serialized)
 struct NeverGuessCLITests {
-    @Test func aForeignJumpIsNamedByStatusAndEnableAndFlushRefusesChangingNothing() throws {
-        try Scratch.with { scratch in
+    @Test(arguments: Backend.allCases)
+    func aForeignJumpIsNamedByStatusAndEnableAndFlushRefusesChangingNothing(_ backend: Backend) throws {
+        try Scratch.with(backend: backend) { scratch in
             let env = ["NATGATE_STATE_DIRECTORY": scratch.state]
             #expect(try scratch.natgate(["enable", "10.200.1.0/24", "eth0", "--no-sysctl"], environment: env).status == 0)
-            try scratch.namespace.shell("iptables-legacy -t filter -A INPUT -j NATGATE-FORWARD")
-            let command = "iptables-legacy -t filter -D INPUT -j NATGATE-FORWARD"
+            try scratch.namespace.shell("\(scratch.iptables) -t filter -A INPUT -j NATGATE-FORWARD")
+            let command = "\(scratch.iptables) -t filter -D INPUT -j NATGATE-FORWARD"
             let status = try scratch.natgate(["status"], environment: env)
             #expect(status.standardOutput.contains(command), "\(status.standardOutput)")
             let enable = try scratch.natgate(["enable", "10.200.2.0/24", "eth0", "--no-sysctl"], environment: env)

@@ -43,7 +43,7 @@ struct OutputSchemaCLITests {
             var outputs: [Output] = []
             func run(_ arguments: [String], _ definition: String, status expected: Int32 = 0, unprivileged: Bool = false) throws {
                 let result = try scratch.natgate(
-                    arguments, environment: ["NATGATE_STATE_DIRECTORY": scratch.state],
+                    arguments, environment: ["NATGATE_STATE_DIRECTORY": scratch.state, "NATGATE_BACKEND": "legacy"],
                     prefix: unprivileged ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [])
                 #expect(result.status == expected, "natgate \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)")
                 let text = definition == "error"

@@ -16,11 +16,11 @@ import NatgateLab
 
 @Suite(.enabled(if: ThrowawayNamespace.isSupported, "needs root, ip and iptables-legacy"), .serialized)
 struct KernelGatewayTests {
-    @Test(arguments: Paths.hostNames)
-    func enableAddsOnlyNatgatesLinesAndDisableRestoresTheHost(_ host: String) throws {
+    @Test(arguments: Paths.hostNames, Backend.allCases)
+    func enableAddsOnlyNatgatesLinesAndDisableRestoresTheHost(_ host: String, _ backend: Backend) throws {
         let family = Paths.family(ofHost: host)
         let canonical = try String(contentsOf: Paths.hosts.appendingPathComponent("\(host).canonical"), encoding: .utf8)
-        try Scratch.with(family) { scratch in
+        try Scratch.with(family, backend: backend) { scratch in
             try scratch.load(canonical)
             let before = try scratch.save()
             let forwardingBefore = try scratch.forwarding()
@@ -38,7 +38,10 @@ struct KernelGatewayTests {
             // nat table gets one (natgate needs it); it is empty again after disable.
             var beforeLines = before.split(separator: "\n").map(String.init)
             if !before.contains("*nat") {
-                beforeLines = ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", "COMMIT"] + beforeLines
+                let nat = ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", "COMMIT"]
+                // iptables-legacy-save prints nat before filter; iptables-nft-save prints tables
+                // in the order they were made.
+                beforeLines = backend == .legacy ? nat + beforeLines : beforeLines + nat
             }
             let afterLines = after.split(separator: "\n").map(String.init)
             #expect(afterLines.filter { !$0.contains("NATGATE") } == beforeLines)
@@ -66,12 +69,12 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test(arguments: Paths.policyNames)
-    func eachPolicyCommitsItsGoldenRules(_ name: String) throws {
+    @Test(arguments: Paths.policyNames, Backend.allCases)
+    func eachPolicyCommitsItsGoldenRules(_ name: String, _ backend: Backend) throws {
         let policy = try PolicyFile.decode(Data(contentsOf: Paths.policies.appendingPathComponent("\(name).json")))
         let family = policy.gateways[0].family
         let expected = try String(contentsOf: Paths.policies.appendingPathComponent("\(name).rules"), encoding: .utf8)
-        try Scratch.with(family) { scratch in
+        try Scratch.with(family, backend: backend) { scratch in
             let natgate = scratch.controller
             try natgate.apply(policy.gatewaySet())
             let committed = try scratch.saveAll()
@@ -104,11 +107,12 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test func countersOfRulesThatStaySurviveAnotherEnable() throws {
+    @Test(arguments: Backend.allCases)
+    func countersOfRulesThatStaySurviveAnotherEnable(_ backend: Backend) throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/default.rules"), encoding: .utf8)
         let withCounters = golden.replacingOccurrences(of: "-A NATGATE-POSTROUTING -s", with: "[5:300] -A NATGATE-POSTROUTING -s")
-        try Scratch.with { scratch in
-            let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: withCounters)
+        try Scratch.with(backend: backend) { scratch in
+            let result = try scratch.namespace.run([scratch.restore, "-c"], input: withCounters)
             try #require(result.status == 0, "\(result.standardError)")
             let natgate = scratch.perRuleController
             #expect(try natgate.status().families[0].gateways.first?.natPackets == 5)
@@ -116,21 +120,22 @@ struct KernelGatewayTests {
             let status = try natgate.status()
             #expect(status.families[0].gateways.map(\.natPackets) == [5, 0])
             #expect(status.families[0].gateways.map(\.natBytes) == [300, 0])
-            #expect(try scratch.namespace.shell("iptables-legacy-save -c -t nat").contains("[5:300] -A NATGATE-POSTROUTING -s 10.200.1.0/24"))
+            #expect(try scratch.namespace.shell("\(scratch.saveCommand) -c -t nat").contains("[5:300] -A NATGATE-POSTROUTING -s 10.200.1.0/24"))
         }
     }
 
     /// A default gateway an earlier natgate enabled has no DROP: `status` reports it as drift,
     /// and the next `enable` adds only the DROP, keeping the other rules and their counters.
-    @Test func aGatewayFromBeforeTheDropGainsItOnTheNextEnable() throws {
+    @Test(arguments: Backend.allCases)
+    func aGatewayFromBeforeTheDropGainsItOnTheNextEnable(_ backend: Backend) throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/default.rules"), encoding: .utf8)
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
         // What natgate wrote before the DROP came: no DROP, and the short tag of subnet and uplink.
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
             .replacingOccurrences(of: "\"natgate enable 10.200.1.0/24 eth0\"", with: "\"natgate 10.200.1.0/24 eth0\"")
             .replacingOccurrences(of: "-A NATGATE-FORWARD -d", with: "[7:420] -A NATGATE-FORWARD -d")
-        try Scratch.with { scratch in
-            let result = try scratch.namespace.run(["iptables-legacy-restore", "-c"], input: old)
+        try Scratch.with(backend: backend) { scratch in
+            let result = try scratch.namespace.run([scratch.restore, "-c"], input: old)
             try #require(result.status == 0, "\(result.standardError)")
             let natgate = scratch.perRuleController
             let status = try natgate.status()
@@ -145,8 +150,9 @@ struct KernelGatewayTests {
         }
     }
 
-    @Test func applyReplacesGateways() throws {
-        try Scratch.with { scratch in
+    @Test(arguments: Backend.allCases)
+    func applyReplacesGateways(_ backend: Backend) throws {
+        try Scratch.with(backend: backend) { scratch in
             let natgate = scratch.controller
             let a = try Gateway(subnet: IPNetwork("10.250.1.0/24"), uplink: InterfaceName("eth0"))
             let b = try Gateway(subnet: IPNetwork("10.250.2.0/24"), uplink: InterfaceName("eth0"))

@@ -221,12 +221,13 @@ struct KernelNeverGuessTests {
     }
 
     /// Per-gateway rules (a store without ip sets): the nat rules' tags say the whole gateway.
-    @Test func aFilterChainFlushedByHandComesBackExactlyAtTheNextEnable() throws {
-        try Scratch.with { scratch in
+    @Test(arguments: Backend.allCases)
+    func aFilterChainFlushedByHandComesBackExactlyAtTheNextEnable(_ backend: Backend) throws {
+        try Scratch.with(backend: backend) { scratch in
             let natgate = scratch.perRuleController
             let a = try wideGateway()
             try natgate.enable(a)
-            try scratch.namespace.shell("iptables-legacy -t filter -F NATGATE-FORWARD")
+            try scratch.namespace.shell("\(scratch.iptables) -t filter -F NATGATE-FORWARD")
             let result = try natgate.enable(try gateway("10.200.2.0/24", "eth0"))
             #expect(result.message.contains("repaired") && result.message.contains("NATGATE-FORWARD"), "\(result.message)")
             let set = try GatewaySet([a, try gateway("10.200.2.0/24", "eth0")])
@@ -237,8 +238,9 @@ struct KernelNeverGuessTests {
     }
 
     /// Per-gateway rules (a store without ip sets): an edited tag determines no gateway.
-    @Test func anEditedTagIsLeftAsItIsAndEnableSaysToApplyThePolicy() throws {
-        try Scratch.with { scratch in
+    @Test(arguments: Backend.allCases)
+    func anEditedTagIsLeftAsItIsAndEnableSaysToApplyThePolicy(_ backend: Backend) throws {
+        try Scratch.with(backend: backend) { scratch in
             let natgate = scratch.perRuleController
             let a = try wideGateway()
             try natgate.enable(a)
@@ -259,14 +261,15 @@ struct KernelNeverGuessTests {
         }
     }
 
-    @Test func shortTagsOfAnEarlierNatgateAreReadAndRewritten() throws {
+    @Test(arguments: Backend.allCases)
+    func shortTagsOfAnEarlierNatgateAreReadAndRewritten(_ backend: Backend) throws {
         let golden = try String(contentsOf: Paths.policies.appendingPathComponent("per-rule/via.rules"), encoding: .utf8)
         // What an earlier natgate wrote: the short tag, and no DROP of new inbound connections.
         let dropLine = try #require(golden.split(separator: "\n").first { $0.hasSuffix("! --ctstate DNAT -j DROP") }.map(String.init))
         let old = golden.replacingOccurrences(of: dropLine + "\n", with: "")
             .replacingOccurrences(of: "natgate enable 10.200.1.0/24 eth0 --via v-eth1", with: "natgate 10.200.1.0/24 eth0")
         try #require(old != golden)
-        try Scratch.with { scratch in
+        try Scratch.with(backend: backend) { scratch in
             try scratch.load(old)
             let natgate = scratch.perRuleController
             let via = try gateway("10.200.1.0/24", "eth0", via: "v-eth1")

@@ -264,9 +264,11 @@ public struct NFTRuleEncoder: Sendable {
     }
 
     private func payload(
-        kernelName: String, revision: UInt8, families: Set<Family>, size: Int, what: String, family: Family,
+        kernelName: String, revision: UInt8, families: Set<Family>, size: Int, what describe: @autoclosure () -> String, family: Family,
         refuse: (String) -> NFTError, encode: () throws -> [UInt8]
     ) throws(NFTError) -> (String, UInt8, [UInt8]) {
+        // Printed only on a refusal: rendering the extension for every rule written is costly.
+        var what: String { describe() }
         guard families.contains(family) else { throw refuse("\(what) does not exist for \(family == .ipv4 ? "IPv4" : "IPv6").") }
         let bytes: [UInt8]
         do { bytes = try encode() } catch { throw refuse("\(what) cannot be written: \(error)") }

@@ -1,4 +1,5 @@
 import Foundation
+import NatgateModel
 
 /// Where the package's fixtures and documents are: found from this file, up to the directory with
 /// Package.swift, so that moving this file does not silently point the fixture suites at nothing.
@@ -17,4 +18,7 @@ enum Paths {
         ((try? FileManager.default.contentsOfDirectory(atPath: policies.path)) ?? [])
             .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
     }
+
+    /// The family of a host fixture: `-v6` names are IPv6.
+    static func family(ofHost name: String) -> Family { name.hasSuffix("-v6") ? .ipv6 : .ipv4 }
 }

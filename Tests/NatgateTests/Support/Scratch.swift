@@ -16,9 +16,15 @@ struct Scratch {
     let namespace: ThrowawayNamespace
     let family: Family
     let state: String
+    /// The backend the scratch's tables are loaded into, checked in and changed on: the legacy
+    /// tables (iptables-legacy-restore/-save) or iptables-nft's tables in nf_tables
+    /// (iptables-nft-restore/-save).
+    var backend: Backend = .legacy
 
-    var restore: String { family == .ipv4 ? "iptables-legacy-restore" : "ip6tables-legacy-restore" }
-    var saveCommand: String { family == .ipv4 ? "iptables-legacy-save" : "ip6tables-legacy-save" }
+    /// `iptables-legacy`, `ip6tables-nft`, …: the tool of the scratch's family and backend.
+    var iptables: String { (family == .ipv4 ? "iptables-" : "ip6tables-") + backend.rawValue }
+    var restore: String { iptables + "-restore" }
+    var saveCommand: String { iptables + "-save" }
     var forwardingPath: String { "/proc/sys/" + SysctlKey.forwarding(family).relativePath }
 
     func load(_ text: String) throws {
@@ -54,26 +60,29 @@ struct Scratch {
 
     func forwarding() throws -> String { try namespace.shell("cat \(forwardingPath)").trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    var controller: GatewayController {
+    var controller: GatewayController { controller(usesIPSets: true) }
+
+    /// A controller on the scratch's backend; `usesIPSets` false gives every gateway rules of its
+    /// own (the datapath of stores without ip sets).
+    func controller(usesIPSets: Bool) -> GatewayController {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        return GatewayController(
-            store: KernelRuleStore(namespace: namespace.namespace, logger: logger),
-            forwarding: Forwarding(directory: state), logger: logger)
+        let store: any RuleStore = switch backend {
+        case .legacy: KernelRuleStore(namespace: namespace.namespace, logger: logger, usesIPSets: usesIPSets)
+        case .nft: NFTablesRuleStore(namespace: namespace.namespace, logger: logger, intentLog: ChangeIntentLog(directory: state), usesIPSets: usesIPSets)
+        }
+        var controller = GatewayController(store: store, forwarding: Forwarding(directory: state), logger: logger)
+        controller.compiler.iptablesVariant = backend.rawValue
+        return controller
     }
 
     /// A controller with a rule set per gateway (no ip sets): the datapath of stores without sets.
-    var perRuleController: GatewayController {
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        return GatewayController(
-            store: KernelRuleStore(namespace: namespace.namespace, logger: logger, usesIPSets: false),
-            forwarding: Forwarding(directory: state), logger: logger)
-    }
+    var perRuleController: GatewayController { controller(usesIPSets: false) }
 
-    static func with<T>(_ family: Family = .ipv4, _ body: (Scratch) throws -> T) throws -> T {
+    static func with<T>(_ family: Family = .ipv4, backend: Backend = .legacy, _ body: (Scratch) throws -> T) throws -> T {
         let state = NSTemporaryDirectory() + "natgate-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         return try ThrowawayNamespace.with(prefix: "natgate-gw") { namespace in
-            try body(Scratch(namespace: namespace, family: family, state: state))
+            try body(Scratch(namespace: namespace, family: family, state: state, backend: backend))
         }
     }
 }
