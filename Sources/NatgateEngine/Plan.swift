@@ -105,3 +105,22 @@ final class LazyPlan: @unchecked Sendable {
         }
     }
 }
+
+/// A value made the first time it is asked for, then kept.
+final class LazyValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var make: (@Sendable () -> Value)?
+    private var made: Value?
+
+    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
+
+    var value: Value {
+        lock.withLock {
+            if let made { return made }
+            let value = make!()
+            made = value
+            make = nil
+            return value
+        }
+    }
+}
