@@ -7,8 +7,10 @@ import NatgatePolicy
 /// gateways are members of, for whichever iptables backend writes the rules (the sets are shared
 /// by legacy x_tables and nf_tables).
 public struct KernelIPSetStore: IPSetStore {
+    /// The netlink client of the namespace's ip sets.
     public var client: IPSetClient
 
+    /// A store of the ip sets of `namespace`.
     public init(namespace: NetworkNamespace = .current) {
         client = IPSetClient(namespace: namespace)
     }

@@ -170,6 +170,29 @@ import NatgateLab
         #expect(fast.count == full.count)
     }
 
+    /// A change killed after its record was written leaves the record: the next enable of a
+    /// gateway of shapes in place takes the full path, which completes the recorded change first.
+    @Test(.enabled(if: ThrowawayNamespace.isSupported, "needs root, ip, ipset and iptables-legacy"))
+    func anInterruptedChangeIsCompletedFirstByTheFullPath() throws {
+        try Scratch.with { scratch in
+            let natgate = scratch.controller
+            try natgate.apply(try GatewaySet([Self.a, Self.b]))
+            let store = natgate.store
+            let log = try #require(store.intentLog)
+            try store.inNamespace { try log.record([.enable(Self.c)]) }
+            let d = Self.g("10.200.4.0/24")
+            let report = try natgate.enable(d)
+            #expect(report.gatewayChanges == GatewayController.GatewayChanges(added: 2), "c completed first, then d")
+            #expect(try scratch.saveSets() == (try KernelSetDatapathTests.sets([Self.a, Self.b, Self.c, d])))
+            #expect(try store.inNamespace { try log.interrupted() } == nil, "the record is gone")
+            // With no record left, the next one is members alone again and leaves none either.
+            let e = Self.g("10.200.5.0/24")
+            #expect(try natgate.enable(e).outcome == .changed)
+            #expect(try scratch.saveSets() == (try KernelSetDatapathTests.sets([Self.a, Self.b, Self.c, d, e])))
+            #expect(try store.inNamespace { try log.interrupted() } == nil)
+        }
+    }
+
     @Test func membersAloneLeaveOtherGatewaysMemberDriftForStatusAndApply() throws {
         let sets = MemoryIPSetStore()
         let store = MemoryRuleStore([], ipSets: sets)
