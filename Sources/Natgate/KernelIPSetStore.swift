@@ -7,8 +7,10 @@ import NatgatePolicy
 /// gateways are members of, for whichever iptables backend writes the rules (the sets are shared
 /// by legacy x_tables and nf_tables).
 public struct KernelIPSetStore: IPSetStore {
+    /// The netlink client of the namespace's ip sets.
     public var client: IPSetClient
 
+    /// A store of the ip sets of `namespace`.
     public init(namespace: NetworkNamespace = .current) {
         client = IPSetClient(namespace: namespace)
     }
@@ -35,6 +37,25 @@ public struct KernelIPSetStore: IPSetStore {
     }
 
     public func create(_ name: String, family: Family) throws { try client.create(name, family: family) }
+
+    /// Equivalent to `ipset list -n`, natgate's names kept.
+    public func natgateSetNames() throws -> [String] {
+        try client.setNames().filter { $0.hasPrefix(GatewayShape.setPrefix) }
+    }
+
+    /// Equivalent to `ipset list -terse NAME`: one message, whatever the set's size.
+    public func summary(_ name: String) throws -> IPSetSummary? {
+        let result: Result<IPSetHeader, IPSetError> = Result { () throws(IPSetError) in try client.header(name) }
+        switch result {
+        case .success(let header): return IPSetSummary(name: header.name, typeName: header.typeName, family: header.family, count: header.count)
+        case .failure(let error): if error.kind == .noSuchSet { return nil } else { throw error }
+        }
+    }
+
+    /// Equivalent to `ipset test NAME MEMBER`: one message, whatever the set's size.
+    public func contains(_ member: NetIfaceMember, in name: String) throws -> Bool {
+        try client.test(IPSetMember(network: member.network, interface: member.interface), in: name)
+    }
 
     public func add(_ members: [NetIfaceMember], to name: String) throws {
         try client.add(members.map { IPSetMember(network: $0.network, interface: $0.interface) }, to: name, ignoringExisting: true)

@@ -25,8 +25,13 @@ public struct KernelRuleStore: RuleStore {
 
     /// A store for the tables of `namespace`, taking `lock` for every update and recording
     /// changes in progress in `intentLog` (nil: no record).
-    /// - Parameter usesIPSets: false keeps the datapath of rules per gateway (for kernels without
-    ///   ip sets, or to compare).
+    /// - Parameters:
+    ///   - namespace: the network namespace whose tables and sets the store reads and writes.
+    ///   - logger: where the store logs its steps.
+    ///   - lock: the xtables lock every update takes.
+    ///   - intentLog: where changes in progress are recorded; nil keeps no record.
+    ///   - usesIPSets: false keeps the datapath of rules per gateway (for kernels without ip sets,
+    ///     or to compare).
     public init(
         namespace: NetworkNamespace = .current, logger: Logger, lock: XtablesLock = XtablesLock(), intentLog: ChangeIntentLog? = ChangeIntentLog(),
         usesIPSets: Bool = true

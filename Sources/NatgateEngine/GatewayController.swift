@@ -93,8 +93,13 @@ public struct GatewayController: Sendable {
         public var plan: Plan { lazyPlan.value }
         /// What the change did to forwarding sysctls: each key it set, restored or left alone.
         public var forwarding: [ForwardingChange]
-        /// The gateways after the change.
-        public var gateways: [Gateway]
+        /// The gateways after the change. A change made by set members alone (docs/datapath.md,
+        /// "Constant-time member changes") reads them back when first asked for, as reading them
+        /// costs more than the change.
+        public var gateways: [Gateway] {
+            get { lazyGateways.value }
+            set { lazyGateways = LazyValue { newValue } }
+        }
         /// How many gateways came, went and changed options.
         public var gatewayChanges: GatewayChanges
         /// The drift the change repaired (a jump restored, an owned chain's rules restored), as
@@ -111,14 +116,21 @@ public struct GatewayController: Sendable {
         var changedGateways: [Gateway] = []
 
         let lazyPlan: LazyPlan
+        private var lazyGateways: LazyValue<[Gateway]>
 
         init(outcome: Outcome, message: String, plan: LazyPlan, forwarding: [ForwardingChange], gateways: [Gateway], gatewayChanges: GatewayChanges,
+             repaired: [String] = [], unrepaired: [String] = []) {
+            self.init(outcome: outcome, message: message, plan: plan, forwarding: forwarding, gateways: LazyValue { gateways },
+                gatewayChanges: gatewayChanges, repaired: repaired, unrepaired: unrepaired)
+        }
+
+        init(outcome: Outcome, message: String, plan: LazyPlan, forwarding: [ForwardingChange], gateways: LazyValue<[Gateway]>, gatewayChanges: GatewayChanges,
              repaired: [String] = [], unrepaired: [String] = []) {
             self.outcome = outcome
             self.message = message
             self.lazyPlan = plan
             self.forwarding = forwarding
-            self.gateways = gateways
+            self.lazyGateways = gateways
             self.gatewayChanges = gatewayChanges
             self.repaired = repaired
             self.unrepaired = unrepaired
@@ -133,7 +145,8 @@ public struct GatewayController: Sendable {
             let plan = try container.decode(Plan.self, forKey: .plan)
             lazyPlan = LazyPlan { plan }
             forwarding = try container.decode([ForwardingChange].self, forKey: .forwarding)
-            gateways = try container.decode([Gateway].self, forKey: .gateways)
+            let gateways = try container.decode([Gateway].self, forKey: .gateways)
+            lazyGateways = LazyValue { gateways }
             gatewayChanges = try container.decode(GatewayChanges.self, forKey: .gatewayChanges)
             repaired = try container.decodeIfPresent([String].self, forKey: .repaired) ?? []
             unrepaired = try container.decodeIfPresent([String].self, forKey: .unrepaired) ?? []
@@ -222,6 +235,10 @@ public struct GatewayController: Sendable {
     public var logger: Logger
     /// Compiles gateways into the rules of natgate's chains and reads them back.
     public var compiler: GatewayCompiler
+    /// Whether `enable` and `disable` of a gateway whose shapes are in place change set members
+    /// alone, without reading every gateway (`memberChange`); false makes every change read them
+    /// all, for tests that compare both ways.
+    var changesMembersAlone = true
 
     /// A controller over any store (memory for tests, the kernel for real) that manages the
     /// forwarding the store says (`RuleStore.defaultForwarding`): the host's sysctls and state
@@ -360,6 +377,8 @@ public struct GatewayController: Sendable {
         do {
             let pending = try intent.load(then: operation)
             if !pending.isEmpty { logger.notice("completing an interrupted change first: \(InterruptedChange(operations: pending, pid: 0))") }
+            // A gateway of shapes already in place: set members alone (GatewayController+Members).
+            if pending.isEmpty, let report = try memberChange(operation, intent: intent) { return report }
             for family in try families(for: pending + [operation]) {
                 let result = try change(family, operation, after: pending, intent: intent)
                 absent = absent || result.absent
@@ -755,7 +774,7 @@ public struct GatewayController: Sendable {
     func order(adding: Bool) -> [TableName] { adding ? [.nat, .filter] : [.filter, .nat] }
 
     /// Forwarding on while `family` has gateways; put back once it has none.
-    private func adjustForwarding(_ family: Family, gateways: GatewaySet) throws -> [ForwardingChange] {
+    func adjustForwarding(_ family: Family, gateways: GatewaySet) throws -> [ForwardingChange] {
         guard let forwarding else { return [] }
         let key = SysctlKey.forwarding(family)
         let outcome = try store.inNamespace {

@@ -20,6 +20,58 @@ public protocol IPSetStore: Sendable {
     func delete(_ members: [NetIfaceMember], from name: String) throws
     /// Destroys a set no rule uses. Equivalent to `ipset destroy`.
     func destroy(_ name: String) throws
+
+    /// The names of the `natgate-*` sets, without reading their members. Equivalent to
+    /// `ipset list -n`, kept to natgate's names.
+    func natgateSetNames() throws -> [String]
+    /// A set's type, family and number of members, without its members; nil when there is no set
+    /// of that name. Equivalent to `ipset list -terse NAME`.
+    func summary(_ name: String) throws -> IPSetSummary?
+    /// Whether set `name` holds `member`. Equivalent to `ipset test NAME MEMBER`: the kernel looks
+    /// up a member of a shorter network for a host network (`/32`, `/128`) and exactly `member`
+    /// otherwise, so natgate asks about a host only where no shorter member can be.
+    func contains(_ member: NetIfaceMember, in name: String) throws -> Bool
+}
+
+/// What `IPSetStore.summary(_:)` says of a set: everything but its members.
+public struct IPSetSummary: Hashable, Sendable {
+    /// The set's name.
+    public var name: String
+    /// The kernel's type name, such as `hash:net,iface`.
+    public var typeName: String
+    /// The family of its members.
+    public var family: Family
+    /// How many members it holds.
+    public var count: Int
+
+    /// A header given directly.
+    public init(name: String, typeName: String, family: Family, count: Int) {
+        self.name = name
+        self.typeName = typeName
+        self.family = family
+        self.count = count
+    }
+
+    /// Whether the set is of the type and family natgate would create it with.
+    public var hasNatgateType: Bool {
+        IPSetContents(name: name, typeName: typeName, family: family).hasNatgateType
+    }
+}
+
+extension IPSetStore {
+    /// The names of `natgateSets()`: a store that can read names alone implements this.
+    public func natgateSetNames() throws -> [String] { Array(try natgateSets().keys) }
+
+    /// From `natgateSets()`: a store that can read a header alone implements this.
+    public func summary(_ name: String) throws -> IPSetSummary? {
+        try natgateSets()[name].map { IPSetSummary(name: $0.name, typeName: $0.typeName, family: $0.family, count: $0.members.count) }
+    }
+
+    /// From `natgateSets()`, exactly: a store that can test one member implements this.
+    public func contains(_ member: NetIfaceMember, in name: String) throws -> Bool {
+        guard let set = try natgateSets()[name] else { throw NatgateError(.system, "ip set \(name) does not exist.") }
+        return set.members.contains(member)
+    }
 }
 
 /// Ip sets held in memory, for tests and dry runs beside a `MemoryRuleStore`. Every operation is
@@ -29,6 +81,8 @@ public final class MemoryIPSetStore: IPSetStore, @unchecked Sendable {
     private let lock = NSLock()
     private var sets: [String: IPSetContents]
     private var log: [String] = []
+    private var lookupLog: [String] = []
+    private var listings = 0
 
     /// A store holding `sets` (any names; only `natgate-*` ones are natgate's).
     public init(_ sets: [IPSetContents] = []) {
@@ -37,6 +91,12 @@ public final class MemoryIPSetStore: IPSetStore, @unchecked Sendable {
 
     /// What was done, in order: `create NAME`, `add NAME MEMBER`, `del NAME MEMBER`, `destroy NAME`.
     public var operations: [String] { lock.withLock { log } }
+
+    /// The single-member lookups made, in order: `test NAME MEMBER`.
+    public var lookups: [String] { lock.withLock { lookupLog } }
+
+    /// How many times every member of natgate's sets was read (`natgateSets()`).
+    public var wholeReads: Int { lock.withLock { listings } }
 
     /// Every set, natgate's or not, by name.
     public var all: [String: IPSetContents] { lock.withLock { sets } }
@@ -48,7 +108,10 @@ public final class MemoryIPSetStore: IPSetStore, @unchecked Sendable {
     public func remove(_ name: String) { lock.withLock { sets[name] = nil } }
 
     public func natgateSets() throws -> [String: IPSetContents] {
-        lock.withLock { sets.filter { $0.key.hasPrefix(GatewayShape.setPrefix) } }
+        lock.withLock {
+            listings += 1
+            return sets.filter { $0.key.hasPrefix(GatewayShape.setPrefix) }
+        }
     }
 
     public func create(_ name: String, family: Family) throws {
@@ -73,6 +136,22 @@ public final class MemoryIPSetStore: IPSetStore, @unchecked Sendable {
         }
     }
 
+    public func natgateSetNames() throws -> [String] {
+        lock.withLock { sets.keys.filter { $0.hasPrefix(GatewayShape.setPrefix) } }
+    }
+
+    public func summary(_ name: String) throws -> IPSetSummary? {
+        lock.withLock { sets[name].map { IPSetSummary(name: $0.name, typeName: $0.typeName, family: $0.family, count: $0.members.count) } }
+    }
+
+    public func contains(_ member: NetIfaceMember, in name: String) throws -> Bool {
+        try lock.withLock {
+            guard let set = sets[name] else { throw NatgateError(.system, "ip set \(name) does not exist.") }
+            lookupLog.append("test \(name) \(member)")
+            return set.members.contains(member)
+        }
+    }
+
     public func destroy(_ name: String) throws {
         try lock.withLock {
             guard sets.removeValue(forKey: name) != nil else { throw NatgateError(.system, "ip set \(name) does not exist.") }
@@ -83,10 +162,11 @@ public final class MemoryIPSetStore: IPSetStore, @unchecked Sendable {
 
 /// What one family's change does to natgate's sets, in the order that keeps every forwarded
 /// packet masqueraded: before the tables are committed, `prepare` creates the sets the change
-/// needs (remaking those of the wrong type), adds nat members, and deletes filter members (`F`,
-/// then via); after, `complete` adds filter members (via, then `F`), deletes nat members, and
-/// destroys the sets no shape needs any more (their rules are gone by then: the kernel refuses
-/// to destroy a set a rule uses).
+/// needs (remaking those of the wrong type), adds subnet index members (`SubnetIndex`) and nat
+/// members, and deletes filter members (`F`, then via); after, `complete` adds filter members
+/// (via, then `F`), deletes nat members and then index members, and destroys the sets no shape
+/// needs any more (their rules are gone by then: the kernel refuses to destroy a set a rule
+/// uses). So a subnet is in the index whenever any member of its gateway is in the datapath.
 struct SetChanges: Sendable {
     let family: Family
     let before: [String: IPSetContents]
@@ -135,6 +215,9 @@ struct SetChanges: Sendable {
 
     private static func isNAT(_ name: String) -> Bool { name.hasPrefix(GatewayShape.setPrefix + "n") }
     private static func isVia(_ name: String) -> Bool { name.contains("-via-") }
+    private static func isIndex(_ name: String) -> Bool { SubnetIndex.isIndexSet(name) }
+    /// `F` sets: a filter shape's `SUBNET,UPLINK` set.
+    private static func isFilter(_ name: String) -> Bool { !isNAT(name) && !isVia(name) && !isIndex(name) }
 
     /// Sets to make: missing, or of another type or family than natgate's.
     private var toCreate: [String] {
@@ -165,8 +248,8 @@ struct SetChanges: Sendable {
             if before[name] != nil { try destroy(name, store) }
             try store.create(name, family: family)
         }
-        for (name, members) in additions(Self.isNAT) { try store.add(members, to: name) }
-        for (name, members) in deletions({ !Self.isNAT($0) && !Self.isVia($0) }) + emptying({ !Self.isNAT($0) && !Self.isVia($0) }) {
+        for (name, members) in additions(Self.isIndex) + additions(Self.isNAT) { try store.add(members, to: name) }
+        for (name, members) in deletions(Self.isFilter) + emptying(Self.isFilter) {
             try store.delete(members, from: name)
         }
         for (name, members) in deletions({ Self.isVia($0) }) + emptying({ Self.isVia($0) }) { try store.delete(members, from: name) }
@@ -176,8 +259,8 @@ struct SetChanges: Sendable {
     /// destroyed, each with why.
     func complete(_ store: any IPSetStore) throws -> [String] {
         for (name, members) in additions({ Self.isVia($0) }) { try store.add(members, to: name) }
-        for (name, members) in additions({ !Self.isNAT($0) && !Self.isVia($0) }) { try store.add(members, to: name) }
-        for (name, members) in deletions(Self.isNAT) { try store.delete(members, from: name) }
+        for (name, members) in additions(Self.isFilter) { try store.add(members, to: name) }
+        for (name, members) in deletions(Self.isNAT) + deletions(Self.isIndex) { try store.delete(members, from: name) }
         var left: [String] = []
         for name in before.keys.filter({ after[$0] == nil }).sorted() {
             do {
@@ -207,8 +290,8 @@ struct SetChanges: Sendable {
             if let old = before[name] { lines.append("-create \(name) \(old.typeName)") }
             lines.append("+create \(name) \(IPSetContents.natgateType) family \(family == .ipv4 ? "inet" : "inet6")")
         }
-        let adds = additions(Self.isNAT) + additions({ Self.isVia($0) }) + additions({ !Self.isNAT($0) && !Self.isVia($0) })
-        let dels = deletions({ !Self.isNAT($0) }) + deletions(Self.isNAT)
+        let adds = additions(Self.isIndex) + additions(Self.isNAT) + additions({ Self.isVia($0) }) + additions(Self.isFilter)
+        let dels = deletions(Self.isFilter) + deletions({ Self.isVia($0) }) + deletions(Self.isNAT) + deletions(Self.isIndex)
         for (name, members) in adds { lines += members.map { "+add \(name) \($0)" } }
         for (name, members) in dels { lines += members.map { "-add \(name) \($0)" } }
         for name in before.keys.filter({ after[$0] == nil }).sorted() {

@@ -26,9 +26,12 @@ public struct Plan: Hashable, Sendable, Codable, CustomStringConvertible {
     /// One family's ip set lines: `+create NAME hash:net,iface family inet`, `+add NAME MEMBER`,
     /// `-add NAME MEMBER`, `-create NAME TYPE` (destroyed), in the order the change makes them.
     public struct SetChange: Hashable, Sendable, Codable {
+        /// The family whose sets change.
         public var family: Family
+        /// The `ipset` lines, `-`/`+` prefixed, in the order the change makes them.
         public var lines: [String]
 
+        /// A change given directly.
         public init(family: Family, lines: [String]) {
             self.family = family
             self.lines = lines
@@ -102,6 +105,25 @@ final class LazyPlan: @unchecked Sendable {
             made = plan
             make = nil
             return plan
+        }
+    }
+}
+
+/// A value made the first time it is asked for, then kept.
+final class LazyValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var make: (@Sendable () -> Value)?
+    private var made: Value?
+
+    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
+
+    var value: Value {
+        lock.withLock {
+            if let made { return made }
+            let value = make!()
+            made = value
+            make = nil
+            return value
         }
     }
 }

@@ -22,6 +22,20 @@ public struct IPSetListing: Hashable, Sendable {
     public var memberLines: [String] { members.map { "add \(name) \($0)" }.sorted() }
 }
 
+/// What the kernel says of one set without its members (`ipset list -terse`).
+public struct IPSetHeader: Hashable, Sendable {
+    /// The set's name.
+    public var name: String
+    /// The set's type, such as `hash:net,iface`.
+    public var typeName: String
+    /// The family of its members.
+    public var family: Family
+    /// How many rules (and list:set sets) use the set.
+    public var references: UInt32
+    /// How many members it holds.
+    public var count: Int
+}
+
 /// A client of the kernel's ip set subsystem (nfnetlink `NFNL_SUBSYS_IPSET`) in one network
 /// namespace, for the `hash:net,iface` sets natgate uses. Each call is one request (a handful of
 /// netlink messages for large member lists) and its answer; nothing is cached between calls.
@@ -116,6 +130,63 @@ public struct IPSetClient: Sendable {
                 Self.kernelError(code, operation: operation, names: [name], command: .list)
             }
             return try Self.listing(of: name, from: messages, operation: operation)
+        }
+    }
+
+    /// The set's type, family, references and number of members, without reading its members:
+    /// one message whatever its size. Equivalent to: `ipset list -terse NAME`.
+    public func header(_ name: String) throws(IPSetError) -> IPSetHeader {
+        let operation = "ipset list -terse \(name)"
+        try Self.check(name, operation: operation)
+        return try run(operation) { connection throws(IPSetError) in
+            var request = IPSetMessage(.list, flags: IPSetMessage.request | IPSetMessage.ack | IPSetMessage.dump)
+            request.string(IPSetMessage.Attribute.setName.rawValue, name)
+            request.be32(IPSetMessage.Attribute.flags.rawValue, 1 << 2)  // IPSET_FLAG_LIST_HEADER
+            let messages = try connection.exchange(request, operation: operation) { code, _ in
+                Self.kernelError(code, operation: operation, names: [name], command: .list)
+            }
+            for message in messages {
+                let attributes = NetlinkAttributes(message.dropFirst(20))
+                guard let typeName = attributes.string(IPSetMessage.Attribute.typeName.rawValue),
+                      let family = attributes.u8(IPSetMessage.Attribute.family.rawValue),
+                      let data = attributes.first(IPSetMessage.Attribute.data.rawValue).map(NetlinkAttributes.init)
+                else { continue }
+                guard let count = data.be32(IPSetMessage.Attribute.elements) else {
+                    throw IPSetError(.unsupported, "The kernel did not say how many members ip set \(ModelError.quote(name)) holds (IPSET_ATTR_ELEMENTS, Linux 4.18 and later).", operation: operation)
+                }
+                return IPSetHeader(
+                    name: attributes.string(IPSetMessage.Attribute.setName.rawValue) ?? name, typeName: typeName,
+                    family: family == 10 ? .ipv6 : .ipv4, references: data.be32(IPSetMessage.Attribute.references) ?? 0, count: Int(count))
+            }
+            throw IPSetError(.noSuchSet, "The kernel's answer about ip set \(ModelError.quote(name)) had no header.", operation: operation)
+        }
+    }
+
+    /// Whether the set holds `member`: one request whatever the set's size. For a host network
+    /// (`/32`, `/128`) the kernel answers whether any member's network holds the address (with the
+    /// interface); for another network, whether that very member is in the set.
+    ///
+    /// Equivalent to: `ipset test NAME 10.1.0.0/24,eth0` (exit status 0 or 1).
+    public func test(_ member: IPSetMember, in name: String) throws(IPSetError) -> Bool {
+        let operation = "ipset test \(name) \(member)"
+        try Self.check(name, operation: operation)
+        guard let length = member.prefixLength, !member.physdev, !member.nomatch else {
+            throw IPSetError(.invalid, "\(member) is not a member natgate writes: give a network with a prefix length (10.1.0.0/24), and no physdev: or nomatch.", operation: operation)
+        }
+        let result: Result<Void, IPSetError> = Result { () throws(IPSetError) in
+            try run(operation) { connection throws(IPSetError) in
+                var request = IPSetMessage(.test, family: member.network.family == .ipv4 ? 2 : 10, flags: IPSetMessage.request | IPSetMessage.ack)
+                request.string(IPSetMessage.Attribute.setName.rawValue, name)
+                request.member(member, prefixLength: length, line: 0)
+                _ = try connection.exchange(request, operation: operation) { code, _ in
+                    Self.kernelError(code, operation: operation, names: [name], command: .test)
+                }
+            }
+        }
+        switch result {
+        case .success: return true
+        case .failure(let error) where error.kind == .memberMissing: return false  // IPSET_ERR_EXIST: not in the set
+        case .failure(let error): throw error
         }
     }
 

@@ -15,7 +15,7 @@ import NatgateModel
 /// command-level IPSET_ATTR_LINENO set to the failing member's number.
 struct IPSetMessage {
     enum Command: UInt8 {
-        case create = 2, destroy = 3, flush = 4, rename = 5, swap = 6, list = 7, add = 9, delete = 10, type = 13
+        case create = 2, destroy = 3, flush = 4, rename = 5, swap = 6, list = 7, add = 9, delete = 10, test = 11, type = 13
     }
 
     enum Attribute: UInt16 {

@@ -101,15 +101,17 @@ extension GatewayCompiler {
     ///
     /// Per filter shape `natgate-f<digest>-v4` holds `SUBNET,UPLINK` of each of its gateways and,
     /// with `--via`, `natgate-f<digest>-via-v4` holds `SUBNET,VIA`; per nat shape
-    /// `natgate-n<digest>-v4` holds `SUBNET,UPLINK`.
+    /// `natgate-n<digest>-v4` holds `SUBNET,UPLINK`; per prefix length of their subnets,
+    /// `natgate-s<length>-v4` holds `SUBNET,subnet` (`SubnetIndex`), which no rule uses.
     public func sets(for set: GatewaySet, family: Family) -> [String: IPSetContents] {
         guard datapath == .ipSets else { return [:] }
         return sets(for: layout(set.gateways(of: family)), family: family)
     }
 
-    /// The sets of a layout, by name.
+    /// The sets of a layout, by name: the shapes' and the index of their gateways' subnets.
     public func sets(for layout: SetLayout, family: Family) -> [String: IPSetContents] {
-        var sets: [String: IPSetContents] = [:]
+        // Every gateway in sets has a filter shape (and a nat shape): the index holds their subnets.
+        var sets = SubnetIndex.sets(of: layout.filter.lazy.flatMap(\.gateways).map(\.subnet), family: family)
         for (shape, gateways) in layout.filter + layout.nat {
             sets[shape.setName] = IPSetContents(
                 name: shape.setName, family: family,

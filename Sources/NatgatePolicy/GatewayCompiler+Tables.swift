@@ -110,7 +110,7 @@ extension GatewayCompiler {
 
 extension Table {
     /// The rules that jump or go to `chain`, as (chain they are in, index).
-    func references(to target: ChainName) -> [(ChainName, Int)] {
+    package func references(to target: ChainName) -> [(ChainName, Int)] {
         var found: [(ChainName, Int)] = []
         for chain in chains {
             for (index, rule) in chain.rules.enumerated() where rule.target?.chain == target {

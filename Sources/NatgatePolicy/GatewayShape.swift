@@ -17,6 +17,7 @@ import NatgateModel
 public struct GatewayShape: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The table the shape's rules are in: `.filter` or `.nat`.
     public let table: TableName
+    /// The family of the shape's gateways.
     public let family: Family
     /// Filter: the gateways have a namespace-side interface, matched through a second set.
     public let hasVia: Bool

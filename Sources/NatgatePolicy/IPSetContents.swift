@@ -3,9 +3,12 @@ import NatgateModel
 /// One member of a `hash:net,iface` set: a network and an interface, `10.1.0.0/24,eth0` as
 /// `ipset save` prints it (a host network without `/32` or `/128`).
 public struct NetIfaceMember: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The member's network (a prefix).
     public var network: IPNetwork
+    /// The member's interface.
     public var interface: InterfaceName
 
+    /// The member `network,interface`.
     public init(network: IPNetwork, interface: InterfaceName) {
         self.network = network
         self.interface = interface
@@ -34,12 +37,16 @@ public struct IPSetContents: Hashable, Sendable {
     /// The only type natgate creates.
     public static let natgateType = "hash:net,iface"
 
+    /// The set's name.
     public var name: String
     /// The kernel's type name, such as `hash:net,iface`.
     public var typeName: String
+    /// The family of its members.
     public var family: Family
+    /// Its members.
     public var members: Set<NetIfaceMember>
 
+    /// A set given directly: natgate's type unless `typeName` says otherwise.
     public init(name: String, typeName: String = IPSetContents.natgateType, family: Family, members: Set<NetIfaceMember> = []) {
         self.name = name
         self.typeName = typeName

@@ -38,6 +38,42 @@ import NatgateLab
         }
     }
 
+    /// `test` answers as `ipset test` does (exit status 0 or 1), whatever the set's size; `header`
+    /// gives what `ipset list -terse` prints, without a member.
+    @Test(ipsetTests) func testAndHeaderAnswerAsIpsetDoes() throws {
+        try ThrowawayNamespace.with { scratch in
+            let client = IPSetClient(namespace: scratch.namespace)
+            try client.create("t", family: .ipv4)
+            try client.create("t6", family: .ipv6)
+            try client.add(members("10.1.0.0/24,eth0", "10.2.0.0/16,eth1", "0.0.0.0/0,any0", "192.0.2.7/32,eth0"), to: "t")
+            try client.add(members("fd00:1::/64,eth0"), to: "t6")
+            let questions: [(String, String)] = [
+                ("t", "10.1.0.0/24,eth0"), ("t", "10.1.0.0/24,eth1"), ("t", "10.1.0.0/25,eth0"), ("t", "10.1.0.0/23,eth0"),
+                ("t", "10.2.0.0/16,eth1"), ("t", "10.2.3.0/24,eth1"), ("t", "0.0.0.0/0,any0"),
+                // Hosts: any member network holding the address, with the interface.
+                ("t", "10.1.0.9/32,eth0"), ("t", "10.2.200.1/32,eth1"), ("t", "10.2.200.1/32,eth0"), ("t", "192.0.2.7/32,eth0"), ("t", "203.0.113.1/32,any0"),
+                ("t6", "fd00:1::/64,eth0"), ("t6", "fd00:1::/63,eth0"), ("t6", "fd00:1::5/128,eth0"), ("t6", "fd00:2::/64,eth0"),
+            ]
+            for (set, text) in questions {
+                let member = try IPSetMember(text)
+                let ipset = try scratch.run(["ipset", "test", set, text]).status == 0
+                #expect(try client.test(member, in: set) == ipset, "ipset test \(set) \(text)")
+            }
+            let missing = #expect(throws: IPSetError.self) { try client.test(try IPSetMember("10.1.0.0/24,eth0"), in: "nothere") }
+            #expect(missing?.kind == .noSuchSet)
+
+            let header = try client.header("t")
+            #expect(header.typeName == "hash:net,iface" && header.family == .ipv4 && header.references == 0)
+            let terse = try scratch.shell("ipset list -terse t")
+            #expect(terse.contains("Number of entries: \(header.count)") && header.count == 4, "\(terse)")
+            #expect(try client.header("t6").family == .ipv6)
+            try scratch.shell("ipset create other hash:net")
+            #expect(try client.header("other").typeName == "hash:net")
+            let none = #expect(throws: IPSetError.self) { try client.header("nothere") }
+            #expect(none?.kind == .noSuchSet)
+        }
+    }
+
     @Test(ipsetTests) func deleteRemovesOnlyTheGivenMembers() throws {
         try ThrowawayNamespace.with { scratch in
             let client = IPSetClient(namespace: scratch.namespace)

@@ -158,7 +158,7 @@ struct EndToEndSetDatapathTests {
             exclude: [IPNetwork("203.0.113.0/24")])
         let two = try Gateway(subnet: IPNetwork(ns2.subnet), uplink: InterfaceName(LabTopology.uplink), via: InterfaceName(ns2.hostInterface))
         try natgate.apply(try GatewaySet([one, two]))
-        #expect(try lab.host.exec(["ipset", "list", "-n"]).split(separator: "\n").filter { $0.hasPrefix("natgate-") }.count == 4)
+        #expect(try lab.host.exec(["ipset", "list", "-n"]).split(separator: "\n").filter { $0.hasPrefix("natgate-") }.count == 5, "F, FV, two N, the index")
 
         #expect(try LabGateways.connect(ns1.namespace, responder) == .answered(ns1.address), "excluded: not translated")
         #expect(try LabGateways.connect(ns2.namespace, responder) == .answered(LabTopology.uplinkAddress), "masqueraded")

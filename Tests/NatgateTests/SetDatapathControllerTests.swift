@@ -39,7 +39,10 @@ import Testing
         #expect(f.commits == ["ipv4 nat", "ipv4 filter"])
         let n = GatewayShape(natOf: g).setName
         let fs = GatewayShape(filterOf: g).setName
-        #expect(f.sets.operations == ["create \(fs)", "create \(n)", "add \(n) 10.200.1.0/24,eth0", "add \(fs) 10.200.1.0/24,eth0"])
+        let index = SubnetIndex.setName(prefixLength: 24, family: .ipv4)
+        #expect(f.sets.operations == [
+            "create \(fs)", "create \(n)", "create \(index)", "add \(index) 10.200.1.0/24,subnet", "add \(n) 10.200.1.0/24,eth0", "add \(fs) 10.200.1.0/24,eth0",
+        ])
         #expect(f.store.ruleset(.ipv4).saveText().contains("-m set --match-set \(fs) src,dst -m comment --comment \"natgate shape filter ipv4\" -j ACCEPT"))
     }
 
@@ -54,14 +57,17 @@ import Testing
         #expect(f.commits.count == commits, "no table commit: \(f.commits)")
         let n = GatewayShape(natOf: g).setName
         let fs = GatewayShape(filterOf: g).setName
-        #expect(Array(f.sets.operations[operations...]) == ["add \(n) 10.200.2.0/24,eth1", "add \(fs) 10.200.2.0/24,eth1"])
-        #expect(report.plan.sets == [Plan.SetChange(family: .ipv4, lines: ["+add \(n) 10.200.2.0/24,eth1", "+add \(fs) 10.200.2.0/24,eth1"])])
+        let index = SubnetIndex.setName(prefixLength: 24, family: .ipv4)
+        #expect(Array(f.sets.operations[operations...]) == ["add \(index) 10.200.2.0/24,subnet", "add \(n) 10.200.2.0/24,eth1", "add \(fs) 10.200.2.0/24,eth1"])
+        #expect(report.plan.sets == [Plan.SetChange(family: .ipv4, lines: [
+            "+add \(index) 10.200.2.0/24,subnet", "+add \(n) 10.200.2.0/24,eth1", "+add \(fs) 10.200.2.0/24,eth1",
+        ])])
         #expect(report.plan.tables.isEmpty)
 
         let before = f.sets.operations.count
         try f.natgate.disable(g.key)
         #expect(f.commits.count == commits)
-        #expect(Array(f.sets.operations[before...]) == ["del \(fs) 10.200.2.0/24,eth1", "del \(n) 10.200.2.0/24,eth1"])
+        #expect(Array(f.sets.operations[before...]) == ["del \(fs) 10.200.2.0/24,eth1", "del \(n) 10.200.2.0/24,eth1", "del \(index) 10.200.2.0/24,subnet"])
         #expect(try f.natgate.status().families[0].gateways.map(\.gateway) == [try gateway("10.200.1.0/24", "eth0")])
     }
 
@@ -70,7 +76,8 @@ import Testing
         let g = try gateway("10.200.1.0/24", "eth0", via: "v-eth1")
         try f.natgate.enable(g)
         let filter = GatewayShape(filterOf: g)
-        #expect(Set(f.natgateSets.keys) == Set(filter.setNames + [GatewayShape(natOf: g).setName]))
+        let index = SubnetIndex.setName(prefixLength: 24, family: .ipv4)
+        #expect(Set(f.natgateSets.keys) == Set(filter.setNames + [GatewayShape(natOf: g).setName, index]))
         #expect(f.natgateSets[filter.viaSetName!]?.members == [NetIfaceMember(network: try IPNetwork("10.200.1.0/24"), interface: try InterfaceName("v-eth1"))])
         let before = f.sets.operations.count
         let commits = f.commits.count
@@ -79,7 +86,7 @@ import Testing
         let n = GatewayShape(natOf: g).setName
         let expected: [String] = [
             "del \(filter.setName) 10.200.1.0/24,eth0", "del \(filter.viaSetName!) 10.200.1.0/24,v-eth1",
-            "destroy \(filter.setName)", "destroy \(filter.viaSetName!)", "destroy \(n)",
+            "destroy \(filter.setName)", "destroy \(filter.viaSetName!)", "destroy \(n)", "destroy \(index)",
         ]
         #expect(Array(f.sets.operations[before...]) == expected)
         #expect(f.natgateSets.isEmpty)
@@ -117,7 +124,7 @@ import Testing
         let f = Fixture([IPSetContents(name: "docker-ext-bridges-v4", typeName: "hash:net", family: .ipv4)])
         try f.natgate.apply(try GatewaySet([try Self.full("10.200.1.0/24", "eth0"), try gateway("10.200.2.0/24", "eth0"),
             try Gateway(subnet: IPNetwork("fd00:1::/64"), uplink: InterfaceName("eth0"))]))
-        #expect(f.natgateSets.count == 7, "v4: F, FV, N of the full gateway, F, N of the other; v6: F, N")
+        #expect(f.natgateSets.count == 9, "v4: F, FV, N of the full gateway, F, N of the other, the /24 index; v6: F, N, the /64 index")
         try f.natgate.flush()
         #expect(f.natgateSets.isEmpty)
         #expect(f.sets.all.keys.sorted() == ["docker-ext-bridges-v4"], "another tool's set stays")
