@@ -125,8 +125,11 @@ extension GatewayController {
             try undoMembers(family, changes, sets: sets)
         }
         try intent.finish()
-        return memberReport(.changed, "Enabled gateway \(gateway).", family: family, sets: sets, lines: changes.lines, forwarding: forwarding,
+        var report = memberReport(.changed, "Enabled gateway \(gateway).", family: family, sets: sets, lines: changes.lines, forwarding: forwarding,
             changes: GatewayChanges(added: 1))
+        // As on the full path: what nf_tables does to the gateway just made is reported with it.
+        report.changedGateways = [gateway]
+        return report
     }
 
     private func memberDisable<Store: RuleStore>(_ key: Gateway.Key, in store: Store, sets: any IPSetStore, intent: ChangeIntentWriter) throws -> Report? {
