@@ -18,8 +18,12 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, Codable, CustomSt
 
 /// What the user asked for: a backend, or `auto` (see `resolve(in:)`).
 public enum BackendChoice: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
+    /// The backend that holds natgate's chains; else nft when nf_tables has a base chain at the
+    /// forward or postrouting hook and the legacy tables have none; else legacy.
     case auto
+    /// The legacy x_tables, through libiptc, whatever the namespace holds.
     case legacy
+    /// iptables-nft's tables in nf_tables, whatever the namespace holds.
     case nft
 
     /// The environment variable that chooses when `--backend` is not given.
@@ -144,8 +148,11 @@ extension GatewayController {
     /// current one when `namespace` is nil), on the backend `backend` resolves to there (see
     /// `BackendChoice.resolve(in:)`); `status` says which and why.
     ///
+    /// - Parameter namespace: the name of a namespace under /run/netns; nil for the current one.
+    /// - Parameter backend: `auto`, or the backend to use whatever the namespace holds.
     /// - Parameter manageForwarding: false leaves IP forwarding alone (`--no-sysctl`).
     /// - Parameter lockWait: how long a legacy change waits for the xtables lock another program holds.
+    /// - Parameter logger: where the controller and its store log.
     public static func kernel(
         namespace: String?, backend: BackendChoice, manageForwarding: Bool = true, lockWait: Duration = .seconds(10), logger: Logger
     ) throws(NatgateError) -> GatewayController {

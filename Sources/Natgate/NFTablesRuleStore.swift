@@ -24,7 +24,9 @@ import NatgateSysctl
 /// tables) is kept as it is and never rewritten: it reads as `-m nftables-only --handle N`, and a
 /// change that would have to write it again is refused.
 public struct NFTablesRuleStore: RuleStore {
+    /// The network namespace whose nf_tables the store reads and writes.
     public var namespace: NetworkNamespace
+    /// Where the store logs its commits and retries.
     public var logger: Logger
     /// Where a change in progress is recorded; see `ChangeIntentLog`.
     public var intentLog: ChangeIntentLog?
@@ -51,6 +53,11 @@ public struct NFTablesRuleStore: RuleStore {
 
     /// A store for the nf_tables of `namespace`.
     ///
+    /// - Parameter namespace: the network namespace whose tables the store reads and writes.
+    /// - Parameter logger: where the store logs its commits and retries.
+    /// - Parameter intentLog: where a change in progress is recorded; nil keeps no record.
+    /// - Parameter attempts: how many times a session runs its change when another program keeps
+    ///   committing first (at least 1).
     /// - Parameter usesIPSets: false keeps the datapath of rules per gateway.
     public init(
         namespace: NetworkNamespace = .current, logger: Logger, intentLog: ChangeIntentLog? = ChangeIntentLog(), attempts: Int = 5,

@@ -187,7 +187,7 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
 extension GatewayController {
     /// Reads the gateways, their rules and counters, forwarding and drift, changing nothing.
     ///
-    /// - Parameter rules: whether to fill each gateway's `rules` (its rules rendered as
+    /// - Parameter withRules: whether to fill each gateway's `rules` (its rules rendered as
     ///   iptables-save lines, what `natgate status -v` and `--json` print). Without them the
     ///   gateways, their NAT counters, forwarding and drift are the same, and reading 10,000
     ///   gateways costs a fifth less: the compact `natgate status` leaves them out.
@@ -367,6 +367,7 @@ public struct BackendStatus: Sendable, Codable, Hashable {
     /// Why: asked for (`--backend`, `NATGATE_BACKEND`), or what `auto` found.
     public var reason: String
 
+    /// The backend `name` (`legacy` or `nft`), chosen for `reason`.
     public init(name: String, reason: String) {
         self.name = name
         self.reason = reason
