@@ -408,8 +408,10 @@ public struct GatewayController: Sendable {
         } catch {
             // Undo the families already committed, newest first, then report the first error.
             var restored = !UnfinishedChange.leftPartOfAChange(error)
-            // Staged and not committed: nothing reached the kernel, nothing to put back.
-            if store.discardStaged() { done.removeAll() }
+            // Staged and not committed: nothing reached the kernel, nothing to put back. With ip
+            // sets, though, each family's tables were committed before its set changes (and the
+            // member-only changes commit no table at all): the families done are put back below.
+            if store.discardStaged() && store.ipSets == nil { done.removeAll() }
             for (family, previous) in done.reversed() {
                 do {
                     _ = try change(family, .apply(previous))

@@ -152,6 +152,31 @@ struct NFTablesBackendTests {
         }
     }
 
+    /// With ip sets each family's tables are committed before its set changes: when the second
+    /// family's batch fails, the first family, already committed, is put back too, so an apply of
+    /// both families leaves both subsystems and the ip sets as they were.
+    @Test func aSecondFamilyFailingPutsTheFirstBackWithSets() throws {
+        struct Refused: Error {}
+        try Scratch.with(backend: .nft) { scratch in
+            let v6 = try Gateway(subnet: IPNetwork("fd00:250:1::/64"), uplink: InterfaceName("eth0"))
+            let existing = try Self.store(scratch, usesIPSets: true)
+            try Self.controller(existing, scratch).apply(GatewaySet([Self.other]))
+            let before = try firewallState(scratch.namespace)
+            let setsBefore = try scratch.saveSets()
+            let commits = Counter()
+            // The first batch (IPv4) goes through; the second (IPv6) is refused; the undo's go through.
+            let store = Self.store(scratch, usesIPSets: true) { _ in
+                commits.add()
+                if commits.value == 2 { throw Refused() }
+            }
+            #expect(throws: NatgateError.self) { try Self.controller(store, scratch).apply(GatewaySet([Self.gateway, v6])) }
+            #expect(commits.value >= 2)
+            #expect(try firewallState(scratch.namespace) == before)
+            #expect(try scratch.saveSets() == setsBefore)
+            #expect(try ChangeIntentLog(directory: scratch.state).interruptedInNamespace(scratch) == nil)
+        }
+    }
+
     /// Forwarding fails after the batch was committed: the gateway's rules are taken out again (a
     /// second batch), and the tables are as before.
     @Test func aForwardingFailureAfterTheCommitPutsTheRulesBack() throws {
