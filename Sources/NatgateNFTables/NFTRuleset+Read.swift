@@ -12,25 +12,59 @@ extension NFTRuleset {
     ///
     /// Equivalent to `nft list ruleset`. Needs CAP_NET_ADMIN in the namespace.
     public static func read() throws(NFTError) -> NFTRuleset {
-        let socket = try NetfilterSocket()
-        for _ in 0..<10 {
-            let before = try fetchGeneration(of: socket)
+        try atOneGeneration(of: "it") { (socket: borrowing NetfilterSocket) throws(NFTError) -> NFTRuleset in
             let tables = try dump(socket, message: NFT_MSG_GETTABLE, name: "NFT_MSG_GETTABLE")
                 .decoded(decodeTable)
             let chains = try dump(socket, message: NFT_MSG_GETCHAIN, name: "NFT_MSG_GETCHAIN")
                 .decoded(decodeChain)
             let rules = try dump(socket, message: NFT_MSG_GETRULE, name: "NFT_MSG_GETRULE")
                 .decoded(decodeRule)
-            var sets = try dump(socket, message: NFT_MSG_GETSET, name: "NFT_MSG_GETSET")
-                .decoded(decodeSet)
-            for index in sets.indices { sets[index].elements = try elements(of: sets[index], socket) }
+            return NFTRuleset(tables: tables, chains: chains, rules: rules, sets: try setsWithElements(socket))
+        }
+    }
+
+    /// Runs `dumps` between two reads of the generation id and returns what it read at that
+    /// generation; when another program committed in between, `dumps` runs again, up to 10 times,
+    /// then the read fails saying natgate could not read `what` (one word or phrase: "it", "the
+    /// ip tables") at one generation.
+    static func atOneGeneration(
+        of what: String, _ dumps: (borrowing NetfilterSocket) throws(NFTError) -> NFTRuleset
+    ) throws(NFTError) -> NFTRuleset {
+        let socket = try NetfilterSocket()
+        for _ in 0..<10 {
+            let before = try fetchGeneration(of: socket)
+            var ruleset = try dumps(socket)
             if try fetchGeneration(of: socket) == before {
-                return NFTRuleset(generation: before, tables: tables, chains: chains, rules: rules, sets: sets)
+                ruleset.generation = before
+                return ruleset
             }
         }
         throw NFTError(.rulesetChanged,
-            "Another program kept changing the nftables ruleset while natgate read it (10 tries). Run the command again.",
+            "Another program kept changing the nftables ruleset while natgate read \(what) (10 tries). Run the command again.",
             operation: .init(request: "NFT_MSG_GETGEN"))
+    }
+
+    /// Every set of every family, with its elements.
+    static func setsWithElements(_ socket: borrowing NetfilterSocket) throws(NFTError) -> [NFTSet] {
+        var sets = try dump(socket, message: NFT_MSG_GETSET, name: "NFT_MSG_GETSET")
+            .decoded(decodeSet)
+        for index in sets.indices { sets[index].elements = try elements(of: sets[index], socket) }
+        return sets
+    }
+
+    /// The rules of `table` (of `family`), or of its chain `chain` alone: one dump the kernel
+    /// filters by table (`NFTA_RULE_TABLE`) and chain (`NFTA_RULE_CHAIN`).
+    static func rules(
+        _ socket: borrowing NetfilterSocket, family: UInt16, table: String, chain: String? = nil
+    ) throws(NFTError) -> [NFTRule] {
+        guard let filter = nftnl_rule_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_rule_alloc")) }
+        defer { nftnl_rule_free(filter) }
+        nftnl_rule_set_str(filter, UInt16(NFTNL_RULE_TABLE.rawValue), table)
+        if let chain { nftnl_rule_set_str(filter, UInt16(NFTNL_RULE_CHAIN.rawValue), chain) }
+        return try request(
+            socket, message: NFT_MSG_GETRULE, name: "NFT_MSG_GETRULE", dump: true, family: family,
+            payload: { nftnl_rule_nlmsg_build_payload($0, filter) }
+        ).decoded(decodeRule)
     }
 
     /// Reads the ruleset's generation id alone: cheap, to see whether anything changed.

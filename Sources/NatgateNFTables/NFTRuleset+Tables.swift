@@ -13,31 +13,18 @@ extension NFTRuleset {
     /// Equivalent to `nft list table ip filter` for each table. Call it on a thread in the
     /// network namespace to read; needs CAP_NET_ADMIN there.
     public static func read(family: NFTFamily?, rulesOf tables: [String]) throws(NFTError) -> NFTRuleset {
-        let socket = try NetfilterSocket()
         let familyNumber = UInt16(family?.rawValue ?? UInt8(NFPROTO_UNSPEC))
-        for _ in 0..<10 {
-            let before = try fetchGeneration(of: socket)
+        return try atOneGeneration(of: "the \(family.map { "\($0)" } ?? "") tables") { (socket: borrowing NetfilterSocket) throws(NFTError) -> NFTRuleset in
             let allTables = try request(socket, message: NFT_MSG_GETTABLE, name: "NFT_MSG_GETTABLE", dump: true, family: familyNumber)
                 .decoded(decodeTable)
             let chains = try request(socket, message: NFT_MSG_GETCHAIN, name: "NFT_MSG_GETCHAIN", dump: true, family: familyNumber)
                 .decoded(decodeChain)
             var rules: [NFTRule] = []
             for table in allTables where tables.contains(table.name) {
-                guard let filter = nftnl_rule_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_rule_alloc")) }
-                defer { nftnl_rule_free(filter) }
-                nftnl_rule_set_str(filter, UInt16(NFTNL_RULE_TABLE.rawValue), table.name)
-                rules += try request(
-                    socket, message: NFT_MSG_GETRULE, name: "NFT_MSG_GETRULE", dump: true, family: familyNumber,
-                    payload: { nftnl_rule_nlmsg_build_payload($0, filter) }
-                ).decoded(decodeRule)
+                rules += try Self.rules(socket, family: familyNumber, table: table.name)
             }
-            if try fetchGeneration(of: socket) == before {
-                return NFTRuleset(generation: before, tables: allTables, chains: chains, rules: rules)
-            }
+            return NFTRuleset(tables: allTables, chains: chains, rules: rules)
         }
-        throw NFTError(.rulesetChanged,
-            "Another program kept changing the nftables ruleset while natgate read the \(family.map { "\($0)" } ?? "") tables (10 tries). Run the command again.",
-            operation: .init(request: "NFT_MSG_GETGEN"))
     }
 
     /// The whole ruleset, as `read()` reads it (sets with their elements included), but without
@@ -48,10 +35,8 @@ extension NFTRuleset {
     /// kernel resumes a rule dump by walking the table from its start, so dumping a chain of tens
     /// of thousands of rules costs far more than the rules themselves.
     public static func read(skippingRulesOf skip: (NFTChain) -> Bool) throws(NFTError) -> NFTRuleset {
-        let socket = try NetfilterSocket()
         let unspecified = UInt16(NFPROTO_UNSPEC)
-        for _ in 0..<10 {
-            let before = try fetchGeneration(of: socket)
+        return try atOneGeneration(of: "it") { (socket: borrowing NetfilterSocket) throws(NFTError) -> NFTRuleset in
             let tables = try request(socket, message: NFT_MSG_GETTABLE, name: "NFT_MSG_GETTABLE", dump: true, family: unspecified)
                 .decoded(decodeTable)
             let chains = try request(socket, message: NFT_MSG_GETCHAIN, name: "NFT_MSG_GETCHAIN", dump: true, family: unspecified)
@@ -59,27 +44,16 @@ extension NFTRuleset {
             var rules: [NFTRule] = []
             for table in tables {
                 let own = chains.filter { $0.family == table.family && $0.table == table.name }
-                let whole = !own.contains(where: skip)
-                for chain in whole ? [nil] : own.filter({ !skip($0) }).map(Optional.some) {
-                    guard let filter = nftnl_rule_alloc() else { throw NFTError(.system, "Out of memory.", operation: .init(call: "nftnl_rule_alloc")) }
-                    defer { nftnl_rule_free(filter) }
-                    nftnl_rule_set_str(filter, UInt16(NFTNL_RULE_TABLE.rawValue), table.name)
-                    if let chain { nftnl_rule_set_str(filter, UInt16(NFTNL_RULE_CHAIN.rawValue), chain.name) }
-                    rules += try request(
-                        socket, message: NFT_MSG_GETRULE, name: "NFT_MSG_GETRULE", dump: true, family: UInt16(table.family.rawValue),
-                        payload: { nftnl_rule_nlmsg_build_payload($0, filter) }
-                    ).decoded(decodeRule)
+                let family = UInt16(table.family.rawValue)
+                if !own.contains(where: skip) {
+                    rules += try Self.rules(socket, family: family, table: table.name)
+                } else {
+                    for chain in own where !skip(chain) {
+                        rules += try Self.rules(socket, family: family, table: table.name, chain: chain.name)
+                    }
                 }
             }
-            var sets = try request(socket, message: NFT_MSG_GETSET, name: "NFT_MSG_GETSET", dump: true, family: unspecified)
-                .decoded(decodeSet)
-            for index in sets.indices { sets[index].elements = try elements(of: sets[index], socket) }
-            if try fetchGeneration(of: socket) == before {
-                return NFTRuleset(generation: before, tables: tables, chains: chains, rules: rules, sets: sets)
-            }
+            return NFTRuleset(tables: tables, chains: chains, rules: rules, sets: try setsWithElements(socket))
         }
-        throw NFTError(.rulesetChanged,
-            "Another program kept changing the nftables ruleset while natgate read it (10 tries). Run the command again.",
-            operation: .init(request: "NFT_MSG_GETGEN"))
     }
 }
