@@ -38,25 +38,30 @@ struct FmtCommand: ParsableCommand {
         let (name, text) = try readInput(file, command: "fmt")
         let family: Family = ipv4 ? .ipv4 : ipv6 ? .ipv6 : SaveTextFamily.guess(text)
 
-        let ruleset: Ruleset
+        let canonical: [UInt8]
         do {
-            ruleset = try Ruleset(saveText: text, family: family)
+            // The lean parse prints large files without a model rule per line; a text that edits
+            // rules it gave earlier goes through the model.
+            if let lean = try LeanRuleset(saveText: text, family: family) {
+                canonical = lean.saveText()
+            } else {
+                canonical = Array(try Ruleset(saveText: text, family: family).saveText().utf8)
+            }
         } catch let error as ModelError {
             let place = error.location.map { "\(name):\($0.line):\($0.column)" } ?? name
             FileHandle.standardError.write(Data("\(place): \(error.message)\n".utf8))
             throw ExitCode(2)
         }
-        let canonical = ruleset.saveText()
         if check {
-            let input = SaveTextFamily.withoutCommentLines(text)
+            let input = SaveTextFamily.withoutCommentLines(Array(text.utf8))
             if input != canonical {
-                let line = SaveTextFamily.firstDifferentLine(input, canonical)
+                let line = SaveTextFamily.firstDifferentLine(String(decoding: input, as: UTF8.self), String(decoding: canonical, as: UTF8.self))
                 FileHandle.standardError.write(Data("\(name):\(line): not in canonical form (run natgate fmt to see it)\n".utf8))
                 throw ExitCode(1)
             }
             return
         }
-        FileHandle.standardOutput.write(Data(canonical.utf8))
+        FileHandle.standardOutput.write(Data(canonical))
     }
 }
 
@@ -76,15 +81,16 @@ enum SaveTextFamily {
         let words: [[UInt8]] = text.withUTF8 { bytes in
             var words: [[UInt8]] = []
             var index = 0
-            while index < bytes.count {
-                while index < bytes.count, isSeparator(bytes[index]) { index += 1 }
-                let start = index
-                var colon = false
-                while index < bytes.count, !isSeparator(bytes[index]) {
-                    if bytes[index] == UInt8(ascii: ":") { colon = true }
-                    index += 1
-                }
-                if colon { words.append(Array(bytes[start..<index])) }
+            let count = bytes.count
+            while index < count {
+                // Most words have no ':': find the next one, then the word around it.
+                guard let colon = bytes[index...].firstIndex(of: UInt8(ascii: ":")) else { break }
+                var start = colon
+                while start > index, !isSeparator(bytes[start - 1]) { start -= 1 }
+                var end = colon
+                while end < count, !isSeparator(bytes[end]) { end += 1 }
+                words.append(Array(bytes[start..<end]))
+                index = end
             }
             return words
         }
@@ -103,11 +109,18 @@ enum SaveTextFamily {
     }
 
     /// The text without its `#` lines, as iptables-save's output is compared.
-    static func withoutCommentLines(_ text: String) -> String {
-        var out = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) where !line.hasPrefix("#") {
-            out += line
-            out += "\n"
+    static func withoutCommentLines(_ text: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var start = 0
+        while start <= text.count {
+            var end = start
+            while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
+            if end == start || text[start] != UInt8(ascii: "#") {
+                out.append(contentsOf: text[start..<end])
+                out.append(UInt8(ascii: "\n"))
+            }
+            start = end + 1
         }
         if !out.isEmpty { out.removeLast() }
         return out

@@ -39,18 +39,26 @@ struct SaveTextParser {
     let family: Family
     let registry: ExtensionRegistry
 
-    private var tables: [Table] = []
-    private var current: Table?
-    private var tableLine = 0
+    var tables: [Table] = []
+    var current: Table?
+    var tableLine = 0
     /// The current table's chains by name, to their index in `chains`.
-    private var chainIndex: [String: Int] = [:]
+    var chainIndex: [String: Int] = [:]
     /// The current table's user chains, for `-j NAME`.
-    private var userChains: Set<String> = []
+    var userChains: Set<String> = []
 
-    private mutating func indexChains(_ table: Table) {
+    mutating func indexChains(_ table: Table) {
         chainIndex = Dictionary(table.chains.enumerated().map { ($1.name.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         userChains = Set(table.chains.filter { !table.name.isBuiltin($0.name) }.map(\.name.rawValue))
     }
+
+    /// Whether this is `parseLean(_:)`.
+    var isLean = false
+    /// The state of `parseLean(_:)`.
+    var lean = LeanState()
+    /// Set (to empty) while `appendFast` has a line parsed into the model: the `-A` command then
+    /// leaves its rules here instead of adding them to a chain.
+    var capture: [Rule]?
 
     init(family: Family, registry: ExtensionRegistry) {
         self.family = family
@@ -79,7 +87,7 @@ struct SaveTextParser {
         return Ruleset(family: family, tables: tables)
     }
 
-    private mutating func parseLine(_ line: ArraySlice<UInt8>, line number: Int) throws {
+    mutating func parseLine(_ line: ArraySlice<UInt8>, line number: Int) throws {
         guard let first = line.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { return }
         if line.first == UInt8(ascii: "#") { return }
         let text = { String(decoding: line, as: UTF8.self) }
@@ -105,6 +113,10 @@ struct SaveTextParser {
             do { table = try TableName(name) } catch let error as ModelError { throw error.located(at: SourceLocation(line: number, column: 2)) }
             current = Table.empty(table, family: family)
             indexChains(current!)
+            if isLean {
+                lean.rules = []
+                lean.lastChainIndex = -1
+            }
             tableLine = number
             return
         }
@@ -118,7 +130,11 @@ struct SaveTextParser {
         try command(line, line: number)
     }
 
-    private mutating func commit(_ table: Table) {
+    mutating func commit(_ table: Table) {
+        if isLean {
+            commitLean(table)
+            return
+        }
         var table = table
         // A jump to a chain declared after the rule that names it.
         let userChains = Set(table.chains.filter { !table.name.isBuiltin($0.name) }.map(\.name.rawValue))
@@ -210,7 +226,7 @@ struct SaveTextParser {
         return fields
     }
 
-    private func parseCounters(_ text: String) -> Counters? {
+    func parseCounters(_ text: String) -> Counters? {
         guard text.hasPrefix("["), text.hasSuffix("]"), text.utf8.count >= 5 else { return nil }
         let inner = text.dropFirst().dropLast()
         let parts = inner.split(separator: ":", omittingEmptySubsequences: false)
@@ -222,7 +238,8 @@ struct SaveTextParser {
 
     // MARK: - Commands
 
-    private mutating func command(_ line: ArraySlice<UInt8>, line number: Int) throws {
+    mutating func command(_ line: ArraySlice<UInt8>, line number: Int) throws {
+        if isLean, capture == nil, try appendFast(line, line: number) { return }
         // Moved out of `current` so that editing it does not copy every rule (copy-on-write).
         guard var table = current.take() else { return }
         defer { current = table }
@@ -325,12 +342,23 @@ struct SaveTextParser {
         guard !command.quoted else {
             throw ModelError(.syntax, input: command.text, "expected a command such as -A CHAIN, found the quoted word \"\(command.text)\"", at: command.location)
         }
+        if isLean, SaveTextParser.ruleEditingCommands.contains(command.text) {
+            // These edit rules already parsed: the lean form keeps its rules apart from the model
+            // table, so the caller parses the whole text again into the model.
+            throw LeanFallback()
+        }
         switch command.text {
         case "-A", "--append":
             guard let (name, token) = try chainArgument(required: true) else { return }
             let index = try existingChain(name, token)
             let rules = try parseRules(chain: name)
-            table.chains[index].rules += rules
+            if capture != nil {
+                capture = rules
+            } else if isLean {
+                appendLean(rules.map(LeanRule.model), chain: index)
+            } else {
+                table.chains[index].rules += rules
+            }
         case "-I", "--insert":
             guard let (name, token) = try chainArgument(required: true) else { return }
             let index = try existingChain(name, token)
