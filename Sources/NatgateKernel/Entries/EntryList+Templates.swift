@@ -19,12 +19,13 @@ extension EntryList {
     }
 
     /// Appends `rule` encoded as `KernelBackend.update` writes it in `chain` of `table`: an
-    /// `ipt_entry`/`ip6t_entry` with its matches and target, counters zero, standard targets named
-    /// after their verdict or chain (libiptc turns the name into a number when it commits).
+    /// `ipt_entry`/`ip6t_entry` with its matches and target, counters zero (the rule's with
+    /// `counters`), standard targets named after their verdict or chain (libiptc turns the name
+    /// into a number when it commits).
     ///
     /// - Throws: `KernelError` (`.refused`) for a rule the encoder cannot write.
-    package mutating func append(encoding rule: Rule, table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard) throws(KernelError) {
-        let entry = try EntryEncoder(family: family, codecs: codecs).encode(rule, table: table, chain: chain)
+    package mutating func append(encoding rule: Rule, table: TableName, chain: ChainName, codecs: KernelCodecRegistry = .standard, counters: Bool = false) throws(KernelError) {
+        let entry = try EntryEncoder(family: family, codecs: codecs).encode(rule, table: table, chain: chain, counters: counters)
         append(entry)
     }
 

@@ -209,7 +209,7 @@ package struct EntryInterface: Sendable, Hashable {
         return interface
     }
 
-    fileprivate func store(_ p: UnsafeMutableRawPointer, name nameOffset: Int, mask maskOffset: Int) {
+    package func store(_ p: UnsafeMutableRawPointer, name nameOffset: Int, mask maskOffset: Int) {
         p.storeBytes(of: name.0.littleEndian, toByteOffset: nameOffset, as: UInt64.self)
         p.storeBytes(of: name.1.littleEndian, toByteOffset: nameOffset + 8, as: UInt64.self)
         p.storeBytes(of: mask.0.littleEndian, toByteOffset: maskOffset, as: UInt64.self)

@@ -1,0 +1,142 @@
+import NatgateModel
+
+/// The kernel entry of a lean shape's first line, with the offsets of the fields its lines fill
+/// in: `-s`, `-d`, `-i`, `-o` (values and masks) and the comment's text. How `natgate restore`
+/// encodes 40,000 rules of a few shapes without a model rule for each.
+///
+/// A template is made only when the shape's second line, encoded through the model, equals the
+/// template filled with that line's values byte for byte; otherwise every line of the shape is
+/// encoded through the model.
+struct LeanEntryTemplate {
+    let entry: [UInt8]
+    /// Where the comment's 256 bytes are in `entry`, when the shape has a comment placeholder.
+    let comment: Int?
+
+    /// The template of `shape` (whose lines are in `text`), or nil when its lines must be
+    /// encoded one by one.
+    init?(_ shape: LeanShape, text: [UInt8], family: Family, encoder: EntryEncoder) {
+        guard shape.state == .verified, let witness = shape.witness, let witnessValues = shape.witnessValues,
+            let entry = try? encoder.encode(shape.prototype, table: shape.table, chain: shape.chain)
+        else { return nil }
+        var comment: Int?
+        if shape.prototypeValues.comment != nil {
+            var list = EntryList(family: family)
+            list.append(entry)
+            guard let payload = list.payload(ofMatch: "comment", in: 0), payload.count == EntryTemplate.commentSize else { return nil }
+            comment = payload.lowerBound
+        }
+        self.entry = entry
+        self.comment = comment
+        // The proof: the second line, filled in, is what the encoder makes of it.
+        guard let expected = try? encoder.encode(witness, table: shape.table, chain: shape.chain) else { return nil }
+        var filled: [UInt8] = []
+        guard append(witnessValues, commentText: witnessValues.comment.map { text[$0] }, counters: nil, family: family, to: &filled),
+            filled == expected
+        else { return nil }
+    }
+
+    /// Appends the template filled with `values` (the comment's text given as bytes) to `out`;
+    /// false when a value does not fit the template (a network of the other family).
+    @discardableResult
+    func append(_ values: FastValues, commentText text: ArraySlice<UInt8>?, counters: Counters?, family: Family, to out: inout [UInt8]) -> Bool {
+        let layout = EntryLayout.of(family)
+        let base = out.count
+        out.append(contentsOf: entry)
+        let filled = out.withUnsafeMutableBytes { raw -> Bool in
+            let p = raw.baseAddress! + base
+            func network(_ value: IPNetwork?, address: Int, mask: Int) -> Bool {
+                guard let value else { return true }
+                switch (value, family) {
+                case (.v4(let v4), .ipv4):
+                    p.storeBytes(of: v4.address.rawValue.bigEndian, toByteOffset: address, as: UInt32.self)
+                    p.storeBytes(of: v4.mask.bigEndian, toByteOffset: mask, as: UInt32.self)
+                case (.v6(let v6), .ipv6):
+                    p.storeBytes(of: v6.address.high.bigEndian, toByteOffset: address, as: UInt64.self)
+                    p.storeBytes(of: v6.address.low.bigEndian, toByteOffset: address + 8, as: UInt64.self)
+                    p.storeBytes(of: v6.mask.high.bigEndian, toByteOffset: mask, as: UInt64.self)
+                    p.storeBytes(of: v6.mask.low.bigEndian, toByteOffset: mask + 8, as: UInt64.self)
+                default:
+                    return false
+                }
+                return true
+            }
+            guard network(values.source, address: layout.source, mask: layout.sourceMask),
+                network(values.destination, address: layout.destination, mask: layout.destinationMask)
+            else { return false }
+            if let name = values.inInterface { EntryInterface(name).store(p, name: layout.inInterface, mask: layout.inInterfaceMask) }
+            if let name = values.outInterface { EntryInterface(name).store(p, name: layout.outInterface, mask: layout.outInterfaceMask) }
+            if let comment {
+                guard let text, text.count < EntryTemplate.commentSize else { return false }
+                let field = p + comment
+                field.initializeMemory(as: UInt8.self, repeating: 0, count: EntryTemplate.commentSize)
+                text.withUnsafeBytes { if let from = $0.baseAddress { field.copyMemory(from: from, byteCount: $0.count) } }
+            }
+            if let counters {
+                p.storeBytes(of: counters.packets.littleEndian, toByteOffset: layout.counters, as: UInt64.self)
+                p.storeBytes(of: counters.bytes.littleEndian, toByteOffset: layout.counters + 8, as: UInt64.self)
+            }
+            return true
+        }
+        if !filled { out.removeSubrange(base...) }
+        return filled
+    }
+}
+
+extension KernelBackend {
+    /// The tables of a lean parse as `restore(_:entries:options:)` takes them: each table's model
+    /// without rules, and the rules of each of its chains as entries, in order.
+    ///
+    /// Lines of a verified shape are copies of the shape's entry with their values written in;
+    /// every other rule is encoded through the model. Runs in the backend's namespace, where
+    /// `-m set` names resolve.
+    ///
+    /// - Throws: `KernelError` for a rule the encoder refuses, with its chain and position.
+    /// - Returns: the tables, their entries, and how many entries were copied from a template.
+    package func entries(of lean: LeanRuleset, counters: Bool) throws -> (tables: [Table], entries: [TableName: [ChainName: EntryList]], copied: Int) {
+        try namespace.run {
+            var encoder = EntryEncoder(family: family, codecs: codecs)
+            encoder.ipSets = IPSetNames(KernelIPSetResolver())
+            var templates: [Int: LeanEntryTemplate?] = [:]
+            var tables: [Table] = []
+            var copied = 0
+            var entries: [TableName: [ChainName: EntryList]] = [:]
+            for table in lean.tables {
+                var chains: [ChainName: EntryList] = [:]
+                for (index, chain) in table.table.chains.enumerated() {
+                    let rules = index < table.rules.count ? table.rules[index] : []
+                    var list = EntryList(family: family)
+                    list.starts.reserveCapacity(rules.count)
+                    for (position, rule) in rules.enumerated() {
+                        list.starts.append(list.bytes.count)
+                        switch rule {
+                        case .model(let model):
+                            list.bytes += try encoder.encode(counters ? model : model.withoutCounters, table: table.table.name, chain: chain.name, position: position + 1, counters: counters)
+                        case .fast(let fast):
+                            let template: LeanEntryTemplate?
+                            if let known = templates[fast.shape] {
+                                template = known
+                            } else {
+                                template = LeanEntryTemplate(lean.shapes[fast.shape], text: lean.text, family: family, encoder: encoder)
+                                templates[fast.shape] = template
+                            }
+                            let (lineCounters, values) = lean.scan(fast)
+                            if let template,
+                                template.append(values, commentText: values.comment.map { lean.text[$0] }, counters: counters ? lineCounters : nil, family: family, to: &list.bytes)
+                            {
+                                copied += 1
+                                continue
+                            }
+                            var model = try lean.modelRule(fast, table: table)
+                            if !counters { model.counters = nil }
+                            list.bytes += try encoder.encode(model, table: table.table.name, chain: chain.name, position: position + 1, counters: counters)
+                        }
+                    }
+                    chains[chain.name] = list
+                }
+                tables.append(table.table)
+                entries[table.table.name] = chains
+            }
+            return (tables, entries, copied)
+        }
+    }
+}
