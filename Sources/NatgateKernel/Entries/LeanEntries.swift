@@ -92,7 +92,7 @@ extension KernelBackend {
     ///
     /// - Throws: `KernelError` for a rule the encoder refuses, with its chain and position.
     /// - Returns: the tables, their entries, and how many entries were copied from a template.
-    package func entries(of lean: LeanRuleset, counters: Bool) throws -> (tables: [Table], entries: [TableName: [ChainName: EntryList]], copied: Int) {
+    public func entries(of lean: LeanRuleset, counters: Bool) throws -> (tables: [Table], entries: [TableName: [ChainName: EntryList]], copied: Int) {
         try namespace.run {
             var encoder = EntryEncoder(family: family, codecs: codecs)
             encoder.ipSets = IPSetNames(KernelIPSetResolver())

@@ -33,3 +33,10 @@ func saveNat() throws {
     let result = try ChildProcess.run(["iptables-legacy-save", "-t", "nat"])
     print(result.status, result.standardOutput)
 }
+
+// LeanRuleset's doc comment.
+func printCanonically(_ text: String) throws {
+    if let lean = try LeanRuleset(saveText: text, family: .ipv4) {
+        print(String(decoding: lean.saveText(), as: UTF8.self), terminator: "")
+    }
+}
