@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import NatgateModel
 
 /// `natgate fmt [FILE] [--check] [-4|-6]`: prints iptables-save text in its canonical form.
@@ -83,8 +84,9 @@ enum SaveTextFamily {
             var index = 0
             let count = bytes.count
             while index < count {
-                // Most words have no ':': find the next one, then the word around it.
-                guard let colon = bytes[index...].firstIndex(of: UInt8(ascii: ":")) else { break }
+                // Most words have no ':': find the next one (memchr), then the word around it.
+                guard let found = memchr(bytes.baseAddress! + index, Int32(UInt8(ascii: ":")), count - index) else { break }
+                let colon = bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
                 var start = colon
                 while start > index, !isSeparator(bytes[start - 1]) { start -= 1 }
                 var end = colon

@@ -163,6 +163,18 @@ import Testing
         }
     }
 
+    @Test func newlinesAreFoundEightBytesAtATimeAsOneByOne() {
+        var random = SaveTextRandom(seed: 0x0A0A)
+        for _ in 0..<2_000 {
+            let count = Int.random(in: 0...40, using: &random)
+            // Bytes near the newline's value (borrows), 0x80s and newlines.
+            let text = (0..<count).map { _ in random.pick([UInt8(0x0A), 0x0B, 0x09, 0x00, 0x80, 0x8A, 0xFF, 0x41]) }
+            for start in 0...count {
+                #expect(LeanScanner.newline(in: text, from: start) == (text[start...].firstIndex(of: 0x0A) ?? count), "\(text) from \(start)")
+            }
+        }
+    }
+
     @Test func aModelRuleCanBeHadForEveryLeanRule() throws {
         let text = Self.gatewayText(20)
         let lean = try #require(try LeanRuleset(saveText: text, family: .ipv4))
