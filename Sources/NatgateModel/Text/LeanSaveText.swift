@@ -285,17 +285,6 @@ struct LeanState {
         }
     }
 
-    /// FNV-1a of a key.
-    static func hash(_ key: [UInt8]) -> UInt64 {
-        key.withUnsafeBufferPointer { bytes in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash &*= 0x0000_0100_0000_01B3
-            }
-            return hash
-        }
-    }
 
     var text: [UInt8] = []
     var tables: [LeanTable] = []
@@ -304,7 +293,9 @@ struct LeanState {
     /// showed in profiles), each with its key, for the rare collision.
     var shapeIndex: [UInt64: [(key: [UInt8], shape: Int)]] = [:]
     /// The key of the line being looked at, reused from line to line.
-    var key: [UInt8] = []
+    var key = LeanScanner.KeyBuffer(capacity: LeanScanner.keyCapacity)
+    /// The words of the line being looked at.
+    var words: [LeanScanner.Word] = []
     /// The rules of the current table's chains, by index in `table.chains`.
     var rules: [[LeanRule]] = []
     /// The last chain name looked up, and its index, so that a run of lines of one chain makes no
@@ -321,7 +312,7 @@ extension SaveTextParser {
         isLean = true
         lean = LeanState()
         lean.text = text
-        lean.key.reserveCapacity(256)
+        lean.words.reserveCapacity(64)
         var lineNumber = 0
         var start = 0
         while start < text.count {
@@ -387,11 +378,12 @@ extension SaveTextParser {
     mutating func appendFast(_ line: ArraySlice<UInt8>, line number: Int) throws -> Bool {
         guard let tableName = current?.name else { return false }
         // Taken out of the state, so that clearing it does not copy it.
-        var key: [UInt8] = []
-        swap(&key, &lean.key)
-        key.removeAll(keepingCapacity: true)
-        defer { swap(&key, &lean.key) }
-        guard var scanned = LeanScanner.scan(line, family: family, key: &key) else { return false }
+        let key = lean.key
+        // Taken out of the state, so that filling it does not copy it.
+        var words: [LeanScanner.Word] = []
+        swap(&words, &lean.words)
+        defer { swap(&words, &lean.words) }
+        guard var scanned = LeanScanner.scan(line, family: family, words: &words, key: key) else { return false }
 
         // The chain, by index; an unknown one is the model parse's error to word.
         let chainBytes = line[scanned.chain]
@@ -410,8 +402,8 @@ extension SaveTextParser {
         key.append(contentsOf: chainBytes)
 
         var rule = FastRule(shape: 0, line: number, bytes: line.startIndex..<line.endIndex, values: scanned.values)
-        let hash = LeanState.hash(key)
-        if let shape = lean.shapeIndex[hash]?.first(where: { $0.key == key })?.shape {
+        let hash = key.hash
+        if let shape = lean.shapeIndex[hash]?.first(where: { key.equals($0.key) })?.shape {
             rule.shape = shape
             switch lean.shapes[shape].state {
             case .verified:
@@ -449,7 +441,7 @@ extension SaveTextParser {
         guard let chain = current?.chains[index].name else { return false }
         guard let rules = try modelRules(line, line: number) else { return false }
         let shapeNumber = lean.shapes.count
-        lean.shapeIndex[hash, default: []].append((key, shapeNumber))
+        lean.shapeIndex[hash, default: []].append((Array(key.bytes), shapeNumber))
         var shape = LeanShape(
             table: tableName, chain: chain, prototype: rules.first?.withoutCounters ?? Rule(), prototypeValues: scanned.values,
             state: .model, head: [], tail: [])
@@ -727,20 +719,6 @@ enum LeanScanner {
         var values: FastValues
     }
 
-    /// The line's counters, chain and values, with its key (every word but the values, and where
-    /// they were) appended to `key`; nil when the line is not one the lean parse reads.
-    ///
-    /// Read: `[p:b]`, then `-A CHAIN`, then words separated by spaces or tabs, each plain (no `"`)
-    /// or wholly quoted (`"…"` without `\`, followed by a space or the end). Values: the word after
-    /// `-s`, `-d` (one address, no list), `-i`, `-o`, each at most once and before the first `-m`,
-    /// `-j` or `-g`, with `!` before it; and the text of the first `-m comment --comment TEXT`.
-    static func scan(_ line: ArraySlice<UInt8>, family: Family, key: inout [UInt8], buildKey: Bool = true) -> Scanned? {
-        guard !line.isEmpty, line.count <= FastRule.maximumLength else { return nil }
-        return line.withUnsafeBufferPointer { buffer in
-            scan(line, ByteView(base: buffer.baseAddress!, offset: line.startIndex), family: family, key: &key, buildKey: buildKey)
-        }
-    }
-
     /// The bytes of a line by their index in the text, without bounds checks: the scanner's
     /// indices never leave the line.
     struct ByteView {
@@ -749,69 +727,167 @@ enum LeanScanner {
         @inline(__always) subscript(_ index: Int) -> UInt8 { base[index &- offset] }
     }
 
-    private static func scan(_ line: ArraySlice<UInt8>, _ bytes: ByteView, family: Family, key: inout [UInt8], buildKey: Bool) -> Scanned? {
-        var index = line.startIndex
-        let end = line.endIndex
-        var counters: Counters?
-        if index < end, bytes[index] == UInt8(ascii: "[") {
-            guard let parsed = scanCounters(line, &index) else { return nil }
-            counters = parsed
-        }
-        func skipSpace() {
-            while index < end, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
-        }
-        /// The next word: its bytes (unquoted) and whether it was quoted; nil at the end; a word
-        /// the lean parse does not read makes `bad` true.
-        var bad = false
-        func word() -> (Range<Int>, quoted: Bool)? {
-            skipSpace()
-            guard index < end else { return nil }
-            if bytes[index] == UInt8(ascii: "\"") {
-                let start = index + 1
-                var scan = start
-                while scan < end, bytes[scan] != UInt8(ascii: "\"") {
-                    if bytes[scan] == UInt8(ascii: "\\") || bytes[scan] < 0x20 { bad = true; return nil }
-                    scan += 1
-                }
-                guard scan < end else { bad = true; return nil }
-                index = scan + 1
-                if index < end, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: "\t") { bad = true; return nil }
-                return (start..<scan, true)
-            }
-            let start = index
-            while index < end, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: "\t") {
-                // Control bytes would blur the key's separators; the model reads such lines.
-                if bytes[index] == UInt8(ascii: "\"") || bytes[index] < 0x20 { bad = true; return nil }
-                index += 1
-            }
-            return (start..<index, false)
-        }
-        func equals(_ range: Range<Int>, _ literal: StaticString) -> Bool {
-            guard range.count == literal.utf8CodeUnitCount else { return false }
-            let pointer = literal.utf8Start
-            for offset in 0..<range.count where bytes[range.lowerBound + offset] != pointer[offset] { return false }
-            return true
+    /// One word of a line: where its text is (inside the quotes of a quoted word).
+    struct Word {
+        var start: Int
+        var end: Int
+        var quoted: Bool
+        var range: Range<Int> { start..<end }
+    }
+
+    /// Where a line's key is written: a buffer allocated once, written through a pointer (an
+    /// array's append checks its uniqueness and capacity at every byte).
+    final class KeyBuffer {
+        let pointer: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        /// How many bytes the current key has.
+        var count = 0
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            pointer = .allocate(capacity: capacity)
         }
 
-        guard let command = word(), !command.quoted, equals(command.0, "-A"),
-            let chain = word(), !chain.quoted, !chain.0.isEmpty, bytes[chain.0.lowerBound] != UInt8(ascii: "-"), !equals(chain.0, "!")
-        else { return nil }
+        deinit { pointer.deallocate() }
+
+        var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: pointer, count: count) }
+
+        func append(_ byte: UInt8) {
+            pointer[count] = byte
+            count += 1
+        }
+
+        func append<C: Collection>(contentsOf bytes: C) where C.Element == UInt8 {
+            for byte in bytes {
+                pointer[count] = byte
+                count += 1
+            }
+        }
+
+        /// FNV-1a of the key.
+        var hash: UInt64 {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for index in 0..<count {
+                hash ^= UInt64(pointer[index])
+                hash &*= 0x0000_0100_0000_01B3
+            }
+            return hash
+        }
+
+        /// Whether the key is `other`.
+        func equals(_ other: [UInt8]) -> Bool {
+            guard other.count == count else { return false }
+            return other.withUnsafeBufferPointer { stored in
+                for index in 0..<count where stored[index] != pointer[index] { return false }
+                return true
+            }
+        }
+    }
+
+    /// The longest key a line makes: each byte of the line at most once, plus separators and the
+    /// table and chain (`appendFast`).
+    static let keyCapacity = 2 * FastRule.maximumLength + 256
+
+    /// The line's counters, chain and values, with its key (every word but the values, and where
+    /// they were) written to `key`; nil when the line is not one the lean parse reads.
+    ///
+    /// Read: `[p:b]`, then `-A CHAIN`, then words separated by spaces or tabs, each plain (no `"`)
+    /// or wholly quoted (`"…"` without `\`, followed by a space or the end). Values: the word after
+    /// `-s`, `-d` (one address, no list), `-i`, `-o`, each at most once and before the first `-m`,
+    /// `-j` or `-g`, with `!` before it; and the text of the first `-m comment --comment TEXT`.
+    static func scan(_ line: ArraySlice<UInt8>, family: Family, words: inout [Word], key: KeyBuffer) -> Scanned? {
+        guard !line.isEmpty, line.count <= FastRule.maximumLength else { return nil }
+        key.count = 0
+        words.removeAll(keepingCapacity: true)
+        return line.withUnsafeBufferPointer { buffer -> Scanned? in
+            let bytes = ByteView(base: buffer.baseAddress!, offset: line.startIndex)
+            var index = line.startIndex
+            var counters: Counters?
+            if bytes[index] == UInt8(ascii: "[") {
+                guard let parsed = scanCounters(line, &index) else { return nil }
+                counters = parsed
+            }
+            guard split(bytes, from: index, to: line.endIndex, into: &words) else { return nil }
+            return classify(line, bytes, words: words, counters: counters, family: family, key: key)
+        }
+    }
+
+    /// Splits `from..<to` into words; false for a line the lean parse leaves to the model: a
+    /// quote that is not a whole word, a backslash inside quotes, a control byte (which would blur
+    /// the key's separators).
+    private static func split(_ bytes: ByteView, from: Int, to end: Int, into words: inout [Word]) -> Bool {
+        var index = from
+        while true {
+            while index < end, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
+            guard index < end else { return true }
+            if bytes[index] == UInt8(ascii: "\"") {
+                let start = index + 1
+                index = start
+                while index < end {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: "\"") { break }
+                    if byte == UInt8(ascii: "\\") || byte < 0x20 { return false }
+                    index += 1
+                }
+                guard index < end else { return false }
+                words.append(Word(start: start, end: index, quoted: true))
+                index += 1
+                if index < end, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: "\t") { return false }
+                continue
+            }
+            let start = index
+            while index < end {
+                // Above `"` (0x22) is an ordinary byte; at or below, a separator, `!`, or refused.
+                let byte = bytes[index]
+                if byte > 0x22 || byte == UInt8(ascii: "!") {
+                    index += 1
+                    continue
+                }
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { break }
+                return false
+            }
+            words.append(Word(start: start, end: index, quoted: false))
+        }
+    }
+
+    /// The words of a split line read as values and key.
+    private static func classify(_ line: ArraySlice<UInt8>, _ bytes: ByteView, words: [Word], counters: Counters?, family: Family, key: KeyBuffer) -> Scanned? {
+        func equals(_ word: Word, _ literal: StaticString) -> Bool {
+            guard !word.quoted, word.end - word.start == literal.utf8CodeUnitCount else { return false }
+            let pointer = literal.utf8Start
+            for offset in 0..<literal.utf8CodeUnitCount where bytes[word.start + offset] != pointer[offset] { return false }
+            return true
+        }
+        func part(_ word: Word) -> Bool { equals(word, "-m") || equals(word, "-j") || equals(word, "-g") }
+        let keyPointer = key.pointer
+        var k = key.count
+        defer { key.count = k }
+        func put(_ byte: UInt8) {
+            keyPointer[k] = byte
+            k += 1
+        }
+
+        guard words.count >= 2, equals(words[0], "-A") else { return nil }
+        let chain = words[1]
+        guard !chain.quoted, chain.end > chain.start, bytes[chain.start] != UInt8(ascii: "-"), !equals(chain, "!") else { return nil }
 
         var values = FastValues()
         var seen: UInt8 = 0
         var inHeader = true
         var negated = false
         var commentSeen = false
-        while let (range, quoted) = word() {
-            let plain = !quoted
-            if plain, equals(range, "!") {
-                if buildKey { key.append(contentsOf: "!\u{0}".utf8) }
+        var i = 2
+        while i < words.count {
+            let word = words[i]
+            if equals(word, "!") {
+                put(UInt8(ascii: "!"))
+                put(0)
                 negated = true
+                i += 1
                 continue
             }
-            defer { negated = false }
-            if plain, inHeader, range.count == 2, bytes[range.lowerBound] == UInt8(ascii: "-") {
-                let option = bytes[range.lowerBound + 1]
+            if inHeader, !word.quoted, word.end - word.start == 2, bytes[word.start] == UInt8(ascii: "-") {
+                let option = bytes[word.start + 1]
                 let bit: UInt8
                 switch option {
                 case UInt8(ascii: "s"): bit = 1
@@ -821,9 +897,13 @@ enum LeanScanner {
                 default: bit = 0
                 }
                 if bit != 0 {
-                    guard seen & bit == 0, let (value, valueQuoted) = word(), !valueQuoted else { return nil }
+                    guard seen & bit == 0, i + 1 < words.count, !words[i + 1].quoted else { return nil }
+                    let value = words[i + 1].range
                     seen |= bit
-                    if buildKey { key.append(contentsOf: [UInt8(ascii: "-"), option, 1, 0]) }
+                    put(UInt8(ascii: "-"))
+                    put(option)
+                    put(1)
+                    put(0)
                     // Checked here, made into values only where needed (`materialize`).
                     switch bit {
                     case 1, 2:
@@ -845,41 +925,30 @@ enum LeanScanner {
                             values.outNegated = negated
                         }
                     }
+                    negated = false
+                    i += 2
                     continue
                 }
             }
-            if plain, equals(range, "-m") || equals(range, "-j") || equals(range, "-g") {
-                inHeader = false
+            if part(word) { inHeader = false }
+            // `-m comment --comment TEXT`, followed by the end or a word that starts another part.
+            if !commentSeen, i + 3 < words.count, equals(word, "-m"), equals(words[i + 1], "comment"), equals(words[i + 2], "--comment"),
+                scanComment(line[words[i + 3].range]), i + 4 == words.count || part(words[i + 4])
+            {
+                commentSeen = true
+                values.comment = words[i + 3].range
+                for byte in "-m\u{0}comment\u{0}--comment\u{0}\u{1}\u{0}".utf8 { put(byte) }
+                negated = false
+                i += 4
+                continue
             }
-            if plain, !commentSeen, equals(range, "-m") {
-                // `-m comment --comment TEXT`, followed by the end or a word that starts another part.
-                let save = index
-                if let name = word(), !name.quoted, equals(name.0, "comment"),
-                    let option = word(), !option.quoted, equals(option.0, "--comment"),
-                    let text = word(), scanComment(line[text.0])
-                {
-                    let after = index
-                    let next = word()
-                    if next == nil || (!next!.quoted && (equals(next!.0, "-m") || equals(next!.0, "-j") || equals(next!.0, "-g"))) {
-                        index = after
-                        commentSeen = true
-                        values.comment = text.0
-                        if buildKey { key.append(contentsOf: "-m\u{0}comment\u{0}--comment\u{0}\u{1}\u{0}".utf8) }
-                        continue
-                    }
-                }
-                if bad { return nil }
-                index = save
-            }
-            if buildKey {
-                if quoted { key.append(UInt8(ascii: "\"")) }
-                // Byte by byte: cheaper than a generic append for words this short.
-                for position in range { key.append(bytes[position]) }
-                key.append(0)
-            }
+            if word.quoted { put(UInt8(ascii: "\"")) }
+            for position in word.start..<word.end { put(bytes[position]) }
+            put(0)
+            negated = false
+            i += 1
         }
-        if bad { return nil }
-        return Scanned(counters: counters, chain: chain.0, values: values)
+        return Scanned(counters: counters, chain: chain.range, values: values)
     }
 
     /// The index of the first newline in `text` from `start`, or `text.count`: eight bytes at a
