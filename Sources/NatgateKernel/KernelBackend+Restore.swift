@@ -58,7 +58,8 @@ extension KernelBackend {
     ///   - entries: each chain's rules, in order, as `EntryEncoder` writes them (standard
     ///     targets named after their verdict or the user chain they jump to). Their counters are
     ///     set only with `options.counters`; otherwise new rules start at zero.
-    ///   - options: with `flush` (the default), each table is replaced whole. Without it
+    ///   - options: with `flush` (the default), each table is replaced whole (built-in chains it
+    ///     does not declare are emptied and keep their policy). Without it
     ///     (`--noflush`), built-in chains keep their rules and get the given ones appended (their
     ///     policy replaced when given), the user chains the tables declare are replaced, and
     ///     every other chain stays. Either way rules that stay (the same bytes, counters aside)
@@ -113,7 +114,13 @@ extension KernelBackend {
             for table in tables {
                 let added = given[table.name] ?? [:]
                 if options.flush {
-                    current[table.name] = table
+                    // Built-in chains the text does not declare are flushed and keep their policy,
+                    // as iptables-legacy-restore leaves them.
+                    var replaced = table
+                    for builtin in table.name.builtinChains where table.chain(named: builtin) == nil {
+                        replaced[chain: builtin] = current[table.name]!.chain(named: builtin) ?? Chain(name: builtin, policy: .accept)
+                    }
+                    current[table.name] = replaced
                     lists[table.name] = added
                 } else {
                     (current[table.name], lists[table.name]) = KernelBackend.merge(

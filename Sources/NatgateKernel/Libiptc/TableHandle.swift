@@ -90,7 +90,8 @@ struct TableHandle<Calls: LibiptcCalls>: ~Copyable {
     /// Sets the counters of the rule at 0-based `position`.
     func setCounters(chain: String, at position: Int, _ counters: Counters) throws(KernelError) {
         let c = xt_counters(pcnt: counters.packets, bcnt: counters.bytes)
-        try check(Calls.setCounter(chain: chain, at: UInt32(position), counters: c, raw), chain, position + 1)
+        // Unlike insert and delete, iptc_set_counter counts rules from 1 (`iptcc_get_rule_num`).
+        try check(Calls.setCounter(chain: chain, at: UInt32(position + 1), counters: c, raw), chain, position + 1)
     }
 
     /// Sends the edited table to the kernel as one atomic replace, then frees the handle.
