@@ -106,13 +106,20 @@ extension KernelBackend {
                 }
             }
         }
-        let given = entries
+        // The entries are freed table by table once libiptc has its copy, before the commit builds
+        // the table once more; after EAGAIN they are read back from libiptc's snapshot.
+        let given = GivenEntries(entries, tables: tables, flush: options.flush)
+        entries = [:]
+        let hooks = EntryHooks(
+            applied: { given.release($0) },
+            tableChanged: { name, _, attempted in given.recover(name, from: attempted, clearingCounters: !options.counters) })
         let names = tables.map(\.name)
         return try transaction(
-            tables: names, entrySelection: Dictionary(uniqueKeysWithValues: names.map { ($0, .all) }), setCounters: options.counters, dryRun: options.test
+            tables: names, entrySelection: Dictionary(uniqueKeysWithValues: names.map { ($0, .all) }), setCounters: options.counters, dryRun: options.test,
+            hooks: hooks
         ) { current, lists in
             for table in tables {
-                let added = given[table.name] ?? [:]
+                let added = given.lists[table.name] ?? [:]
                 if options.flush {
                     // Built-in chains the text does not declare are flushed and keep their policy,
                     // as iptables-legacy-restore leaves them.
@@ -127,6 +134,42 @@ extension KernelBackend {
                         table, added, into: current[table.name]!, lists[table.name] ?? [:], family: family)
                 }
             }
+        }
+    }
+
+    /// The entries a restore was given, freed table by table once libiptc holds them.
+    private final class GivenEntries {
+        var lists: [TableName: [ChainName: EntryList]]
+        /// How many entries each declared chain was given: what to read back after EAGAIN.
+        let counts: [TableName: [ChainName: Int]]
+        let builtinAppends: Bool
+
+        init(_ lists: [TableName: [ChainName: EntryList]], tables: [Table], flush: Bool) {
+            self.lists = lists
+            var counts: [TableName: [ChainName: Int]] = [:]
+            for table in tables {
+                for chain in table.chains { counts[table.name, default: [:]][chain.name] = lists[table.name]?[chain.name]?.count ?? 0 }
+            }
+            self.counts = counts
+            builtinAppends = !flush
+        }
+
+        func release(_ table: TableName) { lists[table] = nil }
+
+        /// The given entries of `table` out of the table libiptc was to commit: each declared
+        /// chain whole, or for a built-in chain appended to (`--noflush`), its last entries.
+        func recover(_ table: TableName, from attempted: [ChainName: EntryList], clearingCounters: Bool) {
+            guard lists[table] == nil, let counts = counts[table] else { return }
+            var recovered: [ChainName: EntryList] = [:]
+            for (chain, count) in counts {
+                guard let all = attempted[chain], count > 0 else { continue }
+                var list = EntryList(family: all.family)
+                let whole = !(builtinAppends && table.isBuiltin(chain))
+                list.append(contentsOf: all, (whole ? 0 : max(0, all.count - count))..<all.count)
+                if clearingCounters { list.clearCounters() }
+                recovered[chain] = list
+            }
+            lists[table] = recovered
         }
     }
 
@@ -208,8 +251,10 @@ extension KernelBackend {
                 var list = EntryList(family: family)
                 for (index, rule) in rules.enumerated() {
                     let entry = try encoder.encode(rule, table: name, chain: chain, position: index + 1, counters: counters)
-                    // Room for all at the size of the first: pages reserved and not written cost no memory.
-                    if index == 0 { list.reserveCapacity(entries: rules.count, bytes: rules.count * (entry.count + 64)) }
+                    // Room for all at twice the size of the first, so that the buffer never grows
+                    // (growing copies megabytes into a buffer twice as large, both resident at once):
+                    // pages reserved and never written cost no memory.
+                    if index == 0 { list.reserveCapacity(entries: rules.count, bytes: rules.count * 2 * entry.count + 4096) }
                     list.append(entry)
                 }
                 rules = []

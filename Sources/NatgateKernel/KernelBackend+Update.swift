@@ -160,8 +160,12 @@ extension KernelBackend {
     /// The transaction: `body` gets the tables read under the lock, with the rules of the chains
     /// `entryChains` selects as entries (`lists[table][chain]`, present for each such chain the
     /// table has) and the model chains of those without rules, and leaves the state to commit.
+    ///
+    /// - Parameter hooks: lets the caller free what it holds of a table once libiptc has its
+    ///   copy, and get it back from libiptc's snapshot if the commit then meets EAGAIN.
     func transaction(
         tables: [TableName], entrySelection entryChains: [TableName: EntryChainSelection], setCounters: Bool, dryRun: Bool, commitOrder: () -> [TableName]? = { nil },
+        hooks: EntryHooks = EntryHooks(),
         _ body: (inout [TableName: Table], inout [TableName: [ChainName: EntryList]]) throws -> Void
     ) throws -> UpdateReport {
         guard !tables.isEmpty else { return UpdateReport() }
@@ -170,10 +174,21 @@ extension KernelBackend {
         }
         return try namespace.run {
             switch family {
-            case .ipv4: try transaction(IPv4Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, body)
-            case .ipv6: try transaction(IPv6Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, body)
+            case .ipv4: try transaction(IPv4Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, hooks: hooks, body)
+            case .ipv6: try transaction(IPv6Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, hooks: hooks, body)
             }
         }
+    }
+
+    /// What a transaction tells its caller about the entries it hands to libiptc.
+    struct EntryHooks {
+        /// Called once libiptc holds its own copy of a table's changes, before the commit builds
+        /// the whole table once more: the caller may free its copy of the table's entries.
+        var applied: ((TableName) -> Void)?
+        /// Called when the commit of a table met EAGAIN, with the entry chains of the table that
+        /// was to be committed (read back from libiptc's snapshot), before `body` runs again: the
+        /// caller gets back what it freed in `applied`.
+        var tableChanged: ((TableName, Table, [ChainName: EntryList]) -> Void)?
     }
 
     /// A table read under the lock, with the handle its changes will be applied to.
@@ -237,7 +252,7 @@ extension KernelBackend {
 
     private func transaction<C: LibiptcCalls>(
         _: C.Type, tables given: [TableName], entryChains: [TableName: EntryChainSelection], setCounters: Bool, dryRun: Bool,
-        commitOrder: () -> [TableName]?,
+        commitOrder: () -> [TableName]?, hooks: EntryHooks,
         _ body: (inout [TableName: Table], inout [TableName: [ChainName: EntryList]]) throws -> Void
     ) throws -> UpdateReport {
         let held = try lock.acquire(logger: logger)
@@ -344,6 +359,7 @@ extension KernelBackend {
                     prepared[offset].entryEdits = []
                     workingEntries[name] = nil
                     working[name] = nil
+                    hooks.applied?(name)
                     try testHooks.beforeCommit?(name, attempt)
                 } catch {
                     throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)
@@ -354,9 +370,13 @@ extension KernelBackend {
                 }
                 let began = clock.now
                 do {
-                    try handle.commit()
+                    try handle.commitKeepingSnapshot()
                 } catch let error where error.kind == .tableChanged && attempt < maximumAttempts {
                     logger.notice("table changed under natgate (EAGAIN); reading it again", metadata: ["table": "\(name)", "attempt": "\(attempt)"])
+                    if let tableChanged = hooks.tableChanged {
+                        let (attempted, attemptedEntries) = try decodeTable(handle, entryChains: entryChains[name])
+                        tableChanged(name, attempted, attemptedEntries)
+                    }
                     attempt += 1
                     report.attempts = attempt
                     start = position

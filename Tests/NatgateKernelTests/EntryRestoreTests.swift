@@ -277,22 +277,37 @@ struct EntryRestoreTests {
         }
     }
 
-    @Test("EAGAIN: the table is read again and the text applied again to what another writer left", kernelTests)
-    func eagainRetried() throws {
+    @Test("EAGAIN: the table is read again and the text applied again to what another writer left (entries read back from libiptc)", kernelTests, arguments: [false, true])
+    func eagainRetried(flush: Bool) throws {
         try ThrowawayNamespace.with { scratch in
             let lockPath = privateLockPath()
             defer { unlink(lockPath) }
-            try scratch.shell("iptables-legacy-restore -w", input: Self.existing)
+            try scratch.shell("iptables-legacy-restore -w -c", input: Self.existing)
             var backend = Self.backend(scratch, lockPath)
             backend.testHooks.beforeCommit = { table, attempt in
                 if table == .filter && attempt == 1 { try scratch.shell("iptables-legacy -w -A KEEP -s 198.51.100.0/24 -j DROP") }
             }
             let (tables, entries) = try Self.split(Self.text)
-            let report = try backend.restore(tables, entries: entries, options: .init(flush: false))
+            let report = try backend.restore(tables, entries: entries, options: .init(flush: flush, counters: true))
             #expect(report.attempts == 2)
-            let save = try Self.save(scratch)
-            #expect(save.contains("-A KEEP -s 192.0.2.0/24 -j DROP\n-A KEEP -s 198.51.100.0/24 -j DROP\n"))
-            #expect(save.contains("-A FORWARD -j GW-FWD\n-A FORWARD -j KEEP\n-A FORWARD -j NEW\n"))
+            let save = try Self.save(scratch, counters: true)
+            if flush {
+                try ThrowawayNamespace.with { legacy in
+                    try legacy.shell("iptables-legacy-restore -w -c", input: Self.existing)
+                    try legacy.shell("iptables-legacy-restore -w -c", input: Self.text)
+                    #expect(try Self.save(legacy, counters: true) == save)
+                }
+            } else {
+                #expect(save.contains("[8:800] -A KEEP -s 192.0.2.0/24 -j DROP\n[0:0] -A KEEP -s 198.51.100.0/24 -j DROP\n"), "\(save)")
+                #expect(save.contains("""
+                    [1:100] -A FORWARD -j GW-FWD
+                    [2:200] -A FORWARD -j KEEP
+                    [11:1100] -A FORWARD -j NEW
+                    [12:1200] -A GW-FWD -s 10.2.0.0/24 -o eth0 -j ACCEPT
+                    [13:1300] -A GW-FWD -s 10.3.0.0/24 -o eth0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+                    [14:1400] -A GW-FWD -d 10.3.0.0/24 -i eth0 -m conntrack ! --ctstate DNAT -j DROP
+                    """), "\(save)")
+            }
         }
     }
 

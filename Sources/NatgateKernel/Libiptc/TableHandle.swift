@@ -100,6 +100,14 @@ struct TableHandle<Calls: LibiptcCalls>: ~Copyable {
         try check(Calls.commit(raw), nil, nil)
     }
 
+    /// Sends the edited table to the kernel as `commit` does, but leaves the handle to its owner:
+    /// after a failure libiptc's snapshot still holds the table it tried to commit (its rules keep
+    /// their chains and targets), which can be read before the handle is dropped. The handle must
+    /// not be committed again. The corresponding C function is `iptc_commit`.
+    func commitKeepingSnapshot() throws(KernelError) {
+        try check(Calls.commit(raw), nil, nil)
+    }
+
     private func check(_ result: Result<Void, LibiptcFailure>, _ chain: String?, _ position: Int?) throws(KernelError) {
         if case .failure(let failure) = result {
             throw KernelError.libiptc(failure, operation(chain, position: position))
