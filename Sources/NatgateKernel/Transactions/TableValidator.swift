@@ -133,7 +133,9 @@ enum EntryTargets {
         guard !list.isEmpty else { return }
         let layout = EntryLayout.of(list.family)
         let chainNames = Set(table.chains.map(\.name.rawValue))
-        var kinds: [String: Kind] = [:]
+        // Keyed by the target header's first 32 bytes (size, name, revision): no string per entry.
+        struct Key: Hashable { var a, b, c, d: UInt64 }
+        var kinds: [Key: Kind] = [:]
         // Each destination and restricted target once, at its first position: the checks depend
         // on the chain and the target only.
         var seenJumps = Set<ChainName>()
@@ -149,15 +151,17 @@ enum EntryTargets {
                     failure = refuse("Entry \(index + 1) of chain \(chain) is malformed (its target lies outside it); this is a bug in what built the entries.", chain, index + 1)
                     return
                 }
-                let size = Int(raw.loadUnaligned(fromByteOffset: target, as: UInt16.self))
-                let revision = raw[target + 31]
-                let nameBytes = UnsafeRawBufferPointer(rebasing: raw[(target + 2)..<(target + 2 + EntryLayout.extensionNameSize)]).prefix { $0 != 0 }
-                let name = String(decoding: nameBytes, as: UTF8.self)
-                let key = "\(name)/\(revision)/\(size == EntryLayout.standardTargetSize)"
+                let key = Key(
+                    a: raw.loadUnaligned(fromByteOffset: target, as: UInt64.self), b: raw.loadUnaligned(fromByteOffset: target + 8, as: UInt64.self),
+                    c: raw.loadUnaligned(fromByteOffset: target + 16, as: UInt64.self), d: raw.loadUnaligned(fromByteOffset: target + 24, as: UInt64.self))
                 let kind: Kind
                 if let known = kinds[key] {
                     kind = known
                 } else {
+                    let size = Int(raw.loadUnaligned(fromByteOffset: target, as: UInt16.self))
+                    let revision = raw[target + 31]
+                    let nameBytes = UnsafeRawBufferPointer(rebasing: raw[(target + 2)..<(target + 2 + EntryLayout.extensionNameSize)]).prefix { $0 != 0 }
+                    let name = String(decoding: nameBytes, as: UTF8.self)
                     kind = classify(name, revision: revision, standardSize: size == EntryLayout.standardTargetSize, chainNames: chainNames, family: list.family, codecs: codecs)
                     kinds[key] = kind
                 }
