@@ -374,8 +374,12 @@ extension KernelBackend {
                 } catch let error where error.kind == .tableChanged && attempt < maximumAttempts {
                     logger.notice("table changed under natgate (EAGAIN); reading it again", metadata: ["table": "\(name)", "attempt": "\(attempt)"])
                     if let tableChanged = hooks.tableChanged {
-                        let (attempted, attemptedEntries) = try decodeTable(handle, entryChains: entryChains[name])
-                        tableChanged(name, attempted, attemptedEntries)
+                        do {
+                            let (attempted, attemptedEntries) = try decodeTable(handle, entryChains: entryChains[name])
+                            tableChanged(name, attempted, attemptedEntries)
+                        } catch {
+                            throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)
+                        }
                     }
                     attempt += 1
                     report.attempts = attempt

@@ -311,6 +311,32 @@ struct EntryRestoreTests {
         }
     }
 
+    @Test("a table given twice (model rules) acts as in iptables-legacy-restore: the later replaces, or with --noflush adds to, the earlier", kernelTests, arguments: [true, false])
+    func tableGivenTwice(flush: Bool) throws {
+        let second = """
+            *filter
+            :FORWARD ACCEPT [0:0]
+            :GW-FWD - [0:0]
+            -A FORWARD -s 198.51.100.0/24 -j DROP
+            -A GW-FWD -s 10.9.0.0/24 -j ACCEPT
+            COMMIT
+
+            """
+        let text = Self.text + second
+        // Parsed apart: the text parser itself keeps only a table's last block.
+        let tables = try Ruleset(saveText: Self.text, family: .ipv4).tables + Ruleset(saveText: second, family: .ipv4).tables
+        try ThrowawayNamespace.with { legacy in
+            try ThrowawayNamespace.with { natgate in
+                let lockPath = privateLockPath()
+                defer { unlink(lockPath) }
+                for scratch in [legacy, natgate] { try scratch.shell("iptables-legacy-restore -w", input: Self.existing) }
+                try legacy.shell("iptables-legacy-restore -w \(flush ? "" : "--noflush")", input: text)
+                try Self.backend(natgate, lockPath).restore(tables, options: .init(flush: flush))
+                #expect(try Self.save(natgate) == Self.save(legacy))
+            }
+        }
+    }
+
     @Test("restoring the same entries again changes nothing", kernelTests)
     func idempotent() throws {
         try ThrowawayNamespace.with { scratch in
