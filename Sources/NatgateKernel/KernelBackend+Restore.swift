@@ -100,11 +100,9 @@ extension KernelBackend {
             try namespace.run { try encodeRules(of: &tables, into: &entries, counters: options.counters) }
         }
         if !options.counters {
-            for (name, lists) in entries {
-                for (chain, list) in lists where list.hasCounters {
-                    entries[name]![chain]!.clearCounters()
-                }
-            }
+            // Found first, then cleared in place: clearing while iterating would copy each list.
+            let counted = entries.flatMap { name, lists in lists.filter { $0.value.hasCounters }.map { (name, $0.key) } }
+            for (name, chain) in counted { entries[name]![chain]!.clearCounters() }
         }
         // The entries are freed table by table once libiptc has its copy, before the commit builds
         // the table once more; after EAGAIN they are read back from libiptc's snapshot.
