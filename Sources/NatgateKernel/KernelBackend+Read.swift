@@ -52,7 +52,15 @@ extension KernelBackend {
     /// in the model without rules, and its rules come back as entries (empty when the table has
     /// no such chain).
     func decodeTable<C>(_ handle: borrowing TableHandle<C>, entryChain: ChainName?) throws(KernelError) -> (table: Table, entries: EntryList) {
-        var entries = EntryList(family: C.family)
+        let (table, lists) = try decodeTable(handle, entryChains: entryChain.map { .named([$0]) })
+        return (table, entryChain.flatMap { lists[$0] } ?? EntryList(family: C.family))
+    }
+
+    /// The model of the table a handle holds, except for the rules of the chains `entryChains`
+    /// selects: those chains are in the model without rules, and their rules come back as
+    /// entries, one list for each such chain the table has.
+    func decodeTable<C>(_ handle: borrowing TableHandle<C>, entryChains: EntryChainSelection?) throws(KernelError) -> (table: Table, entries: [ChainName: EntryList]) {
+        var lists: [ChainName: EntryList] = [:]
         let decoder = EntryDecoder(family: C.family, codecs: codecs, logger: logger)
         let layout = EntryLayout.of(C.family)
         var chains: [Chain] = []
@@ -68,8 +76,9 @@ extension KernelBackend {
                 chain.policy = Policy(rawValue: policy.name) ?? .accept
                 chain.counters = Counters(packets: policy.counters.pcnt, bytes: policy.counters.bcnt)
             }
-            if chainName == entryChain {
+            if let entryChains, entryChains.contains(chainName) {
                 // Sized first: growing a buffer of megabytes step by step costs more than the copy.
+                var entries = EntryList(family: C.family)
                 var count = 0
                 var size = 0
                 handle.forEachEntry(name) { pointer in
@@ -78,6 +87,7 @@ extension KernelBackend {
                 }
                 entries.reserveCapacity(entries: count, bytes: size)
                 handle.forEachEntry(name) { pointer in entries.append(copying: pointer, layout: layout, targetLabel: handle.targetLabel(pointer)) }
+                lists[chainName] = entries
                 chains.append(chain)
                 continue
             }
@@ -93,7 +103,7 @@ extension KernelBackend {
             }
             chains.append(chain)
         }
-        return (Table(name: handle.table, family: C.family, chains: chains).canonicallyOrdered, entries)
+        return (Table(name: handle.table, family: C.family, chains: chains).canonicallyOrdered, lists)
     }
 }
 

@@ -111,74 +111,62 @@ extension KernelBackend {
         try update(tables: [table]) { tables in try body(&tables[table]!) }
     }
 
-    /// How `restore` treats the tables it is given.
-    public struct RestoreOptions: Sendable, Hashable {
-        /// Replace each table whole (true, the default), or, like `iptables-restore --noflush`, add
-        /// to it: built-in chains keep their rules and get the new ones appended, user chains the
-        /// text declares are replaced, every other chain stays.
-        public var flush: Bool
-        /// Set the counters the tables give (`iptables-restore --counters`); otherwise new rules
-        /// start at zero and rules that stay keep theirs.
-        public var counters: Bool
-        /// Check everything and apply it to libiptc's snapshot, but commit nothing (`--test`).
-        public var test: Bool
-
-        /// The options of `iptables-restore`: `--noflush` is `flush: false`, `--counters` and `--test`.
-        public init(flush: Bool = true, counters: Bool = false, test: Bool = false) {
-            self.flush = flush
-            self.counters = counters
-            self.test = test
-        }
-    }
-
-    /// Commits whole tables, as `iptables-legacy-restore` does: each table atomically, in the
-    /// order given, the earlier ones restored if a later one fails. Built on `update`, so only
-    /// the rules that differ are touched (unlike iptables-legacy-restore, rules that stay keep
-    /// their counters unless `options.counters` sets them).
-    ///
-    /// Equivalent to: `iptables-legacy-restore [--noflush] [--counters] [--test] < FILE`.
-    /// - Throws: `KernelError`.
-    @discardableResult
-    public func restore(_ tables: [Table], options: RestoreOptions = RestoreOptions()) throws -> UpdateReport {
-        for table in tables where table.family != family {
-            throw KernelError(.refused, "The \(table.name) table is \(table.family) but this backend writes \(family) tables; restore it with a backend of its family (-6 for IPv6).",
-                              operation: .init(family: family, table: table.name))
-        }
-        var seen = Set<TableName>()
-        let names = tables.map(\.name).filter { seen.insert($0).inserted }
-        return try transaction(tables: names, setCounters: options.counters, dryRun: options.test) { current in
-            for table in tables {
-                let table = options.counters ? table : table.withoutRuleCounters
-                current[table.name] = options.flush ? table : KernelBackend.merge(table, into: current[table.name]!)
-            }
-        }
-    }
-
-    /// `iptables-restore --noflush`: declared user chains replaced, built-in chains appended to
-    /// (with the new policy), the rest kept.
-    static func merge(_ table: Table, into current: Table) -> Table {
-        var merged = current
-        for chain in table.chains {
-            if var existing = merged[chain: chain.name], table.name.isBuiltin(chain.name) {
-                existing.rules += chain.rules
-                existing.policy = chain.policy ?? existing.policy
-                merged[chain: chain.name] = existing
-            } else {
-                merged[chain: chain.name] = chain
-            }
-        }
-        return merged.canonicallyOrdered
-    }
-
     // MARK: - The transaction
 
     func transaction(tables: [TableName], setCounters: Bool, dryRun: Bool, _ body: (inout [TableName: Table]) throws -> Void) throws -> UpdateReport {
         try transaction(tables: tables, entryChains: [:], setCounters: setCounters, dryRun: dryRun) { tables, _ in try body(&tables) }
     }
 
+    /// `transaction` with at most one chain per table handled as entries, each table's list
+    /// standing alone (empty when the chain does not exist): the shape `update(tables:entryChains:…)`
+    /// hands its closure.
     func transaction(
         tables: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool, commitOrder: () -> [TableName]? = { nil },
         _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+    ) throws -> UpdateReport {
+        try transaction(
+            tables: tables, entrySelection: entryChains.mapValues { .named([$0]) }, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder
+        ) { tables, lists in
+            var single: [TableName: EntryList] = [:]
+            for (name, chain) in entryChains where tables[name] != nil {
+                single[name] = lists[name]?[chain] ?? EntryList(family: family)
+            }
+            try body(&tables, &single)
+            if let name = single.keys.first(where: { entryChains[$0] == nil }) {
+                throw KernelError(.refused, "The update set entries for the \(name) table, which has no chain handled as entries; name the chain in `entryChains:`.",
+                                  operation: .init(family: family, table: name))
+            }
+            for (name, chain) in entryChains where tables[name] != nil {
+                lists[name, default: [:]][chain] = single[name]
+            }
+        }
+    }
+
+    /// Which chains of a table a transaction handles as entries rather than model rules.
+    enum EntryChainSelection: Sendable, Hashable {
+        /// These chains (when the table has them).
+        case named(Set<ChainName>)
+        /// Every chain, built-in ones too: the table's model holds chains and policies only.
+        case all
+
+        func contains(_ chain: ChainName) -> Bool {
+            switch self {
+            case .named(let names): names.contains(chain)
+            case .all: true
+            }
+        }
+    }
+
+    /// The transaction: `body` gets the tables read under the lock, with the rules of the chains
+    /// `entryChains` selects as entries (`lists[table][chain]`, present for each such chain the
+    /// table has) and the model chains of those without rules, and leaves the state to commit.
+    ///
+    /// - Parameter hooks: lets the caller free what it holds of a table once libiptc has its
+    ///   copy, and get it back from libiptc's snapshot if the commit then meets EAGAIN.
+    func transaction(
+        tables: [TableName], entrySelection entryChains: [TableName: EntryChainSelection], setCounters: Bool, dryRun: Bool, commitOrder: () -> [TableName]? = { nil },
+        hooks: EntryHooks = EntryHooks(),
+        _ body: (inout [TableName: Table], inout [TableName: [ChainName: EntryList]]) throws -> Void
     ) throws -> UpdateReport {
         guard !tables.isEmpty else { return UpdateReport() }
         guard Set(tables).count == tables.count else {
@@ -186,18 +174,29 @@ extension KernelBackend {
         }
         return try namespace.run {
             switch family {
-            case .ipv4: try transaction(IPv4Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, body)
-            case .ipv6: try transaction(IPv6Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, body)
+            case .ipv4: try transaction(IPv4Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, hooks: hooks, body)
+            case .ipv6: try transaction(IPv6Calls.self, tables: tables, entryChains: entryChains, setCounters: setCounters, dryRun: dryRun, commitOrder: commitOrder, hooks: hooks, body)
             }
         }
+    }
+
+    /// What a transaction tells its caller about the entries it hands to libiptc.
+    struct EntryHooks {
+        /// Called once libiptc holds its own copy of a table's changes, before the commit builds
+        /// the whole table once more: the caller may free its copy of the table's entries.
+        var applied: ((TableName) -> Void)?
+        /// Called when the commit of a table met EAGAIN, with the entry chains of the table that
+        /// was to be committed (read back from libiptc's snapshot), before `body` runs again: the
+        /// caller gets back what it freed in `applied`.
+        var tableChanged: ((TableName, Table, [ChainName: EntryList]) -> Void)?
     }
 
     /// A table read under the lock, with the handle its changes will be applied to.
     private final class Snapshot<C: LibiptcCalls> {
         var handle: TableHandle<C>?
         let table: Table
-        let entries: EntryList
-        init(_ handle: consuming TableHandle<C>, _ table: Table, _ entries: EntryList) {
+        let entries: [ChainName: EntryList]
+        init(_ handle: consuming TableHandle<C>, _ table: Table, _ entries: [ChainName: EntryList]) {
             self.handle = consume handle
             self.table = table
             self.entries = entries
@@ -208,40 +207,53 @@ extension KernelBackend {
     private struct Prepared {
         var changes: TableChanges
         var entries: [[[UInt8]]]
-        /// The change to the chain handled as entries.
-        var entryEdit: EntryEdit?
+        /// The changes to the chains handled as entries.
+        var entryEdits: [EntryEdit] = []
 
-        var insertedRules: Int { changes.insertedRules + (entryEdit?.insertions.count ?? 0) }
-        var deletedRules: Int { changes.deletedRules + (entryEdit?.removals.count ?? 0) }
-        var isEmpty: Bool { changes.isEmpty && (entryEdit?.isEmpty ?? true) }
+        var insertedRules: Int { entryEdits.reduce(changes.insertedRules) { $0 + $1.insertions.count } }
+        var deletedRules: Int { entryEdits.reduce(changes.deletedRules) { $0 + $1.removals.count } }
+        var isEmpty: Bool { changes.isEmpty && entryEdits.allSatisfy(\.isEmpty) }
     }
 
-    /// The model table and entries of `name` as `body` left them, checked against each other.
-    private func checkEntryChain(_ chain: ChainName?, table: Table, entries: EntryList?) throws(KernelError) {
-        let operation = KernelError.Operation(family: family, table: table.name, chain: chain?.rawValue)
-        guard let chain else {
-            if entries != nil {
-                throw KernelError(.refused, "The update set entries for the \(table.name) table, which has no chain handled as entries; name the chain in `entryChains:`.", operation: operation)
+    /// Checks the model table and entries `body` left against each other: entries only for chains
+    /// handled as entries that the table has, of this family, and no model rules in those chains.
+    private func checkEntryChains(_ selection: EntryChainSelection?, table: Table, entries: [ChainName: EntryList]?) throws(KernelError) {
+        for (chain, list) in entries ?? [:] {
+            let operation = KernelError.Operation(family: family, table: table.name, chain: chain.rawValue)
+            guard let selection, selection.contains(chain) else {
+                throw KernelError(.refused, "The update set entries for chain \(chain) of the \(table.name) table, which is not handled as entries; name the chain in `entryChains:`.", operation: operation)
             }
-            return
-        }
-        let entries = entries ?? EntryList(family: family)
-        if entries.family != family {
-            throw KernelError(.refused, "The entries for chain \(chain) are \(entries.family) but this backend writes \(family) tables.", operation: operation)
-        }
-        if let modelChain = table.chain(named: chain) {
-            if !modelChain.rules.isEmpty {
-                throw KernelError(.refused, "Chain \(chain) is handled as entries, but the update gave it model rules; set its rules through `entries` only.", operation: operation)
+            if list.family != family {
+                throw KernelError(.refused, "The entries for chain \(chain) are \(list.family) but this backend writes \(family) tables.", operation: operation)
             }
-        } else if !entries.isEmpty {
-            throw KernelError(.refused, "The update gave entries to chain \(chain), which the \(table.name) table does not have; create the chain in the model table too.", operation: operation)
+            if table.chain(named: chain) == nil, !list.isEmpty {
+                throw KernelError(.refused, "The update gave entries to chain \(chain), which the \(table.name) table does not have; create the chain in the model table too.", operation: operation)
+            }
+        }
+        guard let selection else { return }
+        for chain in table.chains where selection.contains(chain.name) && !chain.rules.isEmpty {
+            throw KernelError(.refused, "Chain \(chain.name) is handled as entries, but the update gave it model rules; set its rules through `entries` only.",
+                              operation: .init(family: family, table: table.name, chain: chain.name.rawValue))
+        }
+    }
+
+    /// The edits that turn the entry chains of `old` into those of `new` (chains `new` deletes
+    /// have none: they are flushed and deleted whole).
+    private func entryEdits(
+        _ selection: EntryChainSelection?, table: Table, from old: [ChainName: EntryList], to new: [ChainName: EntryList]?
+    ) -> [EntryEdit] {
+        guard let selection else { return [] }
+        let empty = EntryList(family: family)
+        return table.chains.compactMap { chain in
+            guard selection.contains(chain.name) else { return nil }
+            return EntryEdit(chain: chain.name, from: old[chain.name] ?? empty, to: new?[chain.name] ?? empty)
         }
     }
 
     private func transaction<C: LibiptcCalls>(
-        _: C.Type, tables given: [TableName], entryChains: [TableName: ChainName], setCounters: Bool, dryRun: Bool,
-        commitOrder: () -> [TableName]?,
-        _ body: (inout [TableName: Table], inout [TableName: EntryList]) throws -> Void
+        _: C.Type, tables given: [TableName], entryChains: [TableName: EntryChainSelection], setCounters: Bool, dryRun: Bool,
+        commitOrder: () -> [TableName]?, hooks: EntryHooks,
+        _ body: (inout [TableName: Table], inout [TableName: [ChainName: EntryList]]) throws -> Void
     ) throws -> UpdateReport {
         let held = try lock.acquire(logger: logger)
         defer { held.keepAlive() }
@@ -253,7 +265,7 @@ extension KernelBackend {
         // The tables as read before natgate committed anything to them: what the closure is given
         // again after EAGAIN, and what the tables are restored to when a later one fails.
         var original: [TableName: Table] = [:]
-        var originalEntries: [TableName: EntryList] = [:]
+        var originalEntries: [TableName: [ChainName: EntryList]] = [:]
         var committed: [TableName] = []
         var start = 0
         var attempt = 1
@@ -264,7 +276,7 @@ extension KernelBackend {
             var snapshots: [Snapshot<C>] = []
             for name in names[start...] {
                 let handle = try TableHandle<C>(name)
-                let (table, entries) = try decodeTable(handle, entryChain: entryChains[name])
+                let (table, entries) = try decodeTable(handle, entryChains: entryChains[name])
                 original[name] = table
                 if entryChains[name] != nil { originalEntries[name] = entries }
                 snapshots.append(Snapshot(handle, table, entries))
@@ -295,18 +307,19 @@ extension KernelBackend {
             // Check and encode every pending table before committing any.
             var prepared: [Prepared] = []
             for (offset, name) in names[start...].enumerated() {
-                guard let desired = working[name] else {
+                guard var desired = working[name] else {
                     throw KernelError(.refused, "The update removed the \(name) table from its dictionary; a table cannot be removed, only emptied.",
                                       operation: .init(family: family, table: name))
                 }
-                try TableValidator.validate(desired, expected: name, family: family)
-                try checkEntryChain(entryChains[name], table: desired, entries: workingEntries[name])
-                var changes = TableChanges(from: snapshots[offset].table, to: desired.canonicallyOrdered, setCounters: setCounters)
-                var entryEdit: EntryEdit?
-                if let chain = entryChains[name], desired.chain(named: chain) != nil {
-                    entryEdit = EntryEdit(chain: chain, from: snapshots[offset].entries, to: workingEntries[name] ?? EntryList(family: family))
+                desired = desired.canonicallyOrdered
+                try checkEntryChains(entryChains[name], table: desired, entries: workingEntries[name])
+                try TableValidator.validate(desired, entries: workingEntries[name] ?? [:], expected: name, family: family, codecs: codecs)
+                var changes = TableChanges(from: snapshots[offset].table, to: desired, setCounters: setCounters)
+                var edits = entryEdits(entryChains[name], table: desired, from: snapshots[offset].entries, to: workingEntries[name])
+                if setCounters {
+                    for index in edits.indices { edits[index].setCounters(from: snapshots[offset].entries[edits[index].chain]) }
                 }
-                if !changes.isEmpty || !(entryEdit?.isEmpty ?? true) { changes.keepPolicyCounters(of: snapshots[offset].table) }
+                if !changes.isEmpty || !edits.allSatisfy(\.isEmpty) { changes.keepPolicyCounters(of: snapshots[offset].table) }
                 let encoder = EntryEncoder(family: family, codecs: codecs)
                 var entries: [[[UInt8]]] = []
                 for edit in changes.ruleEdits {
@@ -316,7 +329,7 @@ extension KernelBackend {
                     }
                     entries.append(encoded)
                 }
-                prepared.append(Prepared(changes: changes, entries: entries, entryEdit: entryEdit))
+                prepared.append(Prepared(changes: changes, entries: entries, entryEdits: edits))
             }
 
             report.prepareDuration += clock.now - prepareStart
@@ -343,8 +356,10 @@ extension KernelBackend {
                     // the whole table in memory once more.
                     prepared[offset].entries = []
                     prepared[offset].changes.ruleEdits = []
-                    prepared[offset].entryEdit = nil
+                    prepared[offset].entryEdits = []
                     workingEntries[name] = nil
+                    working[name] = nil
+                    hooks.applied?(name)
                     try testHooks.beforeCommit?(name, attempt)
                 } catch {
                     throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)
@@ -355,9 +370,17 @@ extension KernelBackend {
                 }
                 let began = clock.now
                 do {
-                    try handle.commit()
+                    try handle.commitKeepingSnapshot()
                 } catch let error where error.kind == .tableChanged && attempt < maximumAttempts {
                     logger.notice("table changed under natgate (EAGAIN); reading it again", metadata: ["table": "\(name)", "attempt": "\(attempt)"])
+                    if let tableChanged = hooks.tableChanged {
+                        do {
+                            let (attempted, attemptedEntries) = try decodeTable(handle, entryChains: entryChains[name])
+                            tableChanged(name, attempted, attemptedEntries)
+                        } catch {
+                            throw rollingBack(committed, original: original, entries: originalEntries, entryChains: entryChains, after: error, C.self)
+                        }
+                    }
                     attempt += 1
                     report.attempts = attempt
                     start = position
@@ -389,9 +412,10 @@ extension KernelBackend {
                 try handle.insert(entry, chain: edit.chain.rawValue, at: insertion.position)
             }
         }
-        if let edit = prepared.entryEdit {
+        for edit in prepared.entryEdits {
             for position in edit.removals { try handle.delete(chain: edit.chain.rawValue, at: position) }
             for position in edit.insertions { try handle.insert(edit.new[position], chain: edit.chain.rawValue, at: position) }
+            for update in edit.counterUpdates { try handle.setCounters(chain: edit.chain.rawValue, at: update.position, update.counters) }
         }
         for chain in changes.deletedChains { try handle.deleteChain(chain.rawValue) }
         for policy in changes.policies { try handle.setPolicy(policy.chain.rawValue, policy.policy, counters: policy.counters) }
@@ -402,8 +426,8 @@ extension KernelBackend {
     /// Restores the tables already committed (latest first) to what was read, and returns the
     /// error to throw: `failure` itself when nothing was committed yet.
     private func rollingBack<C: LibiptcCalls>(
-        _ committed: [TableName], original: [TableName: Table], entries originalEntries: [TableName: EntryList],
-        entryChains: [TableName: ChainName], after failure: any Error, _: C.Type
+        _ committed: [TableName], original: [TableName: Table], entries originalEntries: [TableName: [ChainName: EntryList]],
+        entryChains: [TableName: EntryChainSelection], after failure: any Error, _: C.Type
     ) -> any Error {
         guard !committed.isEmpty else { return failure }
         let primary = (failure as? KernelError) ?? KernelError(.system, "\(failure)")
@@ -411,12 +435,9 @@ extension KernelBackend {
         for name in committed.reversed() {
             do {
                 let handle = try TableHandle<C>(name)
-                let (now, nowEntries) = try decodeTable(handle, entryChain: entryChains[name])
+                let (now, nowEntries) = try decodeTable(handle, entryChains: entryChains[name])
                 var changes = TableChanges(from: now, to: original[name]!)
-                var entryEdit: EntryEdit?
-                if let chain = entryChains[name], original[name]!.chain(named: chain) != nil {
-                    entryEdit = EntryEdit(chain: chain, from: nowEntries, to: originalEntries[name] ?? EntryList(family: family))
-                }
+                let edits = entryEdits(entryChains[name], table: original[name]!, from: nowEntries, to: originalEntries[name])
                 changes.keepPolicyCounters(of: original[name]!)
                 let encoder = EntryEncoder(family: family, codecs: codecs)
                 var entries: [[[UInt8]]] = []
@@ -427,7 +448,7 @@ extension KernelBackend {
                     }
                     entries.append(encoded)
                 }
-                try apply(Prepared(changes: changes, entries: entries, entryEdit: entryEdit), to: handle)
+                try apply(Prepared(changes: changes, entries: entries, entryEdits: edits), to: handle)
                 try handle.commit()
                 logger.notice("restored table after a later table failed", metadata: ["table": "\(name)"])
             } catch {

@@ -90,7 +90,10 @@ struct RestoreCommand: ParsableCommand {
             family: family, namespace: namespace,
             lock: XtablesLock(timeout: .milliseconds(Int64(max(0, wait) * 1000))))
         do {
-            let report = try backend.restore(ruleset.tables, options: .init(flush: !noflush, counters: counters, test: test))
+            // Handed over, not shared: restore releases each chain's rules once it has encoded them.
+            let tables = ruleset.tables
+            ruleset.tables = []
+            let report = try backend.restore(consume tables, options: .init(flush: !noflush, counters: counters, test: test))
             if test { FileHandle.standardError.write(Data("natgate restore: test run, nothing committed: \(report)\n".utf8)) }
             if verbose {
                 let ms: (Duration) -> String = { $0.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))) }

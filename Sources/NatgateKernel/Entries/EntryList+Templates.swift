@@ -99,3 +99,18 @@ extension EntryList {
 
     func loadU16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
 }
+
+extension EntryList {
+    /// Whether any entry has packet or byte counters other than zero.
+    package var hasCounters: Bool {
+        (0..<count).contains { counters($0) != .zero }
+    }
+
+    /// Sets every entry's counters to zero.
+    package mutating func clearCounters() {
+        let offset = EntryLayout.of(family).counters
+        for start in starts {
+            for i in 0..<16 { bytes[start + offset + i] = 0 }
+        }
+    }
+}

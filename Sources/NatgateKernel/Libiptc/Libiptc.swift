@@ -57,7 +57,7 @@ protocol LibiptcCalls {
     static func deleteChain(_ chain: String, _ handle: OpaquePointer) -> Result<Void, LibiptcFailure>
     /// The corresponding C function is `iptc_set_policy`; nil counters keep the chain's own.
     static func setPolicy(chain: String, policy: String, counters: xt_counters?, _ handle: OpaquePointer) -> Result<Void, LibiptcFailure>
-    /// The corresponding C function is `iptc_set_counter` (`position` counts from 0).
+    /// The corresponding C function is `iptc_set_counter` (`position` counts from 1, unlike insert and delete).
     static func setCounter(chain: String, at position: UInt32, counters: xt_counters, _ handle: OpaquePointer) -> Result<Void, LibiptcFailure>
     /// The corresponding C function is `iptc_commit`.
     static func commit(_ handle: OpaquePointer) -> Result<Void, LibiptcFailure>

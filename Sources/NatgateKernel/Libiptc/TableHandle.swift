@@ -90,12 +90,21 @@ struct TableHandle<Calls: LibiptcCalls>: ~Copyable {
     /// Sets the counters of the rule at 0-based `position`.
     func setCounters(chain: String, at position: Int, _ counters: Counters) throws(KernelError) {
         let c = xt_counters(pcnt: counters.packets, bcnt: counters.bytes)
-        try check(Calls.setCounter(chain: chain, at: UInt32(position), counters: c, raw), chain, position + 1)
+        // Unlike insert and delete, iptc_set_counter counts rules from 1 (`iptcc_get_rule_num`).
+        try check(Calls.setCounter(chain: chain, at: UInt32(position + 1), counters: c, raw), chain, position + 1)
     }
 
     /// Sends the edited table to the kernel as one atomic replace, then frees the handle.
     /// The corresponding C function is `iptc_commit`.
     consuming func commit() throws(KernelError) {
+        try check(Calls.commit(raw), nil, nil)
+    }
+
+    /// Sends the edited table to the kernel as `commit` does, but leaves the handle to its owner:
+    /// after a failure libiptc's snapshot still holds the table it tried to commit (its rules keep
+    /// their chains and targets), which can be read before the handle is dropped. The handle must
+    /// not be committed again. The corresponding C function is `iptc_commit`.
+    func commitKeepingSnapshot() throws(KernelError) {
         try check(Calls.commit(raw), nil, nil)
     }
 

@@ -13,8 +13,26 @@ struct EntryEdit: Sendable {
     var removals: [Int] = []
     /// 0-based positions in `new`, ascending (the order to insert them in).
     var insertions: [Int] = []
+    /// Counters to set on entries that stay (restore with counters), at 0-based positions of `new`.
+    var counterUpdates: [(position: Int, counters: Counters)] = []
 
-    var isEmpty: Bool { removals.isEmpty && insertions.isEmpty }
+    var isEmpty: Bool { removals.isEmpty && insertions.isEmpty && counterUpdates.isEmpty }
+
+    /// Asks for each entry that stays to get the counters `new` gives it, where they differ from
+    /// those it has in `old` (`iptables-restore --counters`; inserted entries carry theirs).
+    mutating func setCounters(from old: EntryList?) {
+        guard let old else { return }
+        let removed = Set(removals)
+        let inserted = Set(insertions)
+        var oldIndex = 0
+        for position in 0..<new.count where !inserted.contains(position) {
+            while removed.contains(oldIndex) { oldIndex += 1 }
+            guard oldIndex < old.count else { break }
+            let counters = new.counters(position)
+            if counters != old.counters(oldIndex) { counterUpdates.append((position, counters)) }
+            oldIndex += 1
+        }
+    }
 
     init(chain: ChainName, from old: EntryList, to new: EntryList) {
         self.chain = chain
