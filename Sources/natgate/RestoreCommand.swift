@@ -53,11 +53,18 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         let (name, text) = try readInput(file, command: "restore")
         let family = familyOptions.family
-        var ruleset: Ruleset
+        // The lean parse (kernel entries written from each shape's template, without a model
+        // rule per line) when the text allows it; the model's otherwise.
+        var lean: LeanRuleset?
+        var ruleset = Ruleset(family: family, tables: [])
         do {
-            ruleset = try Ruleset(saveText: text, family: family)
-            if let table {
-                let only = try TableName(table)
+            let only = try table.map { try TableName($0) }
+            lean = try LeanRuleset(saveText: text, family: family)
+            if lean == nil {
+                ruleset = try Ruleset(saveText: text, family: family)
+            }
+            if let only {
+                lean = lean?.only(only)
                 ruleset.tables = ruleset.tables.filter { $0.name == only }
             }
         } catch let error as ModelError {
@@ -68,6 +75,12 @@ struct RestoreCommand: ParsableCommand {
         let namespace = try namespaceOptions.namespace()
         if try namespaceOptions.resolvedBackend(in: namespace, command: "restore") == .nft {
             do {
+                if lean != nil {
+                    // The nft store writes model rules: the text, already checked, read again.
+                    ruleset = try Ruleset(saveText: text, family: family)
+                    if let table, let only = try? TableName(table) { ruleset.tables = ruleset.tables.filter { $0.name == only } }
+                    lean = nil
+                }
                 if noflush {
                     throw NatgateError(.system, "--noflush is not supported on the nft backend; nothing was changed. Restore whole tables, or use iptables-nft-restore --noflush.")
                 }
@@ -90,10 +103,17 @@ struct RestoreCommand: ParsableCommand {
             family: family, namespace: namespace,
             lock: XtablesLock(timeout: .milliseconds(Int64(max(0, wait) * 1000))))
         do {
-            // Handed over, not shared: restore releases each chain's rules once it has encoded them.
-            let tables = ruleset.tables
-            ruleset.tables = []
-            let report = try backend.restore(consume tables, options: .init(flush: !noflush, counters: counters, test: test))
+            let options = KernelBackend.RestoreOptions(flush: !noflush, counters: counters, test: test)
+            let report: UpdateReport
+            if let parsed = lean {
+                lean = nil
+                report = try backend.restore(consume parsed, options: options)
+            } else {
+                // Handed over, not shared: restore releases each chain's rules once it has encoded them.
+                let tables = ruleset.tables
+                ruleset.tables = []
+                report = try backend.restore(consume tables, options: options)
+            }
             if test { FileHandle.standardError.write(Data("natgate restore: test run, nothing committed: \(report)\n".utf8)) }
             if verbose {
                 let ms: (Duration) -> String = { $0.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))) }

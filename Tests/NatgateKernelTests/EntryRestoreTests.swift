@@ -107,6 +107,44 @@ struct EntryRestoreTests {
         }
     }
 
+    /// `text` with `count` gateways' rules appended to its user chains: lines of a few shapes, as
+    /// the lean parse reads them from templates.
+    static func manyShapes(_ count: Int) -> String {
+        var nat: [String] = []
+        var filter: [String] = []
+        for index in 0..<count {
+            let subnet = "10.\(100 + index >> 8).\(index & 0xFF).0/24"
+            let counters = "[\(index):\(index * 64)] "
+            nat.append("\(counters)-A GW-POST -s \(subnet) -o eth\(index % 3) -m comment --comment \"gw \(index)\" -j MASQUERADE")
+            filter.append("\(counters)-A GW-FWD -s \(subnet) -o eth\(index % 3) -m comment --comment \"gw \(index)\" -j ACCEPT")
+            filter.append("\(counters)-A GW-FWD -d \(subnet) -i eth\(index % 3) -m comment --comment \"gw \(index)\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        }
+        return text
+            .replacingOccurrences(of: "COMMIT\n*filter", with: nat.joined(separator: "\n") + "\nCOMMIT\n*filter")
+            .replacingOccurrences(of: "[15:1500] -A NEW", with: filter.joined(separator: "\n") + "\n[15:1500] -A NEW")
+    }
+
+    @Test("the lean parse restores what iptables-legacy-restore does; built-in chains the text leaves out keep their policy", kernelTests, arguments: [true, false], [false, true])
+    func leanSameAsIptablesLegacyRestore(flush: Bool, counters: Bool) throws {
+        let text = Self.manyShapes(40)
+        let lean = try #require(try LeanRuleset(saveText: text, family: .ipv4))
+        #expect(lean.ruleCounts.lean >= 100)
+        try ThrowawayNamespace.with { legacy in
+            try ThrowawayNamespace.with { natgate in
+                let lockPath = privateLockPath()
+                defer { unlink(lockPath) }
+                for scratch in [legacy, natgate] {
+                    try scratch.shell("iptables-legacy-restore -w -c", input: Self.existing)
+                    try scratch.shell("iptables-legacy -w -P INPUT DROP && iptables-legacy -w -P OUTPUT DROP")
+                }
+                try legacy.shell("iptables-legacy-restore -w \(flush ? "" : "--noflush") \(counters ? "-c" : "")", input: text)
+                try Self.backend(natgate, lockPath).restore(lean, options: .init(flush: flush, counters: counters))
+                #expect(try Self.save(natgate, counters: counters) == Self.save(legacy, counters: counters))
+                #expect(try Self.save(natgate).contains(":INPUT DROP"))
+            }
+        }
+    }
+
     @Test("--noflush: built-in chains appended to, declared user chains replaced, other chains kept, rules that stay keep their counters", kernelTests)
     func noflushKeepsWhatStays() throws {
         try ThrowawayNamespace.with { scratch in

@@ -140,3 +140,19 @@ extension KernelBackend {
         }
     }
 }
+
+extension KernelBackend {
+    /// Commits the tables of a lean parse, as `restore(_:options:)` commits model tables: each
+    /// table atomically, in the order the text gives them, the earlier ones restored if a later
+    /// one fails, only the rules that differ touched. The rules go to libiptc as entries made from
+    /// their shapes (`entries(of:counters:)`), never as model rules.
+    ///
+    /// Equivalent to: `iptables-legacy-restore [--noflush] [--counters] [--test] < FILE`.
+    /// - Throws: `KernelError`; a rule natgate cannot encode is named by table, chain and position.
+    @discardableResult
+    public func restore(_ lean: consuming LeanRuleset, options: RestoreOptions = RestoreOptions()) throws -> UpdateReport {
+        let (tables, entries, _) = try entries(of: lean, counters: options.counters)
+        _ = consume lean
+        return try restore(tables, entries: entries, options: options)
+    }
+}

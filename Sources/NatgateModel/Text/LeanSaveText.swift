@@ -294,6 +294,8 @@ struct LeanState {
     var shapeIndex: [UInt64: [(key: [UInt8], shape: Int)]] = [:]
     /// The key of the line being looked at, reused from line to line.
     var key = LeanScanner.KeyBuffer(capacity: LeanScanner.keyCapacity)
+    /// The built-in chains of the current table that a `:CHAIN` line or `-P` gave a policy.
+    var declaredBuiltins: Set<ChainName> = []
     /// The words of the line being looked at.
     var words: [LeanScanner.Word] = []
     /// The rules of the current table's chains, by index in `table.chains`.
@@ -363,6 +365,15 @@ extension SaveTextParser {
                 }
             }
         }
+        // A built-in chain the text neither declares nor adds to is left out, as
+        // iptables-legacy-restore leaves it: a restore keeps its policy and counters (the model
+        // parse gives it ACCEPT). Printing puts it back as ACCEPT [0:0], as the model does.
+        var table = table
+        for index in table.chains.indices.reversed()
+        where table.name.isBuiltin(table.chains[index].name) && !lean.declaredBuiltins.contains(table.chains[index].name) && rules[index].isEmpty {
+            table.chains.remove(at: index)
+            rules.remove(at: index)
+        }
         let leanTable = LeanTable(table: table, rules: rules)
         if let index = lean.tables.firstIndex(where: { $0.table.name == table.name }) {
             lean.tables[index] = leanTable
@@ -371,6 +382,7 @@ extension SaveTextParser {
         }
         lean.rules = []
         lean.lastChainIndex = -1
+        lean.declaredBuiltins = []
     }
 
     /// Adds `line` as a lean rule when it is an `-A` line of a shape that stands for it; false

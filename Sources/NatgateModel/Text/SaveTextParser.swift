@@ -116,6 +116,7 @@ struct SaveTextParser {
             if isLean {
                 lean.rules = []
                 lean.lastChainIndex = -1
+                lean.declaredBuiltins = []
             }
             tableLine = number
             return
@@ -185,6 +186,7 @@ struct SaveTextParser {
         }
         if table.name.isBuiltin(name) {
             guard let index = chainIndex[name.rawValue] else { return }
+            if isLean { lean.declaredBuiltins.insert(name) }
             if policyField.text != "-" {
                 do { table.chains[index].policy = try Policy(policyField.text) } catch let error as ModelError { throw error.located(at: policyField.location(number)) }
             }
@@ -427,6 +429,7 @@ struct SaveTextParser {
             tokens = tokens.dropFirst()
             try noMore()
             do { table.chains[index].policy = try Policy(policyToken.text) } catch let error as ModelError { throw error.located(at: policyToken.location) }
+            if isLean { lean.declaredBuiltins.insert(name) }
             if let counters { table.chains[index].counters = counters }
         case "-F", "--flush":
             try noCounters()
