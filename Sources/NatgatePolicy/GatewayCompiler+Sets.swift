@@ -110,16 +110,37 @@ extension GatewayCompiler {
 
     /// The sets of a layout, by name: the shapes' and the index of their gateways' subnets.
     public func sets(for layout: SetLayout, family: Family) -> [String: IPSetContents] {
+        var sets: [String: IPSetContents] = [:]
+        for (name, members) in setMembers(for: layout, family: family) {
+            sets[name] = IPSetContents(name: name, family: family, members: Set(members))
+        }
+        return sets
+    }
+
+    /// The members of the sets of a layout (`sets(for:family:)`), by set name, each member once:
+    /// the gateways of a layout have distinct subnets (a `GatewaySet`'s), and every member
+    /// holds its gateway's subnet.
+    func setMembers(for layout: SetLayout, family: Family) -> [String: [NetIfaceMember]] {
+        var sets: [String: [NetIfaceMember]] = [:]
         // Every gateway in sets has a filter shape (and a nat shape): the index holds their subnets.
-        var sets = SubnetIndex.sets(of: layout.filter.lazy.flatMap(\.gateways).map(\.subnet), family: family)
+        var indexNames: [Int: String] = [:]
+        for (_, gateways) in layout.filter {
+            for gateway in gateways {
+                guard let length = SubnetIndex.prefixLength(of: gateway.subnet) else { continue }
+                let name: String
+                if let known = indexNames[length] {
+                    name = known
+                } else {
+                    name = SubnetIndex.setName(prefixLength: length, family: family)
+                    indexNames[length] = name
+                }
+                sets[name, default: []].append(SubnetIndex.member(gateway.subnet))
+            }
+        }
         for (shape, gateways) in layout.filter + layout.nat {
-            sets[shape.setName] = IPSetContents(
-                name: shape.setName, family: family,
-                members: Set(gateways.map { NetIfaceMember(network: $0.subnet, interface: $0.uplink) }))
+            sets[shape.setName] = gateways.map { NetIfaceMember(network: $0.subnet, interface: $0.uplink) }
             if let via = shape.viaSetName {
-                sets[via] = IPSetContents(
-                    name: via, family: family,
-                    members: Set(gateways.compactMap { gateway in gateway.via.map { NetIfaceMember(network: gateway.subnet, interface: $0) } }))
+                sets[via] = gateways.compactMap { gateway in gateway.via.map { NetIfaceMember(network: gateway.subnet, interface: $0) } }
             }
         }
         return sets
