@@ -197,11 +197,15 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
             let padding = widths[column] - lengths[index]
             if column == 0 { bytes.append(0x20) }
             bytes.append(0x20)
+            func append(_ cell: String) {
+                var cell = cell
+                cell.withUTF8 { bytes.append(contentsOf: $0) }
+            }
             if numeric[column] {
                 bytes.append(contentsOf: repeatElement(0x20, count: padding))
-                bytes.append(contentsOf: cell.utf8)
+                append(cell)
             } else {
-                bytes.append(contentsOf: cell.utf8)
+                append(cell)
                 if column < columns - 1 { bytes.append(contentsOf: repeatElement(0x20, count: padding)) }
             }
             bytes.append(column < columns - 1 ? 0x20 : 0x0A)

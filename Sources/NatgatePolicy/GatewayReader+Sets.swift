@@ -23,16 +23,28 @@ extension GatewayCompiler {
             var subnet: IPNetwork
             var uplink: InterfaceName
             var shape: Int
-            var order: Int
+            /// `subnet`'s order (`IPNetwork`'s: IPv4 first, then address, then mask) as integers,
+            /// then the order read.
+            var key: (UInt8, UInt64, UInt64, UInt64, UInt64, Int)
+
+            init(_ member: NetIfaceMember, shape: Int, order: Int) {
+                subnet = member.network
+                uplink = member.interface
+                self.shape = shape
+                switch member.network {
+                case .v4(let network): key = (0, UInt64(network.address.rawValue) << 32 | UInt64(network.mask), 0, 0, 0, order)
+                case .v6(let network): key = (1, network.address.high, network.address.low, network.mask.high, network.mask.low, order)
+                }
+            }
         }
         func memberships(_ shapes: [GatewayShape]) -> [Membership] {
             let sets = shapes.map { members($0.setName) }
             var list: [Membership] = []
             list.reserveCapacity(sets.reduce(0) { $0 + ($1?.count ?? 0) })
             for (index, set) in sets.enumerated() {
-                for member in set ?? [] { list.append(Membership(subnet: member.network, uplink: member.interface, shape: index, order: list.count)) }
+                for member in set ?? [] { list.append(Membership(member, shape: index, order: list.count)) }
             }
-            list.sort { $0.subnet != $1.subnet ? $0.subnet < $1.subnet : $0.order < $1.order }
+            list.sort { $0.key < $1.key }
             return list
         }
         let filterMembers = memberships(filterShapes)
