@@ -305,8 +305,9 @@ extension GatewayController {
 }
 
 /// What decides the shape rules a gateway in sets shares (`GatewayShape(filterOf:)` and
-/// `GatewayShape(natOf:)` within one family): gateways with equal keys have the same rules.
+/// `GatewayShape(natOf:)`): gateways with equal keys have the same rules.
 private struct SharedRules: Hashable {
+    var family: Family
     var hasVia: Bool
     var inbound: Gateway.Inbound
     var exclude: [IPNetwork]
@@ -315,6 +316,7 @@ private struct SharedRules: Hashable {
     var randomFully: Bool
 
     init(_ gateway: Gateway) {
+        family = gateway.family
         hasVia = gateway.via != nil
         inbound = gateway.inbound
         exclude = gateway.exclude
