@@ -202,11 +202,11 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
                 cell.withUTF8 { bytes.append(contentsOf: $0) }
             }
             if numeric[column] {
-                bytes.append(contentsOf: repeatElement(0x20, count: padding))
+                for _ in 0..<padding { bytes.append(0x20) }
                 append(cell)
             } else {
                 append(cell)
-                if column < columns - 1 { bytes.append(contentsOf: repeatElement(0x20, count: padding)) }
+                if column < columns - 1 { for _ in 0..<padding { bytes.append(0x20) } }
             }
             bytes.append(column < columns - 1 ? 0x20 : 0x0A)
         }
