@@ -222,6 +222,18 @@ extension GatewayController {
     ///   gateways, their NAT counters, forwarding and drift are the same, and reading 10,000
     ///   gateways costs a fifth less: the compact `natgate status` leaves them out.
     public func status(rules withRules: Bool = true) throws(NatgateError) -> Status {
+        // Each read below enters the store's namespace (a thread per read, for a named one):
+        // entered once here, they all run in place on one thread.
+        let status: Result<Status, NatgateError>
+        do {
+            status = try store.inNamespace { Result { () throws(NatgateError) in try readStatus(rules: withRules) } }
+        } catch {
+            throw NatgateError(wrapping: error)
+        }
+        return try status.get()
+    }
+
+    private func readStatus(rules withRules: Bool) throws(NatgateError) -> Status {
         var families: [Status.FamilyStatus] = []
         var allSets: [String: IPSetContents]?
         for family in Family.allCases {
