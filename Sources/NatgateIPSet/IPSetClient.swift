@@ -339,6 +339,11 @@ public struct IPSetClient: Sendable {
                 // natgate reads members of hash:net,iface sets only; another type (a set made by
                 // hand under a natgate name, say) comes back with its header, for drift to name.
                 guard typeName == "hash:net,iface" else { return listing! }
+                // The header says how many members follow (Linux 4.18 and later): room for them
+                // at once, not by doubling.
+                if let count = header?.be32(IPSetMessage.Attribute.elements), count <= 1 << 24 {
+                    listing?.members.reserveCapacity(Int(count))
+                }
             }
             var reader = MemberReader()
             for adt in attributes.all(IPSetMessage.Attribute.adt.rawValue) {
