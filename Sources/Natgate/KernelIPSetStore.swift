@@ -21,9 +21,9 @@ public struct KernelIPSetStore: IPSetStore {
         for name in try client.setNames() where name.hasPrefix(GatewayShape.setPrefix) {
             // nil: destroyed since the names were read.
             guard let listing = try listing(name) else { continue }
-            sets[name] = IPSetContents(
-                name: name, typeName: listing.typeName, family: listing.family,
-                members: Set(listing.members.map { NetIfaceMember(network: $0.network, interface: $0.interface) }))
+            var members = Set<NetIfaceMember>(minimumCapacity: listing.members.count)
+            for member in listing.members { members.insert(NetIfaceMember(network: member.network, interface: member.interface)) }
+            sets[name] = IPSetContents(name: name, typeName: listing.typeName, family: listing.family, members: members)
         }
         return sets
     }

@@ -160,27 +160,57 @@ public struct Status: Sendable, Codable, CustomStringConvertible {
     /// The gateways as aligned columns, indented by two spaces; numbers right-aligned.
     static func table(_ gateways: [GatewayStatus]) -> String {
         let header = ["SUBNET", "UPLINK", "VIA", "OPTIONS", "PACKETS", "BYTES"]
-        let rows = gateways.map { status -> [String] in
+        let columns = header.count
+        // The cells row by row in one array (header first): no array per row.
+        var cells = header
+        cells.reserveCapacity(columns * (gateways.count + 1))
+        for status in gateways {
             let gateway = status.gateway
-            var options = gateway.optionArguments
-            if let via = options.firstIndex(of: "--via") { options.removeSubrange(via...(via + 1)) }
-            return [
-                gateway.subnet.description, gateway.uplink.description, gateway.via?.description ?? "-",
-                options.isEmpty ? "-" : options.joined(separator: " "), String(status.natPackets), String(status.natBytes),
-            ]
-        }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        let numeric: Set<Int> = [4, 5]
-        func line(_ cells: [String]) -> String {
-            var line = " "
-            for (column, cell) in cells.enumerated() {
-                let padding = String(repeating: " ", count: widths[column] - cell.count)
-                line += " " + (numeric.contains(column) ? padding + cell : cell + (column == cells.count - 1 ? "" : padding))
-                if column < cells.count - 1 { line += " " }
+            cells.append(gateway.subnet.description)
+            cells.append(gateway.uplink.description)
+            cells.append(gateway.via?.description ?? "-")
+            if gateway.inbound == .established, gateway.exclude.isEmpty, gateway.snatTo == nil, gateway.ports == nil, !gateway.randomFully {
+                cells.append("-")  // no options but --via, which has its own column
+            } else {
+                var options = gateway.optionArguments
+                if let via = options.firstIndex(of: "--via") { options.removeSubrange(via...(via + 1)) }
+                cells.append(options.isEmpty ? "-" : options.joined(separator: " "))
             }
-            return line + "\n"
+            cells.append(String(status.natPackets))
+            cells.append(String(status.natBytes))
         }
-        return ([header] + rows).map(line).joined()
+        var widths = [Int](repeating: 0, count: columns)
+        var lengths = [Int]()
+        lengths.reserveCapacity(cells.count)
+        for (index, cell) in cells.enumerated() {
+            let length = cell.count
+            lengths.append(length)
+            widths[index % columns] = max(widths[index % columns], length)
+        }
+        let numeric = [false, false, false, false, true, true]
+        // Built as UTF-8 bytes and made a String once: appending to a String cell by cell costs
+        // more than the cells.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((widths.reduce(0, +) + 2 * columns + 1) * (gateways.count + 1))
+        for (index, cell) in cells.enumerated() {
+            let column = index % columns
+            let padding = widths[column] - lengths[index]
+            if column == 0 { bytes.append(0x20) }
+            bytes.append(0x20)
+            func append(_ cell: String) {
+                var cell = cell
+                cell.withUTF8 { bytes.append(contentsOf: $0) }
+            }
+            if numeric[column] {
+                for _ in 0..<padding { bytes.append(0x20) }
+                append(cell)
+            } else {
+                append(cell)
+                if column < columns - 1 { for _ in 0..<padding { bytes.append(0x20) } }
+            }
+            bytes.append(column < columns - 1 ? 0x20 : 0x0A)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -192,7 +222,20 @@ extension GatewayController {
     ///   gateways, their NAT counters, forwarding and drift are the same, and reading 10,000
     ///   gateways costs a fifth less: the compact `natgate status` leaves them out.
     public func status(rules withRules: Bool = true) throws(NatgateError) -> Status {
+        // Each read below enters the store's namespace (a thread per read, for a named one):
+        // entered once here, they all run in place on one thread.
+        let status: Result<Status, NatgateError>
+        do {
+            status = try store.inNamespace { Result { () throws(NatgateError) in try readStatus(rules: withRules) } }
+        } catch {
+            throw NatgateError(wrapping: error)
+        }
+        return try status.get()
+    }
+
+    private func readStatus(rules withRules: Bool) throws(NatgateError) -> Status {
         var families: [Status.FamilyStatus] = []
+        var allSets: [String: IPSetContents]?
         for family in Family.allCases {
             let key = SysctlKey.forwarding(family)
             var status = Status.FamilyStatus(family: family, gateways: [], forwarding: Status.ForwardingStatus(key: key.description), drift: [])
@@ -214,16 +257,31 @@ extension GatewayController {
             }
             var sets: [String: IPSetContents] = [:]
             if let ipSets = store.ipSets {
-                do { sets = try GatewayController.familySets(ipSets, family) } catch { throw NatgateError(wrapping: error) }
+                // Every natgate set is listed once, for both families: a listing costs one
+                // netlink dump per set, whatever the family asked for.
+                if allSets == nil {
+                    do { allSets = try ipSets.natgateSets() } catch { throw NatgateError(wrapping: error) }
+                }
+                sets = allSets!.filter { (GatewayShape.family(ofSet: $0.key) ?? .ipv4) == family }
             }
             let readback = compiler.read(family: family, filter: tables[.filter], nat: tables[.nat], sets: sets)
             status.drift = readback.drift.map(\.description)
+            status.gateways.reserveCapacity(readback.gateways.count)
+            // Gateways in sets share their shapes' rules: each shape's rules are rendered and
+            // their counters summed once, not once per member.
+            var shared: [SharedRules: (rules: [Status.TableRules], packets: UInt64, bytes: UInt64)] = [:]
             for gateway in readback.gateways {
+                let key = readback.rules[gateway.key] == nil ? SharedRules(gateway) : nil
+                if let key, let known = shared[key] {
+                    status.gateways.append(Status.GatewayStatus(gateway: gateway, rules: known.rules, natPackets: known.packets, natBytes: known.bytes))
+                    continue
+                }
+                let byTable = readback.rules(of: gateway)
                 var ruleTables: [Status.TableRules] = []
                 var packets: UInt64 = 0
                 var bytes: UInt64 = 0
                 for name in OwnedChains.tables.reversed() {
-                    let rules = readback.rules(of: gateway)[name] ?? []
+                    let rules = byTable[name] ?? []
                     guard !rules.isEmpty else { continue }
                     if withRules {
                         ruleTables.append(Status.TableRules(table: name, rules: rules.map { rule in
@@ -239,6 +297,7 @@ extension GatewayController {
                         }
                     }
                 }
+                if let key { shared[key] = (ruleTables, packets, bytes) }
                 status.gateways.append(Status.GatewayStatus(gateway: gateway, rules: ruleTables, natPackets: packets, natBytes: bytes))
             }
             families.append(status)
@@ -254,6 +313,28 @@ extension GatewayController {
             }
         }
         return status
+    }
+}
+
+/// What decides the shape rules a gateway in sets shares (`GatewayShape(filterOf:)` and
+/// `GatewayShape(natOf:)`): gateways with equal keys have the same rules.
+private struct SharedRules: Hashable {
+    var family: Family
+    var hasVia: Bool
+    var inbound: Gateway.Inbound
+    var exclude: [IPNetwork]
+    var snatTo: IPAddress?
+    var ports: PortRange?
+    var randomFully: Bool
+
+    init(_ gateway: Gateway) {
+        family = gateway.family
+        hasVia = gateway.via != nil
+        inbound = gateway.inbound
+        exclude = gateway.exclude
+        snatTo = gateway.snatTo
+        ports = gateway.ports
+        randomFully = gateway.randomFully
     }
 }
 

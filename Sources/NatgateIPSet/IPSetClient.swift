@@ -339,11 +339,23 @@ public struct IPSetClient: Sendable {
                 // natgate reads members of hash:net,iface sets only; another type (a set made by
                 // hand under a natgate name, say) comes back with its header, for drift to name.
                 guard typeName == "hash:net,iface" else { return listing! }
-            }
-            for adt in attributes.all(IPSetMessage.Attribute.adt.rawValue) {
-                for data in NetlinkAttributes(adt).all(IPSetMessage.Attribute.data.rawValue) {
-                    listing?.members.append(try member(NetlinkAttributes(data), operation: operation))
+                // The header says how many members follow (Linux 4.18 and later): room for them
+                // at once, not by doubling.
+                if let count = header?.be32(IPSetMessage.Attribute.elements), count <= 1 << 24 {
+                    listing?.members.reserveCapacity(Int(count))
                 }
+            }
+            var reader = MemberReader()
+            for adt in attributes.all(IPSetMessage.Attribute.adt.rawValue) {
+                let read: Result<Void, IPSetError> = adt.withUnsafeBytes { bytes in
+                    Result { () throws(IPSetError) in
+                        try NetlinkAttributes.forEach(in: bytes) { (type, data) throws(IPSetError) in
+                            guard type == IPSetMessage.Attribute.data.rawValue else { return }
+                            listing?.members.append(try reader.member(data, operation: operation))
+                        }
+                    }
+                }
+                try read.get()
             }
         }
         guard let listing else {
@@ -352,23 +364,58 @@ public struct IPSetClient: Sendable {
         return listing
     }
 
-    private static func member(_ data: NetlinkAttributes, operation: String) throws(IPSetError) -> IPSetMember {
-        let ip = data.first(IPSetMessage.Attribute.ip).map(NetlinkAttributes.init)
-        let cidr = Int(data.u8(IPSetMessage.Attribute.cidr) ?? 0)
-        let flags = data.be32(IPSetMessage.Attribute.cadtFlags) ?? 0
-        let network: IPNetwork
-        if let v4 = ip?.first(IPSetMessage.Attribute.ipv4), v4.count == 4, cidr <= 32 {
-            network = .v4(IPv4Network(masking: IPv4Address(rawValue: v4.reduce(0) { $0 << 8 | UInt32($1) }), prefixLength: cidr))
-        } else if let v6 = ip?.first(IPSetMessage.Attribute.ipv6), v6.count == 16, cidr <= 128 {
-            network = .v6(IPv6Network(masking: IPv6Address(bytes: Array(v6)), prefixLength: cidr))
-        } else {
-            throw IPSetError(.system, "The kernel listed a member without a network natgate can read.", operation: operation)
+    /// Reads members from their IPSET_ATTR_DATA nests in place, allocating nothing per member but
+    /// what an IPv6 address needs; the interface name of the member before is reused when the
+    /// next has the same (the members of one set mostly share a few uplinks).
+    struct MemberReader {
+        private var lastInterface: (bytes: [UInt8], name: InterfaceName)?
+
+        mutating func member(_ data: UnsafeRawBufferPointer, operation: String) throws(IPSetError) -> IPSetMember {
+            var ip: UnsafeRawBufferPointer?
+            var cidr = 0
+            var flags: UInt32 = 0
+            var interfaceBytes: UnsafeRawBufferPointer?
+            NetlinkAttributes.forEach(in: data) { type, payload in
+                switch type {
+                case IPSetMessage.Attribute.ip: if ip == nil { ip = payload }
+                case IPSetMessage.Attribute.cidr: if let first = payload.first { cidr = Int(first) }
+                case IPSetMessage.Attribute.cadtFlags: if payload.count >= 4 { flags = payload.prefix(4).reduce(0) { $0 << 8 | UInt32($1) } }
+                case IPSetMessage.Attribute.interface: if interfaceBytes == nil { interfaceBytes = payload }
+                default: break
+                }
+            }
+            // The first of each, as `NetlinkAttributes.first` gives it; an absent cidr reads as 0.
+            var v4: UnsafeRawBufferPointer?
+            var v6: UnsafeRawBufferPointer?
+            if let ip {
+                NetlinkAttributes.forEach(in: ip) { type, payload in
+                    if type == IPSetMessage.Attribute.ipv4, v4 == nil { v4 = payload }
+                    if type == IPSetMessage.Attribute.ipv6, v6 == nil { v6 = payload }
+                }
+            }
+            let network: IPNetwork
+            if let v4, v4.count == 4, cidr <= 32 {
+                network = .v4(IPv4Network(masking: IPv4Address(rawValue: v4.reduce(0) { $0 << 8 | UInt32($1) }), prefixLength: cidr))
+            } else if let v6, v6.count == 16, cidr <= 128 {
+                network = .v6(IPv6Network(masking: IPv6Address(bytes: Array(v6)), prefixLength: cidr))
+            } else {
+                throw IPSetError(.system, "The kernel listed a member without a network natgate can read.", operation: operation)
+            }
+            let raw = interfaceBytes ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            let name = UnsafeRawBufferPointer(rebasing: raw[0..<(raw.firstIndex(of: 0) ?? raw.count)])
+            let interface: InterfaceName
+            if let last = lastInterface, last.bytes.elementsEqual(name) {
+                interface = last.name
+            } else {
+                let text = String(decoding: name, as: UTF8.self)
+                guard let valid = try? InterfaceName(text) else {
+                    throw IPSetError(.system, "The kernel listed a member with interface \(ModelError.quote(text)), which natgate cannot represent.", operation: operation)
+                }
+                interface = valid
+                lastInterface = (Array(name), valid)
+            }
+            return IPSetMember(network: network, interface: interface, physdev: flags & (1 << 1) != 0, nomatch: flags & (1 << 2) != 0)
         }
-        let text = data.string(IPSetMessage.Attribute.interface) ?? ""
-        guard let interface = try? InterfaceName(text) else {
-            throw IPSetError(.system, "The kernel listed a member with interface \(ModelError.quote(text)), which natgate cannot represent.", operation: operation)
-        }
-        return IPSetMember(network: network, interface: interface, physdev: flags & (1 << 1) != 0, nomatch: flags & (1 << 2) != 0)
     }
 
     static func check(_ name: String, operation: String) throws(IPSetError) {

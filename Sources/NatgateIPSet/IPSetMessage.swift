@@ -118,6 +118,19 @@ struct NetlinkAttributes {
         }
     }
 
+    /// Calls `body` with each attribute in `bytes` (type with flags masked off, payload), in
+    /// order, without copying; stops at the first malformed one, as `init` does.
+    static func forEach<E: Error>(in bytes: UnsafeRawBufferPointer, _ body: (UInt16, UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+        var offset = 0
+        while offset + 4 <= bytes.count {
+            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
+            let type = (UInt16(bytes[offset + 2]) | UInt16(bytes[offset + 3]) << 8) & 0x3FFF
+            guard length >= 4, offset + length <= bytes.count else { break }
+            try body(type, UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + length)]))
+            offset += (length + 3) & ~3
+        }
+    }
+
     func first(_ type: UInt16) -> ArraySlice<UInt8>? { entries.first { $0.type == type }?.payload }
     func all(_ type: UInt16) -> [ArraySlice<UInt8>] { entries.filter { $0.type == type }.map(\.payload) }
 

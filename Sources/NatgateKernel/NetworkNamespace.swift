@@ -51,8 +51,13 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     /// For a named namespace, `body` runs on a new thread that has entered it, and the calling
     /// thread waits for it; for `current`, `body` runs in place. Errors `body` throws come back
     /// unchanged; failing to enter the namespace throws `KernelError` of kind `.namespace`.
+    ///
+    /// On a thread `run` started for this same namespace (work nested in work of one namespace),
+    /// `body` runs in place too: the thread is in the namespace already, and a thread per nested
+    /// call would cost a thread's start for nothing.
     public func run<T>(_ body: () throws -> T) throws -> T {
         guard let path else { return try body() }
+        if NamespaceWork<T>.enteredByThisThread == path { return try body() }
         return try withoutActuallyEscaping(body) { body in
             let work = NamespaceWork<T>(path: path, body: body)
             try work.runOnNewThread()
@@ -66,9 +71,28 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The namespace path a namespace thread entered, in a thread-specific slot: a `String` box the
+/// thread owns while its work runs.
+private let enteredPathKey: pthread_key_t = {
+    var key = pthread_key_t()
+    let created = pthread_key_create(&key, nil)
+    precondition(created == 0, "pthread_key_create failed (\(created)): no thread-specific slot for namespace threads")
+    return key
+}()
+
+private final class EnteredPath {
+    let path: String
+    init(_ path: String) { self.path = path }
+}
+
 /// One piece of work for a namespace thread. The caller waits for the thread to end before it
 /// reads `result`, so nothing here is touched by two threads at once.
 private final class NamespaceWork<T>: @unchecked Sendable {
+    /// The namespace the calling thread entered for its work, nil on any other thread.
+    static var enteredByThisThread: String? {
+        pthread_getspecific(enteredPathKey).map { Unmanaged<EnteredPath>.fromOpaque($0).takeUnretainedValue().path }
+    }
+
     let path: String
     let body: () throws -> T
     var result: Result<T, any Error>?
@@ -109,7 +133,11 @@ private final class NamespaceWork<T>: @unchecked Sendable {
             result = .failure(KernelError(.namespace, hint, operation: .init(call: "setns"), errno: code))
             return
         }
+        let slot = Unmanaged.passRetained(EnteredPath(path))
+        pthread_setspecific(enteredPathKey, slot.toOpaque())
         result = Result { try body() }
+        pthread_setspecific(enteredPathKey, nil)
+        slot.release()
     }
 }
 

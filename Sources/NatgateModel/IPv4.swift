@@ -160,8 +160,18 @@ public struct IPv4Network: Hashable, Sendable, Comparable, Codable, CustomString
 
     /// The text form iptables-save prints: `10.0.0.0/8`, `1.2.3.4/32`, or `10.0.0.0/255.0.255.0`.
     public var description: String {
-        if let prefixLength { return "\(address)/\(prefixLength)" }
-        return "\(address)/\(IPv4Address(rawValue: mask))"
+        // Made from one byte buffer: status prints one network per gateway.
+        var text: [UInt8] = []
+        text.reserveCapacity(31)
+        address.appendText(to: &text)
+        text.append(UInt8(ascii: "/"))
+        if let prefixLength {
+            if prefixLength >= 10 { text.append(UInt8(ascii: "0") + UInt8(prefixLength / 10)) }
+            text.append(UInt8(ascii: "0") + UInt8(prefixLength % 10))
+        } else {
+            IPv4Address(rawValue: mask).appendText(to: &text)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The mask of a prefix length from 0 to 32, in host byte order: 24 is `0xFFFFFF00`. Traps

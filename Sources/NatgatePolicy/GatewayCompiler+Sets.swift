@@ -46,25 +46,26 @@ extension GatewayCompiler {
     public func layout(_ gateways: [Gateway]) -> SetLayout {
         // Gateways are grouped by the fields of their shapes first: a shape's text is built once
         // per group, not once per gateway (10,000 gateways are usually a handful of shapes).
+        // Groups hold positions in `gateways`; each gateway is copied once, into its final group.
         struct FilterKey: Hashable { var hasVia: Bool; var inbound: Gateway.Inbound }
         struct NATKey: Hashable { var exclude: [IPNetwork]; var snatTo: IPAddress?; var ports: PortRange?; var randomFully: Bool }
-        var perRule: [Gateway] = []
-        var natGroups: [NATKey: [Gateway]] = [:]
-        for gateway in gateways {
+        var perRule: [Int] = []
+        var natGroups: [NATKey: [Int]] = [:]
+        for (index, gateway) in gateways.enumerated() {
             let prefix: Int? = switch gateway.subnet {
             case .v4(let network): network.prefixLength
             case .v6(let network): network.prefixLength
             }
             guard prefix != nil, !gateway.uplink.isWildcard, !(gateway.via?.isWildcard ?? false) else {
-                perRule.append(gateway)
+                perRule.append(index)
                 continue
             }
-            natGroups[NATKey(exclude: gateway.exclude, snatTo: gateway.snatTo, ports: gateway.ports, randomFully: gateway.randomFully), default: []].append(gateway)
+            natGroups[NATKey(exclude: gateway.exclude, snatTo: gateway.snatTo, ports: gateway.ports, randomFully: gateway.randomFully), default: []].append(index)
         }
-        var nat: [GatewayShape: [Gateway]] = [:]
-        var fitting: [Gateway] = []
+        var nat: [GatewayShape: [Int]] = [:]
+        var fitting: [Int] = []
         for group in natGroups.values {
-            let shape = GatewayShape(natOf: group[0])
+            let shape = GatewayShape(natOf: gateways[group[0]])
             if shape.description.utf8.count > OwnedChains.tagLimit {
                 perRule += group
             } else {
@@ -72,10 +73,13 @@ extension GatewayCompiler {
                 fitting += group
             }
         }
-        var filterGroups: [FilterKey: [Gateway]] = [:]
-        for gateway in fitting { filterGroups[FilterKey(hasVia: gateway.via != nil, inbound: gateway.inbound), default: []].append(gateway) }
-        var filter: [GatewayShape: [Gateway]] = [:]
-        for group in filterGroups.values { filter[GatewayShape(filterOf: group[0])] = group }
+        var filterGroups: [FilterKey: [Int]] = [:]
+        for index in fitting {
+            let gateway = gateways[index]
+            filterGroups[FilterKey(hasVia: gateway.via != nil, inbound: gateway.inbound), default: []].append(index)
+        }
+        var filter: [GatewayShape: [Int]] = [:]
+        for group in filterGroups.values { filter[GatewayShape(filterOf: gateways[group[0]])] = group }
         // Shapes whose set names collide: the first in canonical order keeps the sets.
         var collided: Set<GatewayShape> = []
         for shapes in [filter.keys, nat.keys] {
@@ -84,17 +88,22 @@ extension GatewayCompiler {
         }
         if !collided.isEmpty {
             var moved: Set<Gateway.Key> = []
-            for shape in collided { for gateway in filter[shape] ?? nat[shape] ?? [] { moved.insert(gateway.key) } }
-            perRule += fitting.filter { moved.contains($0.key) }
-            for (shape, group) in filter { filter[shape] = group.filter { !moved.contains($0.key) } }
-            for (shape, group) in nat { nat[shape] = group.filter { !moved.contains($0.key) } }
+            for shape in collided { for index in filter[shape] ?? nat[shape] ?? [] { moved.insert(gateways[index].key) } }
+            perRule += fitting.filter { moved.contains(gateways[$0].key) }
+            for (shape, group) in filter { filter[shape] = group.filter { !moved.contains(gateways[$0].key) } }
+            for (shape, group) in nat { nat[shape] = group.filter { !moved.contains(gateways[$0].key) } }
             filter = filter.filter { !$0.value.isEmpty }
             nat = nat.filter { !$0.value.isEmpty }
         }
+        // Each group sorted: in the order given (usually sorted already), sorted only if not.
+        func gatewaysOf(_ group: [Int]) -> [Gateway] {
+            let inOrder = group.sorted().map { gateways[$0] }
+            return zip(inOrder, inOrder.dropFirst()).allSatisfy { $0 < $1 } ? inOrder : inOrder.sorted()
+        }
         return SetLayout(
-            filter: filter.map { ($0.key, $0.value.sorted()) }.sorted { $0.0 < $1.0 },
-            nat: nat.map { ($0.key, $0.value.sorted()) }.sorted { $0.0 < $1.0 },
-            perRule: perRule.sorted())
+            filter: filter.map { ($0.key, gatewaysOf($0.value)) }.sorted { $0.0 < $1.0 },
+            nat: nat.map { ($0.key, gatewaysOf($0.value)) }.sorted { $0.0 < $1.0 },
+            perRule: gatewaysOf(perRule))
     }
 
     /// The ip sets `set`'s gateways of `family` need, by name: empty with `datapath` `.rules`.
@@ -110,16 +119,37 @@ extension GatewayCompiler {
 
     /// The sets of a layout, by name: the shapes' and the index of their gateways' subnets.
     public func sets(for layout: SetLayout, family: Family) -> [String: IPSetContents] {
+        var sets: [String: IPSetContents] = [:]
+        for (name, members) in setMembers(for: layout, family: family) {
+            sets[name] = IPSetContents(name: name, family: family, members: Set(members))
+        }
+        return sets
+    }
+
+    /// The members of the sets of a layout (`sets(for:family:)`), by set name, each member once:
+    /// the gateways of a layout have distinct subnets (a `GatewaySet`'s), and every member
+    /// holds its gateway's subnet.
+    func setMembers(for layout: SetLayout, family: Family) -> [String: [NetIfaceMember]] {
+        var sets: [String: [NetIfaceMember]] = [:]
         // Every gateway in sets has a filter shape (and a nat shape): the index holds their subnets.
-        var sets = SubnetIndex.sets(of: layout.filter.lazy.flatMap(\.gateways).map(\.subnet), family: family)
+        var indexNames: [Int: String] = [:]
+        for (_, gateways) in layout.filter {
+            for gateway in gateways {
+                guard let length = SubnetIndex.prefixLength(of: gateway.subnet) else { continue }
+                let name: String
+                if let known = indexNames[length] {
+                    name = known
+                } else {
+                    name = SubnetIndex.setName(prefixLength: length, family: family)
+                    indexNames[length] = name
+                }
+                sets[name, default: []].append(SubnetIndex.member(gateway.subnet))
+            }
+        }
         for (shape, gateways) in layout.filter + layout.nat {
-            sets[shape.setName] = IPSetContents(
-                name: shape.setName, family: family,
-                members: Set(gateways.map { NetIfaceMember(network: $0.subnet, interface: $0.uplink) }))
+            sets[shape.setName] = gateways.map { NetIfaceMember(network: $0.subnet, interface: $0.uplink) }
             if let via = shape.viaSetName {
-                sets[via] = IPSetContents(
-                    name: via, family: family,
-                    members: Set(gateways.compactMap { gateway in gateway.via.map { NetIfaceMember(network: gateway.subnet, interface: $0) } }))
+                sets[via] = gateways.compactMap { gateway in gateway.via.map { NetIfaceMember(network: gateway.subnet, interface: $0) } }
             }
         }
         return sets

@@ -13,29 +13,71 @@ extension GatewayCompiler {
             guard let set = sets[name], set.hasNatgateType, set.family == family else { return nil }
             return set.members
         }
-        var filterBySubnet: [IPNetwork: [(uplink: InterfaceName, shape: GatewayShape)]] = [:]
-        var natBySubnet: [IPNetwork: [(uplink: InterfaceName, shape: GatewayShape)]] = [:]
+        let filterShapes = shapes[.filter] ?? []
+        let natShapes = shapes[.nat] ?? []
+        // Every member of the shapes' sets, with the index of its shape, sorted by subnet (then
+        // in the order read: shape by shape, each set's members in its order); the two lists are
+        // then walked side by side, one subnet at a time. Sorting costs less than hashing every
+        // subnet into a dictionary per table, and gives the subnets in order.
+        struct Membership {
+            var subnet: IPNetwork
+            var uplink: InterfaceName
+            var shape: Int
+            /// `subnet`'s order (`IPNetwork`'s: IPv4 first, then address, then mask) as integers,
+            /// then the order read.
+            var key: (UInt8, UInt64, UInt64, UInt64, UInt64, Int)
+
+            init(_ member: NetIfaceMember, shape: Int, order: Int) {
+                subnet = member.network
+                uplink = member.interface
+                self.shape = shape
+                switch member.network {
+                case .v4(let network): key = (0, UInt64(network.address.rawValue) << 32 | UInt64(network.mask), 0, 0, 0, order)
+                case .v6(let network): key = (1, network.address.high, network.address.low, network.mask.high, network.mask.low, order)
+                }
+            }
+        }
+        func memberships(_ shapes: [GatewayShape]) -> [Membership] {
+            let sets = shapes.map { members($0.setName) }
+            var list: [Membership] = []
+            list.reserveCapacity(sets.reduce(0) { $0 + ($1?.count ?? 0) })
+            for (index, set) in sets.enumerated() {
+                for member in set ?? [] { list.append(Membership(member, shape: index, order: list.count)) }
+            }
+            list.sort { $0.key < $1.key }
+            return list
+        }
+        let filterMembers = memberships(filterShapes)
+        let natMembers = memberships(natShapes)
         var viaBySet: [String: [IPNetwork: [InterfaceName]]] = [:]
-        for shape in shapes[.filter] ?? [] {
-            for member in members(shape.setName) ?? [] { filterBySubnet[member.network, default: []].append((member.interface, shape)) }
+        for shape in filterShapes {
             if let via = shape.viaSetName {
                 for member in members(via) ?? [] { viaBySet[via, default: [:]][member.network, default: []].append(member.interface) }
             }
         }
-        for shape in shapes[.nat] ?? [] {
-            for member in members(shape.setName) ?? [] { natBySubnet[member.network, default: []].append((member.interface, shape)) }
-        }
         var gateways: [Gateway] = []
+        gateways.reserveCapacity(max(filterMembers.count, natMembers.count))
         var drift: [Drift] = []
         var incomplete: Set<IPNetwork> = []
-        for subnet in Set(filterBySubnet.keys).union(natBySubnet.keys).sorted() {
-            let filter = filterBySubnet[subnet] ?? []
-            let nat = natBySubnet[subnet] ?? []
+        var f = 0
+        var n = 0
+        while f < filterMembers.count || n < natMembers.count {
+            let subnet = n == natMembers.count || (f < filterMembers.count && filterMembers[f].subnet < natMembers[n].subnet)
+                ? filterMembers[f].subnet : natMembers[n].subnet
+            var filterEnd = f
+            while filterEnd < filterMembers.count, filterMembers[filterEnd].subnet == subnet { filterEnd += 1 }
+            var natEnd = n
+            while natEnd < natMembers.count, natMembers[natEnd].subnet == subnet { natEnd += 1 }
+            let filter = filterMembers[f..<filterEnd]
+            let nat = natMembers[n..<natEnd]
+            f = filterEnd
+            n = natEnd
             var reason: String?
             var gateway: Gateway?
-            if filter.count == 1, nat.count == 1, filter[0].uplink == nat[0].uplink {
-                let (uplink, filterShape) = filter[0]
-                let natShape = nat[0].shape
+            if filter.count == 1, nat.count == 1, filter.first!.uplink == nat.first!.uplink {
+                let uplink = filter.first!.uplink
+                let filterShape = filterShapes[filter.first!.shape]
+                let natShape = natShapes[nat.first!.shape]
                 var via: InterfaceName?
                 if let viaSet = filterShape.viaSetName {
                     let vias = viaBySet[viaSet]?[subnet] ?? []
@@ -47,17 +89,25 @@ extension GatewayCompiler {
                         snatTo: natShape.snatTo, ports: natShape.ports, randomFully: natShape.randomFully)
                     if gateway == nil { reason = "its members and shapes make no valid gateway" }
                 }
-            } else if filter.isEmpty || nat.isEmpty {
-                reason = "it is a member of \((filter.isEmpty ? nat : filter).map(\.shape.setName).joined(separator: ", ")) but of no \(filter.isEmpty ? "filter" : "nat") set of natgate's shapes, so its \(filter.isEmpty ? "forwarding" : "source NAT") is unknown"
-            } else {
-                let names = (filter + nat).map { "\($0.shape.setName) (\(subnet),\($0.uplink))" }
-                reason = "it is in several sets that disagree: " + names.joined(separator: ", ")
             }
             if let gateway {
                 gateways.append(gateway)
-            } else if let reason {
+                continue
+            }
+            // Drift: named with the shapes' sets, filter's first.
+            let inFilter = filter.map { (uplink: $0.uplink, shape: filterShapes[$0.shape]) }
+            let inNAT = nat.map { (uplink: $0.uplink, shape: natShapes[$0.shape]) }
+            if reason == nil {
+                if inFilter.isEmpty || inNAT.isEmpty {
+                    reason = "it is a member of \((inFilter.isEmpty ? inNAT : inFilter).map(\.shape.setName).joined(separator: ", ")) but of no \(inFilter.isEmpty ? "filter" : "nat") set of natgate's shapes, so its \(inFilter.isEmpty ? "forwarding" : "source NAT") is unknown"
+                } else {
+                    let names = (inFilter + inNAT).map { "\($0.shape.setName) (\(subnet),\($0.uplink))" }
+                    reason = "it is in several sets that disagree: " + names.joined(separator: ", ")
+                }
+            }
+            if let reason {
                 incomplete.insert(subnet)
-                drift.append(.setDiffers(family, set: (filter + nat).map(\.shape.setName).joined(separator: ", "),
+                drift.append(.setDiffers(family, set: (inFilter + inNAT).map(\.shape.setName).joined(separator: ", "),
                     reason: "holds subnet \(subnet), which makes no whole gateway: \(reason). natgate does not guess the rest; the next change removes these members (run `natgate enable` with the gateway's options to keep it)."))
             }
         }
@@ -68,8 +118,11 @@ extension GatewayCompiler {
     /// read back need): missing, of another type or family, other members, or not needed.
     ///
     /// Members of `reported` subnets (already named as making no whole gateway) are left out.
+    ///
+    /// `expected` gives each set's members as a list, each member once (`setMembers(for:family:)`):
+    /// a set that holds exactly them is found so with one lookup per member.
     static func setDrift(
-        family: Family, expected: [String: IPSetContents], actual: [String: IPSetContents], shapes: [TableName: [GatewayShape]],
+        family: Family, expected: [String: [NetIfaceMember]], actual: [String: IPSetContents], shapes: [TableName: [GatewayShape]],
         reported: Set<IPNetwork> = []
     ) -> [Drift] {
         var drift: [Drift] = []
@@ -88,7 +141,10 @@ extension GatewayCompiler {
             case (nil, let set?):
                 if shapeSets.contains(name) { continue }
                 drift.append(.setDiffers(family, set: name, reason: "(\(set.members.count) members) is a natgate set that no gateway natgate can read needs: `natgate apply` or `flush` destroys it (enable and disable leave it)."))
-            case (let want?, let set?):
+            case (let wanted?, let set?):
+                // Each wanted member once: as many members, all of them wanted, is equality.
+                if wanted.count == set.members.count, wanted.allSatisfy({ set.members.contains($0) }) { continue }
+                let want = IPSetContents(name: name, family: family, members: Set(wanted))
                 let extra = set.members.subtracting(want.members).filter { !reported.contains($0.network) }.sorted()
                 let missing = want.members.subtracting(set.members).sorted()
                 guard !extra.isEmpty || !missing.isEmpty else { continue }

@@ -276,7 +276,7 @@ extension GatewayCompiler {
         // One layout serves the set comparison and the chains' expected rules.
         let layout = comparingChains && datapath == .ipSets ? self.layout(set.gateways(of: family)) : nil
         if comparingChains {
-            drift += GatewayCompiler.setDrift(family: family, expected: layout.map { self.sets(for: $0, family: family) } ?? [:], actual: sets, shapes: shapes, reported: fromSets.incomplete)
+            drift += GatewayCompiler.setDrift(family: family, expected: layout.map { self.setMembers(for: $0, family: family) } ?? [:], actual: sets, shapes: shapes, reported: fromSets.incomplete)
         }
         for case let (name, table?) in tables where comparingChains {
             let owned = OwnedChains.owned(in: name)!
