@@ -80,6 +80,8 @@ public struct LeanRuleset: Sendable {
         var values = shapes[rule.shape].prototypeValues
         values.sourceText = rule.sourceText
         values.destinationText = rule.destinationText
+        values.sourceV4 = rule.sourceV4
+        values.destinationV4 = rule.destinationV4
         values.inText = rule.inText
         values.outText = rule.outText
         values.comment = rule.commentText
@@ -163,8 +165,15 @@ package struct FastRule: Sendable {
     private var inInterface: UInt32
     private var outInterface: UInt32
     private var comment: UInt32
+    /// `-s` and `-d` read as plain dotted quads: address, and prefix length (`notPlain` when the
+    /// word is of another form, read again from the text).
+    private var sourceAddress: UInt32
+    private var destinationAddress: UInt32
+    private var sourceLength: UInt8
+    private var destinationLength: UInt8
 
     static let absent = UInt32.max
+    static let notPlain = UInt8.max
     /// The longest line a lean rule can be (offsets are 16 bits).
     static let maximumLength = 0xFFFF
 
@@ -179,6 +188,10 @@ package struct FastRule: Sendable {
         }
         source = pack(values.sourceText)
         destination = pack(values.destinationText)
+        sourceAddress = values.sourceV4?.address ?? 0
+        sourceLength = values.sourceV4.map { UInt8($0.length) } ?? FastRule.notPlain
+        destinationAddress = values.destinationV4?.address ?? 0
+        destinationLength = values.destinationV4.map { UInt8($0.length) } ?? FastRule.notPlain
         inInterface = pack(values.inText)
         outInterface = pack(values.outText)
         comment = pack(values.comment)
@@ -193,6 +206,8 @@ package struct FastRule: Sendable {
     /// The words of the line's values, as ranges of the text.
     var sourceText: Range<Int>? { unpack(source) }
     var destinationText: Range<Int>? { unpack(destination) }
+    var sourceV4: (address: UInt32, length: Int)? { sourceLength == FastRule.notPlain ? nil : (sourceAddress, Int(sourceLength)) }
+    var destinationV4: (address: UInt32, length: Int)? { destinationLength == FastRule.notPlain ? nil : (destinationAddress, Int(destinationLength)) }
     var inText: Range<Int>? { unpack(inInterface) }
     var outText: Range<Int>? { unpack(outInterface) }
     var commentText: Range<Int>? { unpack(comment) }
@@ -209,7 +224,7 @@ package struct FastRule: Sendable {
 }
 
 /// The values a line gives to the placeholders of its shape.
-package struct FastValues: Sendable, Equatable {
+package struct FastValues: Sendable {
     /// `-s`, host bits cleared, when given.
     package var source: IPNetwork?
     /// `-d`, host bits cleared, when given.
@@ -228,6 +243,10 @@ package struct FastValues: Sendable, Equatable {
     /// The words of `-s`, `-d`, `-i` and `-o`, as ranges of the text.
     var sourceText: Range<Int>?
     var destinationText: Range<Int>?
+    /// `-s` and `-d` when they are plain dotted quads (host bits not cleared yet): the address
+    /// and prefix length the scanner read, so that nothing reads them again.
+    var sourceV4: (address: UInt32, length: Int)?
+    var destinationV4: (address: UInt32, length: Int)?
     var inText: Range<Int>?
     var outText: Range<Int>?
 
@@ -574,10 +593,10 @@ extension LeanRuleset {
             out.append(letter)
             out.append(UInt8(ascii: " "))
         }
-        func network(_ letter: UInt8, _ range: Range<Int>?, negated: Bool) {
+        func network(_ letter: UInt8, _ range: Range<Int>?, _ v4: (address: UInt32, length: Int)?, negated: Bool) {
             guard let range else { return }
             let word = text[range]
-            if family == .ipv4, let (address, length) = LeanScanner.plainIPv4Prefix(word) {
+            if let (address, length) = v4 {
                 guard negated || length != 0 else { return }
                 option(letter, negated: negated)
                 IPv4Network(masking: IPv4Address(rawValue: address), prefixLength: length).address.appendText(to: &out)
@@ -594,8 +613,8 @@ extension LeanRuleset {
             option(letter, negated: negated)
             for position in range { out.append(text[position]) }
         }
-        network(UInt8(ascii: "s"), rule.sourceText, negated: shape.sourceNegated)
-        network(UInt8(ascii: "d"), rule.destinationText, negated: shape.destinationNegated)
+        network(UInt8(ascii: "s"), rule.sourceText, rule.sourceV4, negated: shape.sourceNegated)
+        network(UInt8(ascii: "d"), rule.destinationText, rule.destinationV4, negated: shape.destinationNegated)
         interface(UInt8(ascii: "i"), rule.inText, negated: shape.inNegated)
         interface(UInt8(ascii: "o"), rule.outText, negated: shape.outNegated)
         out.append(contentsOf: shape.head)
@@ -919,12 +938,15 @@ enum LeanScanner {
                     // Checked here, made into values only where needed (`materialize`).
                     switch bit {
                     case 1, 2:
-                        guard isNetwork(line[value], bytes, value, family: family) else { return nil }
+                        let v4 = family == .ipv4 ? plainIPv4Prefix(line[value]) : nil
+                        guard v4 != nil || scanNetwork(line[value], family: family) != nil else { return nil }
                         if bit == 1 {
                             values.sourceText = value
+                            values.sourceV4 = v4.map { ($0.0, $0.1) }
                             values.sourceNegated = negated
                         } else {
                             values.destinationText = value
+                            values.destinationV4 = v4.map { ($0.0, $0.1) }
                             values.destinationNegated = negated
                         }
                     default:
@@ -986,13 +1008,6 @@ enum LeanScanner {
         }
     }
 
-    /// Whether a word reads as one `-s`/`-d` address: a plain dotted quad checked here, anything
-    /// else through the model's reading.
-    private static func isNetwork(_ word: ArraySlice<UInt8>, _ bytes: ByteView, _ range: Range<Int>, family: Family) -> Bool {
-        if family == .ipv4, plainIPv4Prefix(word) != nil { return true }
-        return scanNetwork(word, family: family) != nil
-    }
-
     /// Whether a word is an interface name `InterfaceName` takes as it is (and not `+` alone),
     /// checked byte by byte for plain names.
     private static func isInterface(_ word: ArraySlice<UInt8>, _ bytes: ByteView, _ range: Range<Int>) -> Bool {
@@ -1014,8 +1029,12 @@ enum LeanScanner {
 
     /// The values of the words a scan found: networks and interface names made from them.
     static func materialize(_ values: inout FastValues, text: [UInt8], family: Family) {
-        values.source = values.sourceText.flatMap { scanNetwork(text[$0], family: family) }
-        values.destination = values.destinationText.flatMap { scanNetwork(text[$0], family: family) }
+        func network(_ range: Range<Int>?, _ v4: (address: UInt32, length: Int)?) -> IPNetwork? {
+            if let v4 { return v4.length == 0 ? .v4(.any) : .v4(IPv4Network(masking: IPv4Address(rawValue: v4.address), prefixLength: v4.length)) }
+            return range.flatMap { scanNetwork(text[$0], family: family) }
+        }
+        values.source = network(values.sourceText, values.sourceV4)
+        values.destination = network(values.destinationText, values.destinationV4)
         values.inInterface = values.inText.flatMap { scanInterface(text[$0]) }
         values.outInterface = values.outText.flatMap { scanInterface(text[$0]) }
     }
