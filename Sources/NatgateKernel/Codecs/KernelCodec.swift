@@ -92,7 +92,23 @@ public struct KernelCodecRegistry: Sendable {
             targets: extensions.targets.values.compactMap { $0 as? any KernelTargetCodec.Type }.sorted { $0.name < $1.name })
     }
 
-    /// Every typed extension the backend can write: those of `ExtensionRegistry.standard`, so
-    /// that a type the parser knows and the backend can write is listed in one place only.
-    public static let standard = KernelCodecRegistry(extensions: .standard)
+    /// Every typed extension the backend can write: those of `ExtensionRegistry.standard`.
+    ///
+    /// Listed here rather than found by casting each of the registry's types to a codec type:
+    /// the first cast of a type to a protocol scans every conformance record of the binary, and
+    /// those scans cost every natgate process about a millisecond at start. A test checks this
+    /// list is what `init(extensions: .standard)` finds.
+    public static let standard = KernelCodecRegistry(
+        matches: ([
+            AddrtypeMatch.self, CommentMatch.self, ConnmarkMatch.self, ConntrackMatch.self, HopLimitMatch.self,
+            ICMPMatch.self, ICMPv6Match.self, IPRangeMatch.self, LimitMatch.self, MacMatch.self, MarkMatch.self,
+            MultiportMatch.self, OwnerMatch.self, PacketTypeMatch.self, PhysdevMatch.self, RecentMatch.self,
+            RoutingHeaderMatch.self, SetMatch.self, StateMatch.self, StatisticMatch.self, TCPMatch.self, TTLMatch.self,
+            UDPMatch.self,
+        ] as [any KernelMatchCodec.Type]).sorted { $0.name < $1.name },
+        targets: ([
+            ChecksumTarget.self, ConnmarkTarget.self, CTTarget.self, DNATTarget.self, HLTarget.self, LogTarget.self,
+            MarkTarget.self, MasqueradeTarget.self, NotrackTarget.self, RedirectTarget.self, RejectTarget.self,
+            SNATTarget.self, TCPMSSTarget.self, TTLTarget.self,
+        ] as [any KernelTargetCodec.Type]).sorted { $0.name < $1.name })
 }
