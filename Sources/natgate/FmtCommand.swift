@@ -114,15 +114,19 @@ enum SaveTextFamily {
     static func withoutCommentLines(_ text: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(text.count)
-        var start = 0
-        while start <= text.count {
-            var end = start
-            while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
-            if end == start || text[start] != UInt8(ascii: "#") {
-                out.append(contentsOf: text[start..<end])
-                out.append(UInt8(ascii: "\n"))
+        text.withUnsafeBufferPointer { bytes in
+            var start = 0
+            while start <= bytes.count {
+                // memchr: a byte loop over megabytes showed in `fmt --check`'s profile.
+                let end = start == bytes.count ? start
+                    : memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+                        .map { bytes.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? bytes.count
+                if end == start || bytes[start] != UInt8(ascii: "#") {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                    out.append(UInt8(ascii: "\n"))
+                }
+                start = end + 1
             }
-            start = end + 1
         }
         if !out.isEmpty { out.removeLast() }
         return out
