@@ -51,7 +51,11 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var namespaceOptions: NamespaceOptions
 
     func run() throws {
-        let (name, text) = try readInput(file, command: "restore")
+        // The text is optional, so that its memory goes once it is parsed (restore's peak is at
+        // the commit, after it).
+        let name: String
+        var text: String?
+        (name, text) = try readInput(file, command: "restore")
         let family = familyOptions.family
         // The lean parse (kernel entries written from each shape's template, without a model
         // rule per line) when the text allows it; the model's otherwise.
@@ -59,10 +63,11 @@ struct RestoreCommand: ParsableCommand {
         var ruleset = Ruleset(family: family, tables: [])
         do {
             let only = try table.map { try TableName($0) }
-            lean = try LeanRuleset(saveText: text, family: family)
+            lean = try LeanRuleset(saveText: text!, family: family)
             if lean == nil {
-                ruleset = try Ruleset(saveText: text, family: family)
+                ruleset = try Ruleset(saveText: text!, family: family)
             }
+            text = nil
             if let only {
                 lean = lean?.only(only)
                 ruleset.tables = ruleset.tables.filter { $0.name == only }
@@ -75,9 +80,9 @@ struct RestoreCommand: ParsableCommand {
         let namespace = try namespaceOptions.namespace()
         if try namespaceOptions.resolvedBackend(in: namespace, command: "restore") == .nft {
             do {
-                if lean != nil {
+                if let parsed = lean {
                     // The nft store writes model rules: the text, already checked, read again.
-                    ruleset = try Ruleset(saveText: text, family: family)
+                    ruleset = try Ruleset(saveText: String(decoding: parsed.text, as: UTF8.self), family: family)
                     if let table, let only = try? TableName(table) { ruleset.tables = ruleset.tables.filter { $0.name == only } }
                     lean = nil
                 }
