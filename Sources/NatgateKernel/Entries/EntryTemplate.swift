@@ -185,6 +185,23 @@ package struct EntryInterface: Sendable, Hashable {
         mask = (ones(maskLength), ones(maskLength - 8))
     }
 
+    /// The fields `EntryEncoder` writes for the interface named by `bytes`, a name
+    /// `InterfaceName` takes as it is (1 to 15 bytes, `+` only last).
+    package init<C: Collection>(bytes: C) where C.Element == UInt8 {
+        var words: (UInt64, UInt64) = (0, 0)
+        var length = 0
+        var last: UInt8 = 0
+        for byte in bytes {
+            if length < 8 { words.0 |= UInt64(byte) << (8 * length) } else { words.1 |= UInt64(byte) << (8 * (length - 8)) }
+            length += 1
+            last = byte
+        }
+        name = words
+        let maskLength = last == UInt8(ascii: "+") ? length - 1 : length + 1
+        func ones(_ count: Int) -> UInt64 { count <= 0 ? 0 : count >= 8 ? .max : (1 << (8 * UInt64(count))) - 1 }
+        mask = (ones(maskLength), ones(maskLength - 8))
+    }
+
     fileprivate init(name: (UInt64, UInt64), mask: (UInt64, UInt64)) {
         self.name = name
         self.mask = mask

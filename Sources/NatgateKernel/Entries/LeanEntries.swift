@@ -35,6 +35,72 @@ struct LeanEntryTemplate {
         else { return nil }
     }
 
+    /// Appends the template filled with the values of `rule`, read from its words in `lean`'s
+    /// text without making model values; false when a value does not fit (as `append(_:…)`).
+    func append(_ rule: FastRule, in lean: LeanRuleset, counters: Bool, to out: inout [UInt8]) -> Bool {
+        let family = lean.family
+        let layout = EntryLayout.of(family)
+        // Networks in other forms than a plain dotted quad are read through the model.
+        var source: IPNetwork?
+        var destination: IPNetwork?
+        if rule.sourceV4 == nil, let word = rule.sourceText { source = lean.network(word) }
+        if rule.destinationV4 == nil, let word = rule.destinationText { destination = lean.network(word) }
+        let given = counters ? lean.counters(rule) : nil
+        let base = out.count
+        out.append(contentsOf: entry)
+        let filled = out.withUnsafeMutableBytes { raw -> Bool in
+            let p = raw.baseAddress! + base
+            func v4(_ value: (address: UInt32, length: Int), address: Int, mask: Int) {
+                let maskBits = IPv4Network.mask(prefixLength: value.length)
+                p.storeBytes(of: (value.address & maskBits).bigEndian, toByteOffset: address, as: UInt32.self)
+                p.storeBytes(of: maskBits.bigEndian, toByteOffset: mask, as: UInt32.self)
+            }
+            func network(_ value: IPNetwork?, address: Int, mask: Int) -> Bool {
+                guard let value else { return true }
+                switch (value, family) {
+                case (.v4(let v4), .ipv4):
+                    p.storeBytes(of: v4.address.rawValue.bigEndian, toByteOffset: address, as: UInt32.self)
+                    p.storeBytes(of: v4.mask.bigEndian, toByteOffset: mask, as: UInt32.self)
+                case (.v6(let v6), .ipv6):
+                    p.storeBytes(of: v6.address.high.bigEndian, toByteOffset: address, as: UInt64.self)
+                    p.storeBytes(of: v6.address.low.bigEndian, toByteOffset: address + 8, as: UInt64.self)
+                    p.storeBytes(of: v6.mask.high.bigEndian, toByteOffset: mask, as: UInt64.self)
+                    p.storeBytes(of: v6.mask.low.bigEndian, toByteOffset: mask + 8, as: UInt64.self)
+                default:
+                    return false
+                }
+                return true
+            }
+            if let value = rule.sourceV4 {
+                guard family == .ipv4 else { return false }
+                v4(value, address: layout.source, mask: layout.sourceMask)
+            } else if rule.sourceText != nil {
+                guard source != nil, network(source, address: layout.source, mask: layout.sourceMask) else { return false }
+            }
+            if let value = rule.destinationV4 {
+                guard family == .ipv4 else { return false }
+                v4(value, address: layout.destination, mask: layout.destinationMask)
+            } else if rule.destinationText != nil {
+                guard destination != nil, network(destination, address: layout.destination, mask: layout.destinationMask) else { return false }
+            }
+            if let word = rule.inText { EntryInterface(bytes: lean.text[word]).store(p, name: layout.inInterface, mask: layout.inInterfaceMask) }
+            if let word = rule.outText { EntryInterface(bytes: lean.text[word]).store(p, name: layout.outInterface, mask: layout.outInterfaceMask) }
+            if let comment {
+                guard let word = rule.commentText, word.count < EntryTemplate.commentSize else { return false }
+                let field = p + comment
+                field.initializeMemory(as: UInt8.self, repeating: 0, count: EntryTemplate.commentSize)
+                lean.text[word].withUnsafeBytes { if let from = $0.baseAddress { field.copyMemory(from: from, byteCount: $0.count) } }
+            }
+            if let given {
+                p.storeBytes(of: given.packets.littleEndian, toByteOffset: layout.counters, as: UInt64.self)
+                p.storeBytes(of: given.bytes.littleEndian, toByteOffset: layout.counters + 8, as: UInt64.self)
+            }
+            return true
+        }
+        if !filled { out.removeSubrange(base...) }
+        return filled
+    }
+
     /// Appends the template filled with `values` (the comment's text given as bytes) to `out`;
     /// false when a value does not fit the template (a network of the other family).
     @discardableResult
@@ -119,10 +185,7 @@ extension KernelBackend {
                                 template = LeanEntryTemplate(lean.shapes[fast.shape], text: lean.text, family: family, encoder: encoder)
                                 templates[fast.shape] = template
                             }
-                            let (lineCounters, values) = lean.scan(fast)
-                            if let template,
-                                template.append(values, commentText: values.comment.map { lean.text[$0] }, counters: counters ? lineCounters : nil, family: family, to: &list.bytes)
-                            {
+                            if let template, template.append(fast, in: lean, counters: counters, to: &list.bytes) {
                                 copied += 1
                                 continue
                             }

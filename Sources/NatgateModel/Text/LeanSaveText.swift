@@ -89,8 +89,13 @@ public struct LeanRuleset: Sendable {
         return (counters(rule), values)
     }
 
+    /// The network a `-s`/`-d` word of the text reads as.
+    package func network(_ word: Range<Int>) -> IPNetwork? {
+        LeanScanner.scanNetwork(text[word], family: family)
+    }
+
     /// The `[packets:bytes]` a lean rule's line starts with, if any.
-    func counters(_ rule: FastRule) -> Counters? {
+    package func counters(_ rule: FastRule) -> Counters? {
         let line = text[rule.bytes]
         guard line.first == UInt8(ascii: "[") else { return nil }
         var index = line.startIndex
@@ -203,14 +208,17 @@ package struct FastRule: Sendable {
         return from..<(from + Int(packed & 0xFFFF))
     }
 
-    /// The words of the line's values, as ranges of the text.
-    var sourceText: Range<Int>? { unpack(source) }
-    var destinationText: Range<Int>? { unpack(destination) }
-    var sourceV4: (address: UInt32, length: Int)? { sourceLength == FastRule.notPlain ? nil : (sourceAddress, Int(sourceLength)) }
-    var destinationV4: (address: UInt32, length: Int)? { destinationLength == FastRule.notPlain ? nil : (destinationAddress, Int(destinationLength)) }
-    var inText: Range<Int>? { unpack(inInterface) }
-    var outText: Range<Int>? { unpack(outInterface) }
-    var commentText: Range<Int>? { unpack(comment) }
+    /// The words of the line's values, as ranges of the text: `-s`, `-d`, `-i`, `-o` and the
+    /// comment's text (unquoted).
+    package var sourceText: Range<Int>? { unpack(source) }
+    package var destinationText: Range<Int>? { unpack(destination) }
+    package var inText: Range<Int>? { unpack(inInterface) }
+    package var outText: Range<Int>? { unpack(outInterface) }
+    package var commentText: Range<Int>? { unpack(comment) }
+    /// `-s` and `-d` when the line wrote them as plain dotted quads: the address as read (host
+    /// bits not cleared) and the prefix length.
+    package var sourceV4: (address: UInt32, length: Int)? { sourceLength == FastRule.notPlain ? nil : (sourceAddress, Int(sourceLength)) }
+    package var destinationV4: (address: UInt32, length: Int)? { destinationLength == FastRule.notPlain ? nil : (destinationAddress, Int(destinationLength)) }
 
     /// Its shape, an index into `LeanRuleset.shapes`.
     package var shape: Int {
@@ -312,7 +320,8 @@ struct LeanState {
     /// showed in profiles), each with its key, for the rare collision.
     var shapeIndex: [UInt64: [(key: [UInt8], shape: Int)]] = [:]
     /// The key of the line being looked at, reused from line to line.
-    var key = LeanScanner.KeyBuffer(capacity: LeanScanner.keyCapacity)
+    /// Made by `parseLean` only: a model parse has no use for its buffers.
+    var key: LeanScanner.KeyBuffer?
     /// The built-in chains of the current table that a `:CHAIN` line or `-P` gave a policy.
     var declaredBuiltins: Set<ChainName> = []
     /// The rules of the current table's chains, by index in `table.chains`.
@@ -330,6 +339,7 @@ extension SaveTextParser {
     mutating func parseLean(_ text: [UInt8]) throws -> LeanRuleset {
         isLean = true
         lean = LeanState()
+        lean.key = LeanScanner.KeyBuffer(capacity: LeanScanner.keyCapacity)
         lean.text = text
         var lineNumber = 0
         var start = 0
@@ -406,7 +416,7 @@ extension SaveTextParser {
     mutating func appendFast(_ line: ArraySlice<UInt8>, line number: Int) throws -> Bool {
         guard let tableName = current?.name else { return false }
         // Taken out of the state, so that clearing it does not copy it.
-        let key = lean.key
+        guard let key = lean.key else { return false }
         // Taken out of the state, so that filling it does not copy it.
         guard var scanned = LeanScanner.scan(line, family: family, key: key) else { return false }
 
