@@ -5,17 +5,18 @@ import NatgateModel
 /// encodes 40,000 rules of a few shapes without a model rule for each.
 ///
 /// A template is made only when the shape's second line, encoded through the model, equals the
-/// template filled with that line's values byte for byte; otherwise every line of the shape is
-/// encoded through the model.
+/// template filled with that line's values (by `append`, the one filler) byte for byte;
+/// otherwise every line of the shape is encoded through the model.
 struct LeanEntryTemplate {
     let entry: [UInt8]
     /// Where the comment's 256 bytes are in `entry`, when the shape has a comment placeholder.
     let comment: Int?
 
-    /// The template of `shape` (whose lines are in `text`), or nil when its lines must be
-    /// encoded one by one.
-    init?(_ shape: LeanShape, text: [UInt8], family: Family, encoder: EntryEncoder) {
-        guard shape.state == .verified, let witness = shape.witness, let witnessValues = shape.witnessValues,
+    /// The template of `shape` (one of `lean`'s), or nil when its lines must be encoded one by
+    /// one.
+    init?(_ shape: LeanShape, in lean: LeanRuleset, encoder: EntryEncoder) {
+        let family = lean.family
+        guard shape.state == .verified, let witness = shape.witness, let witnessLine = shape.witnessLine,
             let entry = try? encoder.encode(shape.prototype, table: shape.table, chain: shape.chain)
         else { return nil }
         var comment: Int?
@@ -30,13 +31,12 @@ struct LeanEntryTemplate {
         // The proof: the second line, filled in, is what the encoder makes of it.
         guard let expected = try? encoder.encode(witness, table: shape.table, chain: shape.chain) else { return nil }
         var filled: [UInt8] = []
-        guard append(witnessValues, commentText: witnessValues.comment.map { text[$0] }, counters: nil, family: family, to: &filled),
-            filled == expected
-        else { return nil }
+        guard append(witnessLine, in: lean, counters: false, to: &filled), filled == expected else { return nil }
     }
 
     /// Appends the template filled with the values of `rule`, read from its words in `lean`'s
-    /// text without making model values; false when a value does not fit (as `append(_:…)`).
+    /// text without making model values; false when a value does not fit the template (a
+    /// network of the other family, a comment too long).
     func append(_ rule: FastRule, in lean: LeanRuleset, counters: Bool, to out: inout [UInt8]) -> Bool {
         let family = lean.family
         let layout = EntryLayout.of(family)
@@ -100,52 +100,6 @@ struct LeanEntryTemplate {
         if !filled { out.removeSubrange(base...) }
         return filled
     }
-
-    /// Appends the template filled with `values` (the comment's text given as bytes) to `out`;
-    /// false when a value does not fit the template (a network of the other family).
-    @discardableResult
-    func append(_ values: FastValues, commentText text: ArraySlice<UInt8>?, counters: Counters?, family: Family, to out: inout [UInt8]) -> Bool {
-        let layout = EntryLayout.of(family)
-        let base = out.count
-        out.append(contentsOf: entry)
-        let filled = out.withUnsafeMutableBytes { raw -> Bool in
-            let p = raw.baseAddress! + base
-            func network(_ value: IPNetwork?, address: Int, mask: Int) -> Bool {
-                guard let value else { return true }
-                switch (value, family) {
-                case (.v4(let v4), .ipv4):
-                    p.storeBytes(of: v4.address.rawValue.bigEndian, toByteOffset: address, as: UInt32.self)
-                    p.storeBytes(of: v4.mask.bigEndian, toByteOffset: mask, as: UInt32.self)
-                case (.v6(let v6), .ipv6):
-                    p.storeBytes(of: v6.address.high.bigEndian, toByteOffset: address, as: UInt64.self)
-                    p.storeBytes(of: v6.address.low.bigEndian, toByteOffset: address + 8, as: UInt64.self)
-                    p.storeBytes(of: v6.mask.high.bigEndian, toByteOffset: mask, as: UInt64.self)
-                    p.storeBytes(of: v6.mask.low.bigEndian, toByteOffset: mask + 8, as: UInt64.self)
-                default:
-                    return false
-                }
-                return true
-            }
-            guard network(values.source, address: layout.source, mask: layout.sourceMask),
-                network(values.destination, address: layout.destination, mask: layout.destinationMask)
-            else { return false }
-            if let name = values.inInterface { EntryInterface(name).store(p, name: layout.inInterface, mask: layout.inInterfaceMask) }
-            if let name = values.outInterface { EntryInterface(name).store(p, name: layout.outInterface, mask: layout.outInterfaceMask) }
-            if let comment {
-                guard let text, text.count < EntryTemplate.commentSize else { return false }
-                let field = p + comment
-                field.initializeMemory(as: UInt8.self, repeating: 0, count: EntryTemplate.commentSize)
-                text.withUnsafeBytes { if let from = $0.baseAddress { field.copyMemory(from: from, byteCount: $0.count) } }
-            }
-            if let counters {
-                p.storeBytes(of: counters.packets.littleEndian, toByteOffset: layout.counters, as: UInt64.self)
-                p.storeBytes(of: counters.bytes.littleEndian, toByteOffset: layout.counters + 8, as: UInt64.self)
-            }
-            return true
-        }
-        if !filled { out.removeSubrange(base...) }
-        return filled
-    }
 }
 
 extension KernelBackend {
@@ -182,7 +136,7 @@ extension KernelBackend {
                             if let known = templates[fast.shape] {
                                 template = known
                             } else {
-                                template = LeanEntryTemplate(lean.shapes[fast.shape], text: lean.text, family: family, encoder: encoder)
+                                template = LeanEntryTemplate(lean.shapes[fast.shape], in: lean, encoder: encoder)
                                 templates[fast.shape] = template
                             }
                             if let template, template.append(fast, in: lean, counters: counters, to: &list.bytes) {

@@ -37,7 +37,7 @@ extension LeanRuleset {
                         model.writeLine(to: &writer, family: family, table: complete.name, chain: chain.name)
                         out.append(contentsOf: writer.text.utf8)
                     case .fast(let fast):
-                        appendLine(fast, to: &out, shapeText: shapeText)
+                        LeanRuleset.appendLine(fast, text: text, family: family, shape: shapeText[fast.shape], counters: true, to: &out)
                     }
                     out.append(UInt8(ascii: "\n"))
                 }
@@ -47,14 +47,26 @@ extension LeanRuleset {
         return out
     }
 
-    /// Appends the canonical line of a lean rule from its words: `appendLine(_:_:shape:text:to:)`
-    /// without making its values.
-    func appendLine(_ rule: FastRule, to out: inout [UInt8], shapeText: [ShapeText]) {
-        let shape = shapeText[rule.shape]
-        if text[rule.bytes.lowerBound] == UInt8(ascii: "["), let counters = counters(rule) {
-            out.append(contentsOf: counters.description.utf8)
+    /// Appends the canonical line of a lean rule from its words: `[p:b] ` when the line has
+    /// counters (and `counters`), `-A CHAIN`, the header (`appendHeader`), then the shape's text
+    /// around the comment. The one printer of lean rules: the shape check in the parser uses it
+    /// too, so what is checked is what prints.
+    static func appendLine(_ rule: FastRule, text: [UInt8], family: Family, shape: ShapeText, counters: Bool, to out: inout [UInt8]) {
+        if counters, text[rule.bytes.lowerBound] == UInt8(ascii: "["), let given = LeanRuleset.counters(of: rule, in: text) {
+            out.append(contentsOf: given.description.utf8)
             out.append(UInt8(ascii: " "))
         }
+        appendHeader(rule, text: text, family: family, shape: shape, to: &out)
+        out.append(contentsOf: shape.head)
+        if let comment = rule.commentText {
+            LeanRuleset.appendQuoted(text[comment], to: &out)
+            out.append(contentsOf: shape.tail)
+        }
+    }
+
+    /// Appends `-A CHAIN` and the header words iptables-save prints for a lean rule's values:
+    /// `-s`, `-d`, `-i`, `-o`, each only when it tests something, as `Rule.write` prints them.
+    static func appendHeader(_ rule: FastRule, text: [UInt8], family: Family, shape: ShapeText, to out: inout [UInt8]) {
         out.append(contentsOf: shape.prefix)
         func option(_ letter: UInt8, negated: Bool) {
             if negated {
@@ -68,7 +80,6 @@ extension LeanRuleset {
         }
         func network(_ letter: UInt8, _ range: Range<Int>?, _ v4: (address: UInt32, length: Int)?, negated: Bool) {
             guard let range else { return }
-            let word = text[range]
             if let (address, length) = v4 {
                 guard negated || length != 0 else { return }
                 option(letter, negated: negated)
@@ -77,7 +88,7 @@ extension LeanRuleset {
                 LeanRuleset.appendDecimal(length, to: &out)
                 return
             }
-            guard let parsed = LeanScanner.scanNetwork(word, family: family), negated || !parsed.isAny else { return }
+            guard let parsed = LeanScanner.scanNetwork(text[range], family: family), negated || !parsed.isAny else { return }
             option(letter, negated: negated)
             out.append(contentsOf: parsed.description.utf8)
         }
@@ -90,11 +101,6 @@ extension LeanRuleset {
         network(UInt8(ascii: "d"), rule.destinationText, rule.destinationV4, negated: shape.destinationNegated)
         interface(UInt8(ascii: "i"), rule.inText, negated: shape.inNegated)
         interface(UInt8(ascii: "o"), rule.outText, negated: shape.outNegated)
-        out.append(contentsOf: shape.head)
-        if let comment = rule.commentText {
-            LeanRuleset.appendQuoted(text[comment], to: &out)
-            out.append(contentsOf: shape.tail)
-        }
     }
 
     /// What printing a shape's lines needs, gathered once per shape: `-A CHAIN` as bytes, which
@@ -117,50 +123,6 @@ extension LeanRuleset {
             inNegated = shape.prototypeValues.inNegated
             outNegated = shape.prototypeValues.outNegated
         }
-    }
-
-    /// Appends the canonical line of a lean rule: `[p:b] -A CHAIN`, its header, then the shape's
-    /// text around its comment.
-    static func appendLine(_ counters: Counters?, _ values: FastValues, shape: LeanShape, text: [UInt8], to out: inout [UInt8]) {
-        if let counters {
-            out.append(contentsOf: counters.description.utf8)
-            out.append(UInt8(ascii: " "))
-        }
-        appendHeader(values, chain: shape.chain.rawValue.utf8, to: &out)
-        out.append(contentsOf: shape.head)
-        if let comment = values.comment {
-            appendQuoted(text[comment], to: &out)
-            out.append(contentsOf: shape.tail)
-        }
-    }
-
-    /// Appends `-A CHAIN` and the header words iptables-save prints for the values: `-s`, `-d`,
-    /// `-i`, `-o`, each only when it tests something, as `Rule.write` prints them.
-    static func appendHeader<C: Collection>(_ values: FastValues, chain: C, to out: inout [UInt8]) where C.Element == UInt8 {
-        out.append(contentsOf: "-A ".utf8)
-        out.append(contentsOf: chain)
-        func network(_ option: UInt8, _ network: IPNetwork?, negated: Bool) {
-            guard let network, negated || !network.isAny else { return }
-            if negated { out.append(contentsOf: " !".utf8) }
-            out.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: "-"), option, UInt8(ascii: " ")])
-            if case .v4(let v4) = network, let length = v4.prefixLength {
-                v4.address.appendText(to: &out)
-                out.append(UInt8(ascii: "/"))
-                appendDecimal(length, to: &out)
-            } else {
-                out.append(contentsOf: network.description.utf8)
-            }
-        }
-        func interface(_ option: UInt8, _ name: InterfaceName?, negated: Bool) {
-            guard let name else { return }
-            if negated { out.append(contentsOf: " !".utf8) }
-            out.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: "-"), option, UInt8(ascii: " ")])
-            out.append(contentsOf: name.rawValue.utf8)
-        }
-        network(UInt8(ascii: "s"), values.source, negated: values.sourceNegated)
-        network(UInt8(ascii: "d"), values.destination, negated: values.destinationNegated)
-        interface(UInt8(ascii: "i"), values.inInterface, negated: values.inNegated)
-        interface(UInt8(ascii: "o"), values.outInterface, negated: values.outNegated)
     }
 
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {

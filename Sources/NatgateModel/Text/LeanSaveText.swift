@@ -96,6 +96,11 @@ public struct LeanRuleset: Sendable {
 
     /// The `[packets:bytes]` a lean rule's line starts with, if any.
     package func counters(_ rule: FastRule) -> Counters? {
+        LeanRuleset.counters(of: rule, in: text)
+    }
+
+    /// The `[packets:bytes]` a lean rule's line in `text` starts with, if any.
+    static func counters(of rule: FastRule, in text: [UInt8]) -> Counters? {
         let line = text[rule.bytes]
         guard line.first == UInt8(ascii: "[") else { return nil }
         var index = line.startIndex
@@ -280,12 +285,13 @@ package struct LeanShape: Sendable {
     package var chain: ChainName
     /// The first line of the shape, parsed into the model, without counters.
     package var prototype: Rule
-    /// The first line's values.
+    /// The first line's values: where its words are and which header options are negated (the
+    /// negations are the shape's: `!` is a word of its key).
     package var prototypeValues: FastValues
     /// The second line, parsed into the model without counters, and its values; nil until then.
     package var witness: Rule?
-    /// The second line's values.
-    package var witnessValues: FastValues?
+    /// The second line itself, which users of the shape check their filling against.
+    package var witnessLine: FastRule?
     /// How far the shape is checked.
     package var state: State
     /// The canonical text after the header (`-s`, `-d`, `-i`, `-o`) up to the comment's text, or

@@ -83,11 +83,8 @@ extension SaveTextParser {
     /// Adds `line` as a lean rule when it is an `-A` line of a shape that stands for it; false
     /// leaves the line to the model parse.
     mutating func appendFast(_ line: ArraySlice<UInt8>, line number: Int) throws -> Bool {
-        guard let tableName = current?.name else { return false }
-        // Taken out of the state, so that clearing it does not copy it.
-        guard let key = lean.key else { return false }
-        // Taken out of the state, so that filling it does not copy it.
-        guard var scanned = LeanScanner.scan(line, family: family, key: key) else { return false }
+        guard let tableName = current?.name, let key = lean.key else { return false }
+        guard let scanned = LeanScanner.scan(line, family: family, key: key) else { return false }
 
         // The chain, by index; an unknown one is the model parse's error to word.
         let chainBytes = line[scanned.chain]
@@ -117,7 +114,6 @@ extension SaveTextParser {
                 return false
             case .prototyped:
                 // The second line of the shape: the model must print it as the shape does.
-                LeanScanner.materialize(&scanned.values, text: lean.text, family: family)
                 guard let rules = try modelRules(line, line: number), rules.count == 1, rules[0].counters == scanned.counters else {
                     lean.shapes[shape].state = .model
                     return false
@@ -126,7 +122,7 @@ extension SaveTextParser {
                 var expected = SaveWriter()
                 model.withoutCounters.writeLine(to: &expected, family: family, table: tableName, chain: lean.shapes[shape].chain)
                 var printed: [UInt8] = []
-                LeanRuleset.appendLine(nil, scanned.values, shape: lean.shapes[shape], text: lean.text, to: &printed)
+                LeanRuleset.appendLine(rule, text: lean.text, family: family, shape: LeanRuleset.ShapeText(lean.shapes[shape]), counters: false, to: &printed)
                 guard printed.elementsEqual(expected.text.utf8) else {
                     lean.shapes[shape].state = .model
                     appendLean(.model(model), chain: index)
@@ -134,14 +130,13 @@ extension SaveTextParser {
                 }
                 lean.shapes[shape].state = .verified
                 lean.shapes[shape].witness = model.withoutCounters
-                lean.shapes[shape].witnessValues = scanned.values
+                lean.shapes[shape].witnessLine = rule
                 appendLean(.fast(rule), chain: index)
                 return true
             }
         }
 
         // A new shape: this line through the model, and its text split around the values.
-        LeanScanner.materialize(&scanned.values, text: lean.text, family: family)
         guard let chain = current?.chains[index].name else { return false }
         guard let rules = try modelRules(line, line: number) else { return false }
         let shapeNumber = lean.shapes.count
@@ -159,7 +154,7 @@ extension SaveTextParser {
         rules[0].withoutCounters.writeLine(to: &writer, family: family, table: tableName, chain: chain)
         let canonical = Array(writer.text.utf8)
         var header: [UInt8] = []
-        LeanRuleset.appendHeader(scanned.values, chain: chainBytes, to: &header)
+        LeanRuleset.appendHeader(rule, text: lean.text, family: family, shape: LeanRuleset.ShapeText(shape), to: &header)
         if canonical.starts(with: header), canonical.count == header.count || canonical[header.count] == UInt8(ascii: " ") {
             let rest = canonical[header.count...]
             if let comment = scanned.values.comment {
@@ -179,7 +174,7 @@ extension SaveTextParser {
         if shape.state == .prototyped {
             var printed: [UInt8] = []
             rule.shape = shapeNumber
-            LeanRuleset.appendLine(nil, scanned.values, shape: shape, text: lean.text, to: &printed)
+            LeanRuleset.appendLine(rule, text: lean.text, family: family, shape: LeanRuleset.ShapeText(shape), counters: false, to: &printed)
             if printed != canonical { shape.state = .model }
         }
         if shape.state == .prototyped {
