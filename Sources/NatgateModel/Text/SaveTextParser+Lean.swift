@@ -10,22 +10,7 @@ extension SaveTextParser {
         lean = LeanState()
         lean.key = LeanScanner.KeyBuffer(capacity: LeanScanner.keyCapacity)
         lean.text = text
-        var lineNumber = 0
-        var start = 0
-        while start < text.count {
-            lineNumber += 1
-            let end = LeanScanner.newline(in: text, from: start)
-            var lineEnd = end
-            while lineEnd > start, text[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-            try parseLine(text[start..<lineEnd], line: lineNumber)
-            start = end + 1
-        }
-        if let current {
-            throw ModelError(
-                .syntax, input: "",
-                "COMMIT expected: the table \(current.name) started on line \(tableLine) is never committed; end it with a line COMMIT",
-                at: SourceLocation(line: lineNumber + 1, column: 1))
-        }
+        try parseLines(text)
         let state = lean
         lean = LeanState()
         isLean = false

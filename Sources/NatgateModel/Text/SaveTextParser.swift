@@ -67,12 +67,18 @@ struct SaveTextParser {
 
     mutating func parse(_ text: String) throws -> Ruleset {
         let bytes = Array(text.utf8)
+        try parseLines(bytes)
+        return Ruleset(family: family, tables: tables)
+    }
+
+    /// Parses every line of `bytes` (`\r` before a newline ignored), then checks the last table
+    /// was committed: the loop of both the model parse and the lean one.
+    mutating func parseLines(_ bytes: [UInt8]) throws {
         var lineNumber = 0
         var start = 0
         while start < bytes.count {
             lineNumber += 1
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let end = LeanScanner.newline(in: bytes, from: start)
             var lineEnd = end
             while lineEnd > start, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
             try parseLine(bytes[start..<lineEnd], line: lineNumber)
@@ -84,7 +90,6 @@ struct SaveTextParser {
                 "COMMIT expected: the table \(current.name) started on line \(tableLine) is never committed; end it with a line COMMIT",
                 at: SourceLocation(line: lineNumber + 1, column: 1))
         }
-        return Ruleset(family: family, tables: tables)
     }
 
     mutating func parseLine(_ line: ArraySlice<UInt8>, line number: Int) throws {
