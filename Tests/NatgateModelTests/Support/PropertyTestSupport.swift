@@ -63,7 +63,13 @@ enum OracleProcess {
     /// Runs `script` with `sh -c` under `unshare --net`, `input` on its standard input; returns its
     /// standard output, or throws with its standard error when it exits non-zero.
     static func inThrowawayNamespace(_ script: String, input: String) throws -> String {
-        let result = try ChildProcess.run(["/usr/bin/unshare", "--net", "/bin/sh", "-c", script], input: input)
+        // A lock file of its own: /run is not per namespace, so iptables-legacy would otherwise
+        // create /run/xtables.lock on the machine when the suite runs outside Scripts/test.
+        let lock = FileManager.default.temporaryDirectory.appendingPathComponent("natgate-oracle-\(UUID().uuidString).lock").path
+        defer { try? FileManager.default.removeItem(atPath: lock) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["XTABLES_LOCKFILE"] = lock
+        let result = try ChildProcess.run(["/usr/bin/unshare", "--net", "/bin/sh", "-c", script], input: input, environment: environment)
         guard result.status == 0 else {
             throw ModelError(.syntax, input: script, "`unshare --net sh -c '\(script)'` failed (status \(result.status)): \(result.standardError)")
         }
