@@ -60,7 +60,7 @@ public struct InterfaceName: Hashable, Sendable, Comparable, Codable, CustomStri
     /// Whether `bytes` are 1 to 15 bytes of printable ASCII (`!` to `~`) without `/`, `:` or
     /// quotes, not `.` or `..`, with `+` at most as the last byte: a name every check of
     /// `init(_:)` accepts. False says nothing; `init(_:)` then decides.
-    static func isPlainValid(_ bytes: String.UTF8View) -> Bool {
+    static func isPlainValid<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         let count = bytes.count
         guard count > 0, count <= 15 else { return false }
         var index = 0

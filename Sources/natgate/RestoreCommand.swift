@@ -61,8 +61,9 @@ struct RestoreCommand: ParsableCommand {
         // rule per line) when the text allows it; the model's otherwise.
         var lean: LeanRuleset?
         var ruleset = Ruleset(family: family, tables: [])
+        var only: TableName?
         do {
-            let only = try table.map { try TableName($0) }
+            only = try table.map { try TableName($0) }
             lean = try LeanRuleset(saveText: text!, family: family)
             if lean == nil {
                 ruleset = try Ruleset(saveText: text!, family: family)
@@ -83,7 +84,7 @@ struct RestoreCommand: ParsableCommand {
                 if let parsed = lean {
                     // The nft store writes model rules: the text, already checked, read again.
                     ruleset = try Ruleset(saveText: String(decoding: parsed.text, as: UTF8.self), family: family)
-                    if let table, let only = try? TableName(table) { ruleset.tables = ruleset.tables.filter { $0.name == only } }
+                    if let only { ruleset.tables = ruleset.tables.filter { $0.name == only } }
                     lean = nil
                 }
                 if noflush {

@@ -167,19 +167,6 @@ extension LeanRuleset {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// How many bytes `appendQuoted` writes for `value`.
-    static func quotedCount(_ value: ArraySlice<UInt8>) -> Int {
-        if isPlain(value) { return value.count }
-        return value.count + 2 + value.lazy.filter { $0 == UInt8(ascii: "'") }.count
-    }
-
-    private static func isPlain(_ value: ArraySlice<UInt8>) -> Bool {
-        !value.isEmpty && value.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-        }
-    }
-
     /// Where `needle` starts in `haystack`, when it occurs there exactly once.
     static func onlyOccurrence(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
         guard needle.count <= haystack.count else { return nil }

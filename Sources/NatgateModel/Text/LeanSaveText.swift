@@ -74,21 +74,6 @@ public struct LeanRuleset: Sendable {
         return (rules, lean)
     }
 
-    /// The counters and values of a lean rule, read from its words (which read as they did
-    /// when the line was parsed).
-    package func scan(_ rule: FastRule) -> (counters: Counters?, values: FastValues) {
-        var values = shapes[rule.shape].prototypeValues
-        values.sourceText = rule.sourceText
-        values.destinationText = rule.destinationText
-        values.sourceV4 = rule.sourceV4
-        values.destinationV4 = rule.destinationV4
-        values.inText = rule.inText
-        values.outText = rule.outText
-        values.comment = rule.commentText
-        LeanScanner.materialize(&values, text: text, family: family)
-        return (counters(rule), values)
-    }
-
     /// The network a `-s`/`-d` word of the text reads as.
     package func network(_ word: Range<Int>) -> IPNetwork? {
         LeanScanner.scanNetwork(text[word], family: family)
@@ -123,7 +108,7 @@ public struct LeanRuleset: Sendable {
         var line = text[rule.bytes]
         var counters: Counters?
         if line.first == UInt8(ascii: "["), let close = line.firstIndex(of: UInt8(ascii: "]")) {
-            counters = scan(rule).counters
+            counters = self.counters(rule)
             line = line[(close + 1)...]
         }
         // `-A CHAIN` is two words: the rest is the rule.
@@ -162,7 +147,7 @@ package enum LeanRule: Sendable {
 
 /// A line of a known shape: which shape, where the line is, and where its values' words are
 /// (plain IPv4 addresses as read). 48 bytes a rule keep the memory of 40,000 rules small; the
-/// values are made from their words when a line is printed or encoded (`LeanRuleset.scan(_:)`).
+/// values are read from their words when a line is printed or encoded.
 package struct FastRule: Sendable {
     private var shape32: Int32
     private var line32: Int32
@@ -236,16 +221,8 @@ package struct FastRule: Sendable {
     package var bytes: Range<Int> { Int(start)..<Int(end) }
 }
 
-/// The values a line gives to the placeholders of its shape.
+/// Where a scanned line's values are: the words the placeholders of its shape take.
 package struct FastValues: Sendable {
-    /// `-s`, host bits cleared, when given.
-    package var source: IPNetwork?
-    /// `-d`, host bits cleared, when given.
-    package var destination: IPNetwork?
-    /// `-i`, when given.
-    package var inInterface: InterfaceName?
-    /// `-o`, when given.
-    package var outInterface: InterfaceName?
     /// Whether each of `-s`, `-d`, `-i`, `-o` is negated (`!` before it).
     package var sourceNegated = false
     package var destinationNegated = false
@@ -253,7 +230,7 @@ package struct FastValues: Sendable {
     package var outNegated = false
     /// The text of the first `-m comment --comment TEXT`, unquoted, as a range of the text.
     package var comment: Range<Int>?
-    /// The words of `-s`, `-d`, `-i` and `-o`, as ranges of the text.
+    /// The words of `-s`, `-d`, `-i` and `-o` (checked by the scanner), as ranges of the text.
     var sourceText: Range<Int>?
     var destinationText: Range<Int>?
     /// `-s` and `-d` when they are plain dotted quads (host bits not cleared yet): the address

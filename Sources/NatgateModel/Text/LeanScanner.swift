@@ -221,7 +221,7 @@ enum LeanScanner {
                     put(option)
                     put(1)
                     put(0)
-                    // Checked here, made into values only where needed (`materialize`).
+                    // Checked here; printing and encoding read the word again.
                     switch bit {
                     case 1, 2:
                         let v4 = family == .ipv4 ? plainIPv4Prefix(line[value]) : nil
@@ -236,7 +236,7 @@ enum LeanScanner {
                             values.destinationNegated = negated
                         }
                     default:
-                        guard isInterface(line[value], bytes, value) else { return nil }
+                        guard isInterface(line[value]) else { return nil }
                         if bit == 4 {
                             values.inText = value
                             values.inNegated = negated
@@ -294,35 +294,11 @@ enum LeanScanner {
         }
     }
 
-    /// Whether a word is an interface name `InterfaceName` takes as it is (and not `+` alone),
-    /// checked byte by byte for plain names.
-    private static func isInterface(_ word: ArraySlice<UInt8>, _ bytes: ByteView, _ range: Range<Int>) -> Bool {
-        let count = range.count
-        guard count > 0, count <= 15 else { return false }
-        var plain = true
-        for position in range {
-            switch bytes[position] {
-            case UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "\""), UInt8(ascii: "'"): plain = false
-            case UInt8(ascii: "+"): if position != range.upperBound - 1 { plain = false }
-            case 0x21...0x7E: continue
-            default: plain = false
-            }
-        }
-        if plain, count == 1, bytes[range.lowerBound] == UInt8(ascii: "+") { return false }
-        if plain, count <= 2, !range.contains(where: { bytes[$0] != UInt8(ascii: ".") }) { return false }
-        return plain || scanInterface(word) != nil
-    }
-
-    /// The values of the words a scan found: networks and interface names made from them.
-    static func materialize(_ values: inout FastValues, text: [UInt8], family: Family) {
-        func network(_ range: Range<Int>?, _ v4: (address: UInt32, length: Int)?) -> IPNetwork? {
-            if let v4 { return v4.length == 0 ? .v4(.any) : .v4(IPv4Network(masking: IPv4Address(rawValue: v4.address), prefixLength: v4.length)) }
-            return range.flatMap { scanNetwork(text[$0], family: family) }
-        }
-        values.source = network(values.sourceText, values.sourceV4)
-        values.destination = network(values.destinationText, values.destinationV4)
-        values.inInterface = values.inText.flatMap { scanInterface(text[$0]) }
-        values.outInterface = values.outText.flatMap { scanInterface(text[$0]) }
+    /// Whether a word is an interface name `InterfaceName` takes as it is, and not `+` alone
+    /// (which iptables-save does not print): `InterfaceName.isPlainValid` for plain names.
+    private static func isInterface(_ word: ArraySlice<UInt8>) -> Bool {
+        if word.count == 1, word.first == UInt8(ascii: "+") { return false }
+        return InterfaceName.isPlainValid(word) || scanInterface(word) != nil
     }
 
     /// `[packets:bytes]` and the spaces after it, as the model parse reads them.

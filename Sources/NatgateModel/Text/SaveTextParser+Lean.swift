@@ -143,10 +143,12 @@ extension SaveTextParser {
         if canonical.starts(with: header), canonical.count == header.count || canonical[header.count] == UInt8(ascii: " ") {
             let rest = canonical[header.count...]
             if let comment = scanned.values.comment {
-                var needle = Array(" -m comment --comment ".utf8)
+                let option = Array(" -m comment --comment ".utf8)
+                var needle = option
                 LeanRuleset.appendQuoted(lean.text[comment], to: &needle)
                 if let found = LeanRuleset.onlyOccurrence(of: needle, in: rest) {
-                    let valueStart = found + needle.count - LeanRuleset.quotedCount(lean.text[comment])
+                    // The quoted comment starts right after the option.
+                    let valueStart = found + option.count
                     shape.head = Array(rest[rest.startIndex..<valueStart])
                     shape.tail = Array(rest[(found + needle.count)...])
                     shape.state = .prototyped
